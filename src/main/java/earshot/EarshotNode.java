@@ -1,0 +1,118 @@
+package earshot;
+
+import earshot.api.HttpApiVerticle;
+import earshot.bus.Addresses;
+import earshot.bus.NodeStatus;
+import earshot.config.EarshotConfig;
+import earshot.config.EarshotConfig.Role;
+import earshot.jobs.SchedulerVerticle;
+import earshot.metrics.JobMetrics;
+import earshot.pipeline.CpuRunnerVerticle;
+import earshot.pipeline.StageRegistry;
+import earshot.transcribe.TranscriberVerticle;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Earshot node: deploys the verticles of its configured roles in dependency order (scheduler, runners, API) and
+ * undeploys them in reverse on shutdown, so a stopping node first stops taking requests, then stops acquiring and
+ * lets running stages finish or give their leases back, and closes the store last.
+ */
+public final class EarshotNode {
+  private static final Logger LOG = LoggerFactory.getLogger(EarshotNode.class);
+
+  private final Vertx vertx;
+  private final EarshotConfig config;
+  private final JobMetrics metrics;
+  private final PrometheusMeterRegistry registry;
+  private final StageRegistry stages;
+  private final Clock clock;
+  private final String nodeId = UUID.randomUUID().toString();
+  private final List<String> deployments = new ArrayList<>();
+  private MessageConsumer<JsonObject> statusConsumer;
+  private HttpApiVerticle api;
+  private volatile boolean deployed;
+
+  public EarshotNode(Vertx vertx, EarshotConfig config, JobMetrics metrics, PrometheusMeterRegistry registry,
+                     StageRegistry stages, Clock clock) {
+    this.vertx = vertx;
+    this.config = config;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.stages = stages;
+    this.clock = clock;
+  }
+
+  public Future<Void> start() {
+    statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, m -> m.reply(new NodeStatus(nodeId, deployed,
+        config.roles().stream().map(Role::wireName).sorted().toList()).toJson()));
+    boolean runners = config.jobs().workerEnabled();
+    Future<Void> chain = statusConsumer.completion();
+    if (config.runs(Role.SCHEDULER)) {
+      chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, clock),
+          ThreadingModel.EVENT_LOOP));
+    }
+    if (runners && config.runs(Role.CPU)) {
+      chain = chain.compose(v -> deploy("cpu runner", () -> new CpuRunnerVerticle(config, stages, metrics),
+          ThreadingModel.WORKER));
+    }
+    if (runners && config.runs(Role.GPU)) {
+      chain = chain.compose(v -> deploy("transcriber", () -> new TranscriberVerticle(config, stages, metrics),
+          ThreadingModel.WORKER));
+    }
+    if (!runners && (config.runs(Role.CPU) || config.runs(Role.GPU))) {
+      LOG.info("AUDIO_JOBS_WORKER_ENABLED=false: this node runs no stage runners");
+    }
+    if (config.runs(Role.API)) {
+      chain = chain.compose(v -> deploy("http api", () -> api = new HttpApiVerticle(config.http(), registry),
+          ThreadingModel.EVENT_LOOP));
+    }
+    return chain.onSuccess(v -> {
+      deployed = true;
+      LOG.info("node {} started with roles {}", nodeId, config.roles());
+    });
+  }
+
+  private Future<Void> deploy(String what, Supplier<Deployable> verticle, ThreadingModel model) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(model))
+        .onSuccess(deployments::add)
+        .onFailure(err -> LOG.error("could not start the {}: {}", what, err.getMessage()))
+        .mapEmpty();
+  }
+
+  /** Graceful stop: undeploys in reverse start order (API, runners, scheduler and its store). */
+  public Future<Void> stop() {
+    deployed = false;
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : deployments.reversed()) {
+      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
+        LOG.warn("undeploy of {} failed: {}", id, err.getMessage());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain.compose(v -> statusConsumer == null ? Future.succeededFuture() : statusConsumer.unregister())
+        .onComplete(ar -> deployments.clear());
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The HTTP port bound by this node's API, or -1 when it runs no API. */
+  public int httpPort() {
+    return api == null ? -1 : api.actualPort();
+  }
+}

@@ -1,0 +1,46 @@
+package earshot.bus;
+
+/**
+ * Every event-bus address in Earshot, and the only place address strings are built. Message shapes are documented
+ * on the message records in this package; commands use request/reply with a timeout, events use publish.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  /** Request {@link SubmitJob} → reply {@link Submitted}. Handled by the scheduler. */
+  public static final String JOBS_SUBMIT = "earshot.jobs.submit";
+  /** Request {@link GetJob} → reply job JSON ({@code earshot.jobs.Job#toJson}); fails 404. */
+  public static final String JOBS_GET = "earshot.jobs.get";
+  /** Request {@link CancelJob} → reply job JSON; fails 404 or 409. */
+  public static final String JOBS_CANCEL = "earshot.jobs.cancel";
+  /**
+   * Request {@link AcquireRequest} → reply {@link AcquireReply}. A runner announces free slots; the scheduler answers
+   * with leased jobs at once, or parks the request until work arrives or {@code wait_ms} passes (long poll).
+   */
+  public static final String JOBS_ACQUIRE = "earshot.jobs.acquire";
+  /** Send {@link AcquireCancel}: a stopping runner withdraws its parked acquire request. */
+  public static final String JOBS_ACQUIRE_CANCEL = "earshot.jobs.acquire.cancel";
+  /** Request {@link HeartbeatRequest} → reply {@link HeartbeatReply}: renews the leases a runner still holds. */
+  public static final String JOBS_HEARTBEAT = "earshot.jobs.heartbeat";
+  /** Request {@link StageReport} → reply {@link StageReportReply}: the outcome of one stage, fenced by token. */
+  public static final String JOBS_STAGE_REPORT = "earshot.jobs.stage.report";
+  /** Send {@link ProgressReport}: progress 0–100 of the running stage, fenced by token. */
+  public static final String JOBS_PROGRESS = "earshot.jobs.progress";
+  /** Request (empty body) → reply {@link StorePing}; fails 503 when the store does not answer. */
+  public static final String JOBS_PING = "earshot.jobs.ping";
+
+  /** Publish {@link JobsAvailable}: a queue has new work; wakes every scheduler in the cluster. */
+  public static final String JOBS_AVAILABLE = "earshot.jobs.available";
+  /** Publish {@link JobAbort}: runners holding the job stop it (cancel, lease lost). */
+  public static final String JOBS_ABORT = "earshot.jobs.abort";
+  /** Publish {@link JobEvent}: every state change and progress update of every job. */
+  public static final String JOB_EVENTS = "earshot.jobs.events";
+
+  /** Local request (empty body) → reply {@link NodeStatus}: answered by this node's start-up code. */
+  public static final String NODE_STATUS = "earshot.node.status";
+
+  /** Publish {@link JobEvent}s of one job only. */
+  public static String jobEvents(long jobId) {
+    return JOB_EVENTS + "." + jobId;
+  }
+}

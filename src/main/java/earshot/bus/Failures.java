@@ -1,0 +1,11 @@
+package earshot.bus;
+
+/** {@code ReplyException.failureCode()} values used on the bus; they mirror the HTTP status the API maps them to. */
+public final class Failures {
+  private Failures() {}
+
+  public static final int BAD_REQUEST = 400;
+  public static final int NOT_FOUND = 404;
+  public static final int CONFLICT = 409;
+  public static final int UNAVAILABLE = 503;
+}

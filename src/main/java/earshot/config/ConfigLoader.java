@@ -1,0 +1,293 @@
+package earshot.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds {@link EarshotConfig} from three layers, lowest first: the bundled {@code conf/earshot.json}, an optional
+ * {@code --conf FILE}, then environment variables. Validation happens here, once; every error names its key.
+ */
+public final class ConfigLoader {
+
+  /** Environment variables and the JSON path each one overrides. Names follow the seeds where they exist. */
+  static final Map<String, String> ENV_KEYS = envKeys();
+
+  private ConfigLoader() {}
+
+  private static Map<String, String> envKeys() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("EARSHOT_DATA_DIR", "data_dir");
+    m.put("EARSHOT_ROLES", "roles");
+    m.put("EARSHOT_HTTP_HOST", "http.host");
+    m.put("EARSHOT_HTTP_PORT", "http.port");
+    m.put("JOBS_DB_URL", "store.url");
+    m.put("JOBS_DB_POOL_SIZE", "store.pool_size");
+    m.put("JOBS_LEASE_SECONDS", "jobs.lease_seconds");
+    m.put("AUDIO_JOBS_WORKER_ENABLED", "jobs.worker_enabled");
+    m.put("AUDIO_JOBS_OWNER_STRICT", "jobs.owner_strict");
+    m.put("AUDIO_JOBS_OWNER_LIMIT", "jobs.owner_concurrent_limit");
+    m.put("JOBS_MAX_RETRIES", "jobs.max_retries");
+    m.put("JOBS_POLL_INTERVAL_MS", "jobs.poll_interval_ms");
+    m.put("JOBS_SHUTDOWN_GRACE_SECONDS", "jobs.shutdown_grace_seconds");
+    m.put("EARSHOT_CPU_SLOTS", "runners.cpu_slots");
+    m.put("EARSHOT_GPU_SLOTS", "runners.gpu_slots");
+    return Map.copyOf(m);
+  }
+
+  /** Loads from the command line and the process environment. */
+  public static EarshotConfig load(String[] args, Map<String, String> env) {
+    JsonObject merged = defaults();
+    Path confFile = confFileArg(args);
+    if (confFile != null) {
+      deepMerge(merged, readFile(confFile));
+    }
+    applyEnv(merged, env);
+    return fromJson(merged);
+  }
+
+  /** The bundled defaults, as JSON, for callers (tests, benchmarks) that layer their own overrides. */
+  public static JsonObject defaults() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream("/conf/earshot.json")) {
+      if (in == null) {
+        throw new ConfigException("conf/earshot.json", "bundled defaults are missing from the jar");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ConfigException("conf/earshot.json", "cannot read bundled defaults: " + e.getMessage());
+    }
+  }
+
+  /** Defaults overlaid with {@code overrides}, validated. */
+  public static EarshotConfig fromOverrides(JsonObject overrides) {
+    JsonObject merged = defaults();
+    deepMerge(merged, overrides);
+    return fromJson(merged);
+  }
+
+  static Path confFileArg(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--conf")) {
+        if (i + 1 >= args.length) {
+          throw new ConfigException("--conf", "expects a file path");
+        }
+        return Path.of(args[i + 1]);
+      }
+      if (args[i].startsWith("--conf=")) {
+        return Path.of(args[i].substring("--conf=".length()));
+      }
+    }
+    return null;
+  }
+
+  private static JsonObject readFile(Path file) {
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (IOException e) {
+      throw new ConfigException("--conf", "cannot read " + file + ": " + e.getMessage());
+    } catch (DecodeException e) {
+      throw new ConfigException("--conf", file + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  static void applyEnv(JsonObject target, Map<String, String> env) {
+    ENV_KEYS.forEach((var, path) -> {
+      String value = env.get(var);
+      if (value != null && !value.isBlank()) {
+        setPath(target, path, value.trim());
+      }
+    });
+  }
+
+  private static void setPath(JsonObject target, String path, Object value) {
+    String[] parts = path.split("\\.");
+    JsonObject node = target;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  static void deepMerge(JsonObject base, JsonObject over) {
+    for (String key : over.fieldNames()) {
+      Object v = over.getValue(key);
+      if (v instanceof JsonObject o && base.getValue(key) instanceof JsonObject b) {
+        deepMerge(b, o);
+      } else {
+        base.put(key, v);
+      }
+    }
+  }
+
+  /** Validates a fully merged JSON tree into typed records. */
+  public static EarshotConfig fromJson(JsonObject json) {
+    Reader r = new Reader(json);
+    EarshotConfig.Http http = new EarshotConfig.Http(
+        r.string("http.host"), r.intIn("http.port", 0, 65535));
+    String url = r.string("store.url");
+    if (!(url.startsWith("sqlite://") || url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
+      throw new ConfigException("store.url",
+          "must start with sqlite:/// or postgresql:// (set JOBS_DB_URL), got '" + url + "'");
+    }
+    EarshotConfig.Store store = new EarshotConfig.Store(url, r.intIn("store.pool_size", 1, 256));
+    EarshotConfig.Jobs jobs = new EarshotConfig.Jobs(
+        r.seconds("jobs.lease_seconds"),
+        r.bool("jobs.worker_enabled"),
+        r.bool("jobs.owner_strict"),
+        r.intIn("jobs.owner_concurrent_limit", 1, 100_000),
+        r.intIn("jobs.max_retries", 0, 1000),
+        Duration.ofMillis(r.intIn("jobs.retry_backoff_ms", 0, Integer.MAX_VALUE)),
+        Duration.ofMillis(r.intIn("jobs.retry_backoff_max_ms", 0, Integer.MAX_VALUE)),
+        Duration.ofMillis(r.intIn("jobs.poll_interval_ms", 10, 3_600_000)),
+        Duration.ofSeconds(r.intIn("jobs.shutdown_grace_seconds", 0, 3600)));
+    EarshotConfig.Queues queues = new EarshotConfig.Queues(
+        r.queueName("queues.default"), r.queueName("queues.transcribe"), r.stringMap("queues.transcribe_by_model"));
+    EarshotConfig.Runners runners = new EarshotConfig.Runners(
+        r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
+    return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners);
+  }
+
+  /** Reads typed values by dotted path and turns every problem into a {@link ConfigException} naming the key. */
+  private record Reader(JsonObject root) {
+    Object raw(String path) {
+      Object node = root;
+      for (String part : path.split("\\.")) {
+        if (!(node instanceof JsonObject o) || !o.containsKey(part)) {
+          throw new ConfigException(path, "is missing");
+        }
+        node = o.getValue(part);
+      }
+      return node;
+    }
+
+    String string(String path) {
+      Object v = raw(path);
+      if (!(v instanceof String s) || s.isBlank()) {
+        throw new ConfigException(path, "must be a non-empty string, got " + describe(v));
+      }
+      return s;
+    }
+
+    String queueName(String path) {
+      String s = string(path);
+      if (!s.matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw new ConfigException(path, "must be a queue name of letters, digits, '_', '-' or '.', got '" + s + "'");
+      }
+      return s;
+    }
+
+    int intIn(String path, int min, int max) {
+      Object v = raw(path);
+      long n;
+      if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
+        n = num.longValue();
+      } else if (v instanceof String s && s.matches("-?\\d{1,10}")) {
+        n = Long.parseLong(s);
+      } else {
+        throw new ConfigException(path, "must be an integer, got " + describe(v));
+      }
+      if (n < min || n > max) {
+        throw new ConfigException(path, "must be between " + min + " and " + max + ", got " + n);
+      }
+      return (int) n;
+    }
+
+    Duration seconds(String path) {
+      Object v = raw(path);
+      double d;
+      if (v instanceof Number num) {
+        d = num.doubleValue();
+      } else if (v instanceof String s && s.matches("\\d+(\\.\\d+)?")) {
+        d = Double.parseDouble(s);
+      } else {
+        throw new ConfigException(path, "must be a positive number of seconds, got " + describe(v));
+      }
+      if (!(d > 0) || d > 86_400) {
+        throw new ConfigException(path, "must be a positive number of seconds up to 86400, got " + describe(v));
+      }
+      return Duration.ofMillis(Math.round(d * 1000));
+    }
+
+    boolean bool(String path) {
+      Object v = raw(path);
+      if (v instanceof Boolean b) {
+        return b;
+      }
+      if (v instanceof String s) {
+        switch (s.toLowerCase(Locale.ROOT)) {
+          case "true", "1", "yes", "on" -> {
+            return true;
+          }
+          case "false", "0", "no", "off" -> {
+            return false;
+          }
+          default -> { }
+        }
+      }
+      throw new ConfigException(path, "must be true or false, got " + describe(v));
+    }
+
+    Map<String, String> stringMap(String path) {
+      Object v = raw(path);
+      if (!(v instanceof JsonObject o)) {
+        throw new ConfigException(path, "must be an object of model name to queue name");
+      }
+      Map<String, String> out = new LinkedHashMap<>();
+      for (String k : o.fieldNames()) {
+        if (!(o.getValue(k) instanceof String q) || !q.matches("[A-Za-z0-9_.-]{1,64}")) {
+          throw new ConfigException(path + "." + k, "must be a queue name, got " + describe(o.getValue(k)));
+        }
+        out.put(k, q);
+      }
+      return Map.copyOf(out);
+    }
+
+    Set<EarshotConfig.Role> roles(String path) {
+      Object v = raw(path);
+      Iterable<?> items;
+      if (v instanceof JsonArray a) {
+        items = a;
+      } else if (v instanceof String s) {
+        items = java.util.Arrays.asList(s.split(","));
+      } else {
+        throw new ConfigException(path, "must be a list of api, scheduler, cpu, gpu");
+      }
+      Set<EarshotConfig.Role> roles = EnumSet.noneOf(EarshotConfig.Role.class);
+      for (Object item : items) {
+        String name = String.valueOf(item).trim().toUpperCase(Locale.ROOT);
+        if (name.isEmpty()) {
+          continue;
+        }
+        try {
+          roles.add(EarshotConfig.Role.valueOf(name));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(path, "unknown role '" + item + "' (expected api, scheduler, cpu, gpu)");
+        }
+      }
+      if (roles.isEmpty()) {
+        throw new ConfigException(path, "must name at least one role");
+      }
+      return Set.copyOf(roles);
+    }
+
+    private static String describe(Object v) {
+      return v instanceof String s ? "'" + s + "'" : String.valueOf(v);
+    }
+  }
+}

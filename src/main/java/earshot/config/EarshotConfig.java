@@ -1,0 +1,94 @@
+package earshot.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The node's whole configuration as typed records, built once by {@link ConfigLoader} and passed down.
+ * Nothing else in the code base reads the environment or raw JSON config.
+ */
+public record EarshotConfig(
+    Path dataDir,
+    Set<Role> roles,
+    Http http,
+    Store store,
+    Jobs jobs,
+    Queues queues,
+    Runners runners) {
+
+  /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
+  public enum Role {
+    API, SCHEDULER, CPU, GPU;
+
+    public String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public record Http(String host, int port) {}
+
+  /** {@code url} is {@code sqlite:///path} or {@code postgresql://user:pass@host:port/db}. */
+  public record Store(String url, int poolSize) {
+    public boolean isPostgres() {
+      return url.startsWith("postgresql://") || url.startsWith("postgres://");
+    }
+
+    /** The SQLite file for a {@code sqlite:///path} URL; relative paths resolve against the working directory. */
+    public Path sqlitePath() {
+      String rest = url.substring("sqlite://".length());
+      // sqlite:///abs/path -> "/abs/path"; sqlite:///./rel -> "/./rel" which we treat as relative.
+      if (rest.startsWith("/./") || rest.startsWith("/../")) {
+        rest = rest.substring(1);
+      }
+      return Path.of(rest);
+    }
+  }
+
+  public record Jobs(
+      Duration lease,
+      boolean workerEnabled,
+      boolean ownerStrict,
+      int ownerConcurrentLimit,
+      int maxRetries,
+      Duration retryBackoff,
+      Duration retryBackoffMax,
+      Duration pollInterval,
+      Duration shutdownGrace) {
+
+    /** Runners renew about every third of the lease, as the issue asks. */
+    public Duration heartbeatInterval() {
+      return lease.dividedBy(3);
+    }
+
+    /** The sweeper looks for expired leases a few times per lease, bounded so short test leases stay responsive. */
+    public Duration sweepInterval() {
+      Duration d = lease.dividedBy(4);
+      Duration max = Duration.ofSeconds(5);
+      Duration min = Duration.ofMillis(50);
+      return d.compareTo(max) > 0 ? max : d.compareTo(min) < 0 ? min : d;
+    }
+  }
+
+  /**
+   * Queue routing: audio_transcribe goes to {@code transcribe} unless the job's model is mapped to its own queue;
+   * every other stage goes to {@code default}.
+   */
+  public record Queues(String defaultQueue, String transcribeQueue, Map<String, String> transcribeByModel) {
+    /** Every queue a transcriber (GPU role) serves. */
+    public List<String> transcribeQueues() {
+      java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+      all.add(transcribeQueue);
+      all.addAll(transcribeByModel.values());
+      return List.copyOf(all);
+    }
+  }
+
+  public record Runners(int cpuSlots, int gpuSlots) {}
+
+  public boolean runs(Role role) {
+    return roles.contains(role);
+  }
+}

@@ -1,0 +1,101 @@
+package earshot.jobs;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * One job row. {@code leaseToken} is the fencing token: it changes on every acquisition, and every write a runner
+ * makes must present the token it was leased with.
+ */
+public record Job(
+    long id,
+    String uuid,
+    String ownerUserId,
+    String domain,
+    JobStage jobType,
+    String queue,
+    JobStatus status,
+    int priority,
+    int retryCount,
+    int maxRetries,
+    JsonObject payload,
+    JsonObject result,
+    String error,
+    int progress,
+    String leaseOwner,
+    Instant leaseExpiresAt,
+    long leaseToken,
+    Instant availableAt,
+    String idempotencyKey,
+    Instant createdAt,
+    Instant startedAt,
+    Instant completedAt,
+    Instant updatedAt) {
+
+  public Lease lease() {
+    return new Lease(id, leaseToken);
+  }
+
+  /** The event-bus and HTTP shape of a job. Timestamps are ISO-8601 UTC. */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id)
+        .put("uuid", uuid)
+        .put("owner_user_id", ownerUserId)
+        .put("domain", domain)
+        .put("job_type", jobType.wireName())
+        .put("queue", queue)
+        .put("status", status.wireName())
+        .put("priority", priority)
+        .put("retry_count", retryCount)
+        .put("max_retries", maxRetries)
+        .put("payload", payload)
+        .put("result", result)
+        .put("error", error)
+        .put("progress", progress)
+        .put("lease_owner", leaseOwner)
+        .put("lease_expires_at", iso(leaseExpiresAt))
+        .put("lease_token", leaseToken)
+        .put("available_at", iso(availableAt))
+        .put("idempotency_key", idempotencyKey)
+        .put("created_at", iso(createdAt))
+        .put("started_at", iso(startedAt))
+        .put("completed_at", iso(completedAt))
+        .put("updated_at", iso(updatedAt));
+  }
+
+  public static Job fromJson(JsonObject j) {
+    return new Job(
+        j.getLong("id"),
+        j.getString("uuid"),
+        j.getString("owner_user_id"),
+        j.getString("domain"),
+        JobStage.fromWire(j.getString("job_type")),
+        j.getString("queue"),
+        JobStatus.fromWire(j.getString("status")),
+        j.getInteger("priority"),
+        j.getInteger("retry_count"),
+        j.getInteger("max_retries"),
+        j.getJsonObject("payload", new JsonObject()),
+        j.getJsonObject("result"),
+        j.getString("error"),
+        j.getInteger("progress", 0),
+        j.getString("lease_owner"),
+        instant(j.getString("lease_expires_at")),
+        j.getLong("lease_token", 0L),
+        instant(j.getString("available_at")),
+        j.getString("idempotency_key"),
+        instant(j.getString("created_at")),
+        instant(j.getString("started_at")),
+        instant(j.getString("completed_at")),
+        instant(j.getString("updated_at")));
+  }
+
+  private static String iso(Instant i) {
+    return i == null ? null : i.toString();
+  }
+
+  private static Instant instant(String s) {
+    return s == null ? null : Instant.parse(s);
+  }
+}

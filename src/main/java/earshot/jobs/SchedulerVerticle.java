@@ -1,0 +1,404 @@
+package earshot.jobs;
+
+import earshot.bus.AcquireCancel;
+import earshot.bus.AcquireRequest;
+import earshot.bus.Addresses;
+import earshot.bus.CancelJob;
+import earshot.bus.Failures;
+import earshot.bus.GetJob;
+import earshot.bus.HeartbeatReply;
+import earshot.bus.HeartbeatRequest;
+import earshot.bus.JobAbort;
+import earshot.bus.JobEvent;
+import earshot.bus.JobsAvailable;
+import earshot.bus.ProgressReport;
+import earshot.bus.StageReport;
+import earshot.bus.StageReportReply;
+import earshot.bus.StorePing;
+import earshot.bus.SubmitJob;
+import earshot.bus.Submitted;
+import earshot.config.EarshotConfig;
+import earshot.metrics.JobMetrics;
+import earshot.store.JobStore;
+import earshot.store.JobStores;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job scheduler: owns the {@link JobStore}, accepts submissions, leases work to runners that ask for it,
+ * applies stage outcomes (fenced), runs the {@link LeaseSweeper}, and publishes every state change.
+ *
+ * <p>Threading: an event-loop verticle. It never blocks: every store call returns a future (the SQLite store does its
+ * JDBC on its own worker thread). All fields are confined to this verticle's event loop.
+ *
+ * <p>Runners pull: an acquire request is answered at once when there is work, otherwise parked until a
+ * {@link JobsAvailable} event wakes the scheduler or the safety-net poll timer fires.
+ */
+public final class SchedulerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
+
+  private final EarshotConfig config;
+  private final JobMetrics metrics;
+  private final Clock clock;
+  private final StagePlan plan;
+  private final Backoff backoff;
+  private final AcquireWaiters waiters = new AcquireWaiters();
+
+  private JobStore store;
+  private LeaseSweeper sweeper;
+  private boolean draining;
+  private boolean drainAgain;
+  private long wakeGeneration;
+  private final List<Long> timers = new ArrayList<>();
+
+  public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, Clock clock) {
+    this.config = config;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.plan = new StagePlan(config.queues());
+    this.backoff = new Backoff(config.jobs().retryBackoff(), config.jobs().retryBackoffMax());
+  }
+
+  @Override
+  public Future<?> start() {
+    return JobStores.open(vertx, config.store(), clock)
+        .onSuccess(s -> {
+          store = s;
+          sweeper = new LeaseSweeper(s);
+          LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
+        })
+        .compose(s -> registerConsumers())
+        .onSuccess(v -> startTimers());
+  }
+
+  private Future<Void> registerConsumers() {
+    EventBus bus = vertx.eventBus();
+    List<Future<Void>> registrations = List.of(
+        bus.<JsonObject>consumer(Addresses.JOBS_SUBMIT, this::onSubmit).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_CANCEL, this::onCancel).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE, this::onAcquire).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE_CANCEL,
+            m -> waiters.withdraw(AcquireCancel.fromJson(m.body()).worker())).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_HEARTBEAT, this::onHeartbeat).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_STAGE_REPORT, this::onStageReport).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_PROGRESS, this::onProgress).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_PING, this::onPing).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, m -> wake()).completion());
+    return Future.all(registrations).mapEmpty();
+  }
+
+  private void startTimers() {
+    timers.add(vertx.setPeriodic(config.jobs().pollInterval().toMillis(), id -> wake()));
+    timers.add(vertx.setPeriodic(config.jobs().sweepInterval().toMillis(), id -> sweep()));
+    timers.add(vertx.setPeriodic(5_000, id -> store.queueDepths()
+        .onSuccess(metrics::queueDepths)
+        .onFailure(err -> LOG.warn("queue depth sample failed: {}", err.getMessage()))));
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    waiters.answerAll();
+    return store == null ? Future.succeededFuture() : store.close();
+  }
+
+  // ---- submissions and queries -------------------------------------------------------------------------------
+
+  private void onSubmit(Message<JsonObject> msg) {
+    SubmitJob submit = SubmitJob.fromJson(msg.body());
+    if (submit.ownerUserId() == null || submit.ownerUserId().isBlank()) {
+      msg.fail(Failures.BAD_REQUEST, "owner_user_id is required");
+      return;
+    }
+    if (submit.priority() < 0) {
+      msg.fail(Failures.BAD_REQUEST, "priority must not be negative");
+      return;
+    }
+    JobStage first = plan.first(submit.payload());
+    NewJob job = new NewJob(submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
+        submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
+        submit.idempotencyKey());
+    store.insert(job)
+        .onSuccess(result -> {
+          if (result.created()) {
+            metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
+            publish(result.job());
+            announce(result.job().queue());
+          }
+          msg.reply(new Submitted(result.job(), result.created()).toJson());
+        })
+        .onFailure(err -> fail(msg, "submit", err));
+  }
+
+  private void onGet(Message<JsonObject> msg) {
+    long id = GetJob.fromJson(msg.body()).id();
+    store.get(id)
+        .onSuccess(job -> job.ifPresentOrElse(j -> msg.reply(j.toJson()),
+            () -> msg.fail(Failures.NOT_FOUND, "job " + id + " not found")))
+        .onFailure(err -> fail(msg, "get", err));
+  }
+
+  private void onCancel(Message<JsonObject> msg) {
+    long id = CancelJob.fromJson(msg.body()).id();
+    store.cancel(id)
+        .compose(cancelled -> {
+          if (cancelled.isPresent()) {
+            Job job = cancelled.get();
+            vertx.eventBus().publish(Addresses.JOBS_ABORT, new JobAbort(id, JobAbort.CANCELLED).toJson());
+            publish(job);
+            msg.reply(job.toJson());
+            return Future.<Void>succeededFuture();
+          }
+          return store.get(id).map(existing -> {
+            existing.ifPresentOrElse(
+                j -> msg.fail(Failures.CONFLICT, "job " + id + " has already " + j.status().wireName()),
+                () -> msg.fail(Failures.NOT_FOUND, "job " + id + " not found"));
+            return null;
+          });
+        })
+        .onFailure(err -> fail(msg, "cancel", err));
+  }
+
+  private void onPing(Message<JsonObject> msg) {
+    store.ping()
+        .onSuccess(v -> msg.reply(new StorePing(store.kind()).toJson()))
+        .onFailure(err -> msg.fail(Failures.UNAVAILABLE, store.kind() + " store unreachable: " + err.getMessage()));
+  }
+
+  // ---- acquisition -------------------------------------------------------------------------------------------
+
+  private void onAcquire(Message<JsonObject> msg) {
+    AcquireRequest request = AcquireRequest.fromJson(msg.body());
+    long generation = wakeGeneration;
+    lease(request, new HashSet<>())
+        .onSuccess(jobs -> {
+          if (!jobs.isEmpty() || request.waitMs() <= 0) {
+            msg.reply(new earshot.bus.AcquireReply(jobs).toJson());
+            return;
+          }
+          waiters.park(new AcquireWaiters.Waiter(request, msg, System.currentTimeMillis() + request.waitMs()));
+          if (generation != wakeGeneration) {
+            wake(); // work arrived while we were looking; do not sleep on it
+          }
+        })
+        .onFailure(err -> fail(msg, "acquire", err));
+  }
+
+  /** Leases up to {@code request.max()} jobs across the request's queues, skipping queues known to be empty. */
+  private Future<List<Job>> lease(AcquireRequest request, Set<String> emptyQueues) {
+    List<Job> leased = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (String queue : request.queues()) {
+      if (emptyQueues.contains(queue)) {
+        continue;
+      }
+      chain = chain.compose(v -> {
+        int want = request.max() - leased.size();
+        if (want <= 0) {
+          return Future.succeededFuture();
+        }
+        AcquireSpec spec = new AcquireSpec(queue, request.worker(), want, config.jobs().lease(),
+            config.jobs().ownerConcurrentLimit(), config.jobs().ownerStrict());
+        return store.acquire(spec).map(jobs -> {
+          if (jobs.size() < want) {
+            emptyQueues.add(queue); // nothing more for anyone on this queue in this round
+          }
+          jobs.forEach(j -> {
+            metrics.started(j.queue(), j.jobType().wireName());
+            publish(j);
+          });
+          leased.addAll(jobs);
+          return null;
+        });
+      });
+    }
+    return chain.map(v -> leased);
+  }
+
+  /** Work may be available: answer parked requests. Wakes that arrive during a drain trigger one more drain. */
+  private void wake() {
+    wakeGeneration++;
+    if (draining) {
+      drainAgain = true;
+      return;
+    }
+    if (waiters.live(System.currentTimeMillis()).isEmpty()) {
+      return;
+    }
+    draining = true;
+    drainAgain = false;
+    drain().onComplete(ar -> {
+      draining = false;
+      if (ar.failed()) {
+        LOG.warn("acquire drain failed: {}", ar.cause().getMessage());
+      } else if (drainAgain) {
+        wake();
+      }
+    });
+  }
+
+  private Future<Void> drain() {
+    Set<String> emptyQueues = new HashSet<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (AcquireWaiters.Waiter w : waiters.live(System.currentTimeMillis())) {
+      chain = chain.compose(v -> {
+        if (w.answered || emptyQueues.containsAll(w.request.queues())) {
+          return Future.succeededFuture();
+        }
+        return lease(w.request, emptyQueues).map(jobs -> {
+          if (!jobs.isEmpty()) {
+            waiters.remove(w);
+            if (w.answered) {
+              // The runner withdrew while we were leasing: give the jobs straight back.
+              jobs.forEach(j -> store.release(j.lease()).onSuccess(r -> r.ifPresent(this::publishAndAnnounce)));
+            } else {
+              w.answer(jobs);
+            }
+          }
+          return null;
+        });
+      });
+    }
+    return chain;
+  }
+
+  // ---- runner reports ----------------------------------------------------------------------------------------
+
+  private void onHeartbeat(Message<JsonObject> msg) {
+    HeartbeatRequest hb = HeartbeatRequest.fromJson(msg.body());
+    store.heartbeat(hb.leases(), config.jobs().lease())
+        .onSuccess(renewed -> msg.reply(new HeartbeatReply(
+            hb.leases().stream().map(l -> l.jobId()).filter(id -> !renewed.contains(id)).toList()).toJson()))
+        .onFailure(err -> fail(msg, "heartbeat", err));
+  }
+
+  private void onProgress(Message<JsonObject> msg) {
+    ProgressReport report = ProgressReport.fromJson(msg.body());
+    store.progress(report.lease(), report.progress())
+        .onSuccess(job -> job.ifPresent(this::publish))
+        .onFailure(err -> LOG.warn("progress update for job {} failed: {}", report.lease().jobId(), err.getMessage()));
+  }
+
+  private void onStageReport(Message<JsonObject> msg) {
+    StageReport report = StageReport.fromJson(msg.body());
+    String stage = report.stage().wireName();
+    applyReport(report)
+        .onSuccess(job -> {
+          if (job.isEmpty()) {
+            metrics.leaseLost(stage);
+            LOG.info("fenced off {} report for job {} from {}: lease no longer held",
+                report.outcome().wireName(), report.lease().jobId(), report.worker());
+          }
+          job.ifPresent(this::publish);
+          msg.reply(new StageReportReply(job.isPresent(), job.map(j -> j.status().wireName()).orElse(null)).toJson());
+        })
+        .onFailure(err -> fail(msg, "stage report", err));
+  }
+
+  private Future<Optional<Job>> applyReport(StageReport r) {
+    JsonObject payload = r.payload() == null ? new JsonObject() : r.payload();
+    String stage = r.stage().wireName();
+    String queue = plan.queueFor(r.stage(), payload);
+    return switch (r.outcome()) {
+      case COMPLETED -> {
+        Optional<JobStage> next = plan.next(r.stage(), payload);
+        if (next.isPresent()) {
+          String nextQueue = plan.queueFor(next.get(), payload);
+          yield store.advance(r.lease(), payload, next.get(), nextQueue).andThen(ar -> {
+            if (ar.succeeded() && ar.result().isPresent()) {
+              metrics.completed(queue, stage);
+              metrics.enqueued(nextQueue, next.get().wireName());
+              announce(nextQueue);
+            }
+          });
+        }
+        yield store.complete(r.lease(), payload, r.result()).andThen(ar -> {
+          if (ar.succeeded() && ar.result().isPresent()) {
+            Job done = ar.result().get();
+            metrics.completed(queue, stage);
+            metrics.jobDuration(Duration.between(done.createdAt(), done.completedAt()));
+          }
+        });
+      }
+      case RETRY -> {
+        Duration delay = r.retryAfterMs() != null ? Duration.ofMillis(r.retryAfterMs())
+            : backoff.delayFor(r.retryCount(), ThreadLocalRandom.current());
+        yield store.retryOrFail(r.lease(), r.error(), clock.instant().plus(delay)).andThen(ar -> {
+          if (ar.succeeded() && ar.result().isPresent()) {
+            if (ar.result().get().status() == JobStatus.FAILED) {
+              metrics.failed(queue, stage);
+            } else {
+              vertx.setTimer(Math.max(1, delay.toMillis()), id -> announce(queue));
+            }
+          }
+        });
+      }
+      case FAIL -> store.fail(r.lease(), r.error()).andThen(ar -> {
+        if (ar.succeeded() && ar.result().isPresent()) {
+          metrics.failed(queue, stage);
+        }
+      });
+      case RELEASE -> store.release(r.lease()).andThen(ar -> {
+        if (ar.succeeded() && ar.result().isPresent()) {
+          announce(queue);
+        }
+      });
+    };
+  }
+
+  // ---- lease sweeping ----------------------------------------------------------------------------------------
+
+  private void sweep() {
+    sweeper.sweep()
+        .onSuccess(rescued -> rescued.forEach(job -> {
+          LOG.warn("job {} lost its lease at {}: {}", job.id(), job.jobType().wireName(),
+              job.status() == JobStatus.FAILED ? "failed, no retries left" : "queued again");
+          vertx.eventBus().publish(Addresses.JOBS_ABORT, new JobAbort(job.id(), "lease_lost").toJson());
+          if (job.status() == JobStatus.FAILED) {
+            metrics.failed(job.queue(), job.jobType().wireName());
+          }
+          publishAndAnnounce(job);
+        }))
+        .onFailure(err -> LOG.warn("lease sweep failed: {}", err.getMessage()));
+  }
+
+  // ---- events ------------------------------------------------------------------------------------------------
+
+  private void publish(Job job) {
+    JsonObject event = JobEvent.of(job).toJson();
+    EventBus bus = vertx.eventBus();
+    bus.publish(Addresses.JOB_EVENTS, event);
+    bus.publish(Addresses.jobEvents(job.id()), event);
+  }
+
+  private void publishAndAnnounce(Job job) {
+    publish(job);
+    if (job.status() == JobStatus.QUEUED) {
+      announce(job.queue());
+    }
+  }
+
+  /** Tells every scheduler in the cluster (this one included) that {@code queue} has work. */
+  private void announce(String queue) {
+    vertx.eventBus().publish(Addresses.JOBS_AVAILABLE, new JobsAvailable(queue).toJson());
+  }
+
+  private static void fail(Message<?> msg, String what, Throwable err) {
+    LOG.error("{} failed", what, err);
+    msg.fail(Failures.UNAVAILABLE, what + " failed: " + err.getMessage());
+  }
+}

@@ -1,0 +1,87 @@
+package earshot.store;
+
+import earshot.jobs.AcquireSpec;
+import earshot.jobs.Job;
+import earshot.jobs.JobStage;
+import earshot.jobs.Lease;
+import earshot.jobs.NewJob;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Durable job storage. Every method returns a future and never blocks its caller; the SQLite implementation runs
+ * JDBC on its own single worker thread, the Postgres one uses the reactive client.
+ *
+ * <p>Writes that a runner makes while it holds a lease are <em>fenced</em>: they take the {@link Lease} the job
+ * was acquired with and succeed only while the job is still processing under that same token. A fenced write that
+ * lost its lease returns an empty Optional (or false) and changes nothing.
+ */
+public interface JobStore {
+
+  /** {@code "sqlite"} or {@code "postgres"}, for logs and readiness. */
+  String kind();
+
+  /** Applies the versioned schema migrations that this database has not seen yet. */
+  Future<Void> migrate();
+
+  /** Inserts a queued job, or returns the existing one when the owner already used the idempotency key. */
+  Future<Submitted> insert(NewJob job);
+
+  Future<Optional<Job>> get(long id);
+
+  /**
+   * Atomically leases up to {@code spec.max()} queued, available jobs of one queue, by priority and then age,
+   * never letting an owner exceed {@code spec.ownerLimit()} processing jobs, even with concurrent acquirers.
+   */
+  Future<List<Job>> acquire(AcquireSpec spec);
+
+  /** Extends the leases that are still held; returns the ids of those renewed. The rest are lost. */
+  Future<Set<Long>> heartbeat(List<Lease> leases, Duration lease);
+
+  /** Fenced: the stage finished and the job moves on, queued at {@code next} on {@code nextQueue}. */
+  Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue);
+
+  /** Fenced: the last stage finished; the job is completed with {@code result}. */
+  Future<Optional<Job>> complete(Lease lease, JsonObject payload, JsonObject result);
+
+  /**
+   * Fenced: a retryable failure. The job is queued again at the same stage, available at {@code availableAt}, with
+   * retry_count+1; when it has no retries left it fails instead.
+   */
+  Future<Optional<Job>> retryOrFail(Lease lease, String error, Instant availableAt);
+
+  /** Fenced: a non-retryable failure; the job fails at once. */
+  Future<Optional<Job>> fail(Lease lease, String error);
+
+  /** Fenced: the runner gives the job back unfinished (shutdown), queued at the same stage without penalty. */
+  Future<Optional<Job>> release(Lease lease);
+
+  /** Fenced: records progress 0–100 of the current stage; empty when the lease is lost. */
+  Future<Optional<Job>> progress(Lease lease, int progress);
+
+  /** Cancels a queued or processing job at once; empty when the job does not exist or has already finished. */
+  Future<Optional<Job>> cancel(long id);
+
+  /**
+   * The rescuer: every processing job whose lease has expired goes back to the queue at its current stage with
+   * retry_count+1, or fails when it has no retries left. Returns the jobs it changed.
+   */
+  Future<List<Job>> rescueExpired();
+
+  /** Queued-job counts per queue. */
+  Future<Map<String, Long>> queueDepths();
+
+  /** Succeeds when the database answers. */
+  Future<Void> ping();
+
+  Future<Void> close();
+
+  /** The outcome of {@link #insert}: the job and whether this call created it. */
+  record Submitted(Job job, boolean created) {}
+}

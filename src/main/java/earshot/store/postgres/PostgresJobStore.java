@@ -1,0 +1,406 @@
+package earshot.store.postgres;
+
+import earshot.config.EarshotConfig;
+import earshot.jobs.AcquireSpec;
+import earshot.jobs.Job;
+import earshot.jobs.JobStage;
+import earshot.jobs.JobStatus;
+import earshot.jobs.Lease;
+import earshot.jobs.NewJob;
+import earshot.store.JobStore;
+import earshot.store.Migrations;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Postgres job store on the reactive vertx-pg-client; nothing here blocks.
+ *
+ * <p>Acquisition is one transaction: candidates are locked with {@code FOR UPDATE SKIP LOCKED} so concurrent
+ * acquirers never wait for each other's rows; then a transaction-scoped advisory lock per candidate owner (taken in
+ * a fixed order, so acquirers cannot deadlock) serializes the owner-limit check, and the processing count is read
+ * again under that lock before the rows are leased. Two nodes can therefore never over-admit one owner.
+ */
+public final class PostgresJobStore implements JobStore {
+  private static final String JOB_COLUMNS = """
+      id, uuid, owner_user_id, domain, job_type, queue, status, priority, retry_count, max_retries, payload,
+      result, error, progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
+      created_at, started_at, completed_at, updated_at""";
+  /** Namespace for Earshot's advisory locks (ASCII "EARS"). */
+  private static final int LOCK_NAMESPACE = 0x45415253;
+
+  private final Pool pool;
+  private final Clock clock;
+
+  private PostgresJobStore(Pool pool, Clock clock) {
+    this.pool = pool;
+    this.clock = clock;
+  }
+
+  public static PostgresJobStore create(Vertx vertx, EarshotConfig.Store config, Clock clock) {
+    String uri = config.url().startsWith("postgres://")
+        ? "postgresql://" + config.url().substring("postgres://".length()) : config.url();
+    PgConnectOptions connect = PgConnectOptions.fromUri(uri).setCachePreparedStatements(true);
+    Pool pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.poolSize()))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+    return new PostgresJobStore(pool, clock);
+  }
+
+  @Override
+  public String kind() {
+    return "postgres";
+  }
+
+  @Override
+  public Future<Void> migrate() {
+    return pool.withTransaction(conn -> conn
+        .query("SELECT pg_advisory_xact_lock(" + LOCK_NAMESPACE + ", 0)").execute()
+        .compose(v -> conn.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)""").execute())
+        .compose(v -> conn.query("SELECT version FROM schema_migrations").execute())
+        .compose(rows -> {
+          Set<Integer> applied = new HashSet<>();
+          rows.forEach(r -> applied.add(r.getInteger(0)));
+          Future<Void> chain = Future.succeededFuture();
+          for (Migrations.Script script : Migrations.load("postgres")) {
+            if (!applied.contains(script.version())) {
+              chain = chain.compose(v -> apply(conn, script));
+            }
+          }
+          return chain;
+        }));
+  }
+
+  private Future<Void> apply(SqlConnection conn, Migrations.Script script) {
+    Future<?> chain = Future.succeededFuture();
+    for (String sql : script.statements()) {
+      chain = chain.compose(v -> conn.query(sql).execute());
+    }
+    return chain
+        .compose(v -> conn.preparedQuery("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .execute(Tuple.of(script.version(), script.name(), now())))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Submitted> insert(NewJob job) {
+    OffsetDateTime now = now();
+    Tuple params = Tuple.tuple()
+        .addString(UUID.randomUUID().toString())
+        .addString(job.ownerUserId())
+        .addString(job.firstStage().wireName())
+        .addString(job.queue())
+        .addInteger(job.priority())
+        .addInteger(job.maxRetries())
+        .addValue(job.payload())
+        .addOffsetDateTime(now)
+        .addString(job.idempotencyKey());
+    // ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back.
+    return pool.preparedQuery("""
+            INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
+                              available_at, idempotency_key, created_at, updated_at)
+            VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
+            ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING """ + " " + JOB_COLUMNS)
+        .execute(params)
+        .compose(rows -> {
+          if (rows.size() == 1) {
+            return Future.succeededFuture(new Submitted(map(rows.iterator().next()), true));
+          }
+          return pool.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2")
+              .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
+              .map(existing -> new Submitted(map(existing.iterator().next()), false));
+        });
+  }
+
+  @Override
+  public Future<Optional<Job>> get(long id) {
+    return pool.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = $1")
+        .execute(Tuple.of(id))
+        .map(PostgresJobStore::first);
+  }
+
+  private static final String SELECT_CANDIDATES = """
+      WITH active AS (
+        SELECT owner_user_id, COUNT(*) AS n FROM jobs WHERE status = 'processing' GROUP BY owner_user_id
+      ), ranked AS (
+        SELECT j.id, j.priority, j.created_at,
+               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id)
+                 + COALESCE(a.n, 0) AS owner_slot
+        FROM jobs j LEFT JOIN active a ON a.owner_user_id = j.owner_user_id
+        WHERE j.queue = $1 AND j.status = 'queued' AND j.available_at <= $2
+      )
+      SELECT j.id, j.owner_user_id FROM jobs j JOIN ranked r ON r.id = j.id
+      WHERE r.owner_slot <= $3 AND j.status = 'queued'
+      ORDER BY %s LIMIT $4
+      FOR UPDATE OF j SKIP LOCKED""";
+  private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
+  private static final String OWNER_STRICT_ORDER = "r.owner_slot, r.priority DESC, r.created_at, r.id";
+
+  private static final String LOCK_OWNERS = """
+      SELECT pg_advisory_xact_lock(%d, k) FROM (
+        SELECT DISTINCT hashtext(o) AS k FROM unnest($1::text[]) AS o
+      ) keys ORDER BY k""".formatted(LOCK_NAMESPACE);
+
+  private static final String COUNT_ACTIVE = """
+      SELECT owner_user_id, COUNT(*) FROM jobs
+      WHERE status = 'processing' AND owner_user_id = ANY($1::text[]) GROUP BY owner_user_id""";
+
+  private static final String LEASE = """
+      UPDATE jobs SET status = 'processing', lease_owner = $2, lease_expires_at = $3,
+             lease_token = lease_token + 1, started_at = COALESCE(started_at, $4), updated_at = $4
+      WHERE id = ANY($1::bigint[]) AND status = 'queued'
+      RETURNING""" + " " + JOB_COLUMNS;
+
+  @Override
+  public Future<List<Job>> acquire(AcquireSpec spec) {
+    OffsetDateTime now = now();
+    String candidates = SELECT_CANDIDATES.formatted(spec.ownerStrict() ? OWNER_STRICT_ORDER : PRIORITY_ORDER);
+    return pool.withTransaction(conn -> conn.preparedQuery(candidates)
+        .execute(Tuple.of(spec.queue(), now, spec.ownerLimit(), spec.max()))
+        .compose(rows -> {
+          List<Long> ids = new ArrayList<>();
+          List<String> owners = new ArrayList<>();
+          rows.forEach(r -> {
+            ids.add(r.getLong(0));
+            owners.add(r.getString(1));
+          });
+          if (ids.isEmpty()) {
+            return Future.succeededFuture(List.<Job>of());
+          }
+          String[] distinctOwners = new LinkedHashSet<>(owners).toArray(String[]::new);
+          return conn.preparedQuery(LOCK_OWNERS).execute(Tuple.of(distinctOwners))
+              .compose(v -> conn.preparedQuery(COUNT_ACTIVE).execute(Tuple.of(distinctOwners)))
+              .compose(counts -> {
+                Map<String, Long> active = new HashMap<>();
+                counts.forEach(r -> active.put(r.getString(0), r.getLong(1)));
+                List<Long> admitted = new ArrayList<>();
+                for (int i = 0; i < ids.size(); i++) {
+                  String owner = owners.get(i);
+                  long n = active.getOrDefault(owner, 0L);
+                  if (n < spec.ownerLimit()) {
+                    active.put(owner, n + 1);
+                    admitted.add(ids.get(i));
+                  }
+                }
+                if (admitted.isEmpty()) {
+                  return Future.succeededFuture(List.<Job>of());
+                }
+                return conn.preparedQuery(LEASE)
+                    .execute(Tuple.of(admitted.toArray(Long[]::new), spec.worker(),
+                        now.plus(spec.lease()), now))
+                    .map(leased -> inOrder(admitted, leased));
+              });
+        }));
+  }
+
+  private static List<Job> inOrder(List<Long> ids, RowSet<Row> rows) {
+    Map<Long, Job> byId = new HashMap<>();
+    rows.forEach(r -> byId.put(r.getLong("id"), map(r)));
+    List<Job> out = new ArrayList<>();
+    for (Long id : ids) {
+      Job j = byId.get(id);
+      if (j != null) {
+        out.add(j);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Future<Set<Long>> heartbeat(List<Lease> leases, Duration lease) {
+    if (leases.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    OffsetDateTime now = now();
+    Long[] ids = leases.stream().map(Lease::jobId).toArray(Long[]::new);
+    Long[] tokens = leases.stream().map(Lease::token).toArray(Long[]::new);
+    return pool.preparedQuery("""
+            UPDATE jobs SET lease_expires_at = $1, updated_at = $2
+            FROM unnest($3::bigint[], $4::bigint[]) AS held(id, token)
+            WHERE jobs.id = held.id AND jobs.lease_token = held.token AND jobs.status = 'processing'
+            RETURNING jobs.id""")
+        .execute(Tuple.of(now.plus(lease), now, ids, tokens))
+        .map(rows -> {
+          Set<Long> renewed = new HashSet<>();
+          rows.forEach(r -> renewed.add(r.getLong(0)));
+          return renewed;
+        });
+  }
+
+  @Override
+  public Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue) {
+    OffsetDateTime now = now();
+    return fenced(lease, """
+        status = 'queued', job_type = $3, queue = $4, payload = $5, progress = 0, error = NULL,
+        lease_owner = NULL, lease_expires_at = NULL, available_at = $6, updated_at = $6""",
+        next.wireName(), nextQueue, payload, now);
+  }
+
+  @Override
+  public Future<Optional<Job>> complete(Lease lease, JsonObject payload, JsonObject result) {
+    return fenced(lease, """
+        status = 'completed', payload = $3, result = $4, progress = 100, error = NULL,
+        lease_owner = NULL, lease_expires_at = NULL, completed_at = $5, updated_at = $5""",
+        payload, result, now());
+  }
+
+  @Override
+  public Future<Optional<Job>> retryOrFail(Lease lease, String error, Instant availableAt) {
+    return fenced(lease, """
+        status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END,
+        completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE $5 END,
+        retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+        error = $3, lease_owner = NULL, lease_expires_at = NULL, available_at = $4, updated_at = $5""",
+        error, availableAt.atOffset(ZoneOffset.UTC), now());
+  }
+
+  @Override
+  public Future<Optional<Job>> fail(Lease lease, String error) {
+    return fenced(lease, """
+        status = 'failed', error = $3, lease_owner = NULL, lease_expires_at = NULL, completed_at = $4,
+        updated_at = $4""", error, now());
+  }
+
+  @Override
+  public Future<Optional<Job>> release(Lease lease) {
+    return fenced(lease, """
+        status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = $3, updated_at = $3""",
+        now());
+  }
+
+  @Override
+  public Future<Optional<Job>> progress(Lease lease, int progress) {
+    return fenced(lease, "progress = $3, updated_at = $4", Math.clamp(progress, 0, 100), now());
+  }
+
+  /** One fenced UPDATE: $1 is the job id and $2 its lease token; the SET clause numbers its own from $3. */
+  private Future<Optional<Job>> fenced(Lease lease, String setClause, Object... params) {
+    Tuple tuple = Tuple.of(lease.jobId(), lease.token());
+    for (Object p : params) {
+      tuple.addValue(p);
+    }
+    return pool.preparedQuery("UPDATE jobs SET " + setClause
+            + " WHERE id = $1 AND lease_token = $2 AND status = 'processing' RETURNING " + JOB_COLUMNS)
+        .execute(tuple)
+        .map(PostgresJobStore::first);
+  }
+
+  @Override
+  public Future<Optional<Job>> cancel(long id) {
+    return pool.preparedQuery("""
+            UPDATE jobs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
+                   completed_at = $2, updated_at = $2
+            WHERE id = $1 AND status IN ('queued', 'processing')
+            RETURNING""" + " " + JOB_COLUMNS)
+        .execute(Tuple.of(id, now()))
+        .map(PostgresJobStore::first);
+  }
+
+  @Override
+  public Future<List<Job>> rescueExpired() {
+    return pool.preparedQuery("""
+            UPDATE jobs SET
+              status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END,
+              completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE $1 END,
+              error = 'lease expired on worker ' || COALESCE(lease_owner, '?')
+                      || CASE WHEN retry_count < max_retries THEN '' ELSE '; no retries left' END,
+              retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+              lease_owner = NULL, lease_expires_at = NULL, available_at = $1, updated_at = $1
+            WHERE status = 'processing' AND lease_expires_at < $1
+            RETURNING""" + " " + JOB_COLUMNS)
+        .execute(Tuple.of(now()))
+        .map(rows -> {
+          List<Job> out = new ArrayList<>();
+          rows.forEach(r -> out.add(map(r)));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Map<String, Long>> queueDepths() {
+    return pool.query("SELECT queue, COUNT(*) FROM jobs WHERE status = 'queued' GROUP BY queue").execute()
+        .map(rows -> {
+          Map<String, Long> depths = new HashMap<>();
+          rows.forEach(r -> depths.put(r.getString(0), r.getLong(1)));
+          return depths;
+        });
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return pool.close();
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+  }
+
+  private static Optional<Job> first(RowSet<Row> rows) {
+    return rows.size() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next()));
+  }
+
+  private static Job map(Row r) {
+    Object result = r.getValue("result");
+    return new Job(
+        r.getLong("id"),
+        r.getString("uuid"),
+        r.getString("owner_user_id"),
+        r.getString("domain"),
+        JobStage.fromWire(r.getString("job_type")),
+        r.getString("queue"),
+        JobStatus.fromWire(r.getString("status")),
+        r.getInteger("priority"),
+        r.getInteger("retry_count"),
+        r.getInteger("max_retries"),
+        (JsonObject) r.getValue("payload"),
+        result instanceof JsonObject o ? o : null,
+        r.getString("error"),
+        r.getInteger("progress"),
+        r.getString("lease_owner"),
+        instant(r, "lease_expires_at"),
+        r.getLong("lease_token"),
+        instant(r, "available_at"),
+        r.getString("idempotency_key"),
+        instant(r, "created_at"),
+        instant(r, "started_at"),
+        instant(r, "completed_at"),
+        instant(r, "updated_at"));
+  }
+
+  private static Instant instant(Row r, String column) {
+    OffsetDateTime t = r.getOffsetDateTime(column);
+    return t == null ? null : t.toInstant();
+  }
+}

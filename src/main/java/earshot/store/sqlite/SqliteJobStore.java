@@ -1,0 +1,501 @@
+package earshot.store.sqlite;
+
+import earshot.jobs.AcquireSpec;
+import earshot.jobs.Job;
+import earshot.jobs.JobStage;
+import earshot.jobs.JobStatus;
+import earshot.jobs.Lease;
+import earshot.jobs.NewJob;
+import earshot.store.JobStore;
+import earshot.store.Migrations;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * SQLite job store (xerial sqlite-jdbc, WAL mode).
+ *
+ * <p>Threading: one JDBC connection, used only from one dedicated worker thread (a Vert.x worker executor of size
+ * one). That makes this process a single writer; {@code BEGIN IMMEDIATE} takes SQLite's write lock so that other
+ * processes on the same file serialize with it too. SQLite has no SKIP LOCKED, and with one writer it needs none:
+ * acquisition reads candidates and leases them inside one immediate transaction.
+ */
+public final class SqliteJobStore implements JobStore {
+  private static final String JOB_COLUMNS = """
+      id, uuid, owner_user_id, domain, job_type, queue, status, priority, retry_count, max_retries, payload,
+      result, error, progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
+      created_at, started_at, completed_at, updated_at""";
+
+  private final Path file;
+  private final Clock clock;
+  private final WorkerExecutor executor;
+  private Connection connection; // touched only on the executor's single thread
+
+  private SqliteJobStore(Vertx vertx, Path file, Clock clock) {
+    this.file = file;
+    this.clock = clock;
+    this.executor = vertx.createSharedWorkerExecutor("earshot-sqlite-" + UUID.randomUUID(), 1);
+  }
+
+  public static SqliteJobStore create(Vertx vertx, Path file, Clock clock) {
+    return new SqliteJobStore(vertx, file, clock);
+  }
+
+  @Override
+  public String kind() {
+    return "sqlite";
+  }
+
+  /** A unit of JDBC work; runs on the store thread. */
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> Future<T> read(Work<T> work) {
+    return executor.executeBlocking(() -> work.run(connection()), true);
+  }
+
+  /** Runs {@code work} in a {@code BEGIN IMMEDIATE} transaction on the store thread. */
+  private <T> Future<T> write(Work<T> work) {
+    return executor.executeBlocking(() -> {
+      Connection c = connection();
+      try (Statement s = c.createStatement()) {
+        s.execute("BEGIN IMMEDIATE");
+      }
+      try {
+        T result = work.run(c);
+        try (Statement s = c.createStatement()) {
+          s.execute("COMMIT");
+        }
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try (Statement s = c.createStatement()) {
+          s.execute("ROLLBACK");
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    }, true);
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      try {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+      } catch (IOException e) {
+        throw new SQLException("cannot create directory for " + file + ": " + e.getMessage(), e);
+      }
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=NORMAL");
+        s.execute("PRAGMA busy_timeout=10000");
+      }
+      c.setAutoCommit(true);
+      connection = c;
+    }
+    return connection;
+  }
+
+  @Override
+  public Future<Void> migrate() {
+    return write(c -> {
+      try (Statement s = c.createStatement()) {
+        s.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)""");
+      }
+      Set<Integer> applied = new HashSet<>();
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM schema_migrations")) {
+        while (rs.next()) {
+          applied.add(rs.getInt(1));
+        }
+      }
+      for (Migrations.Script script : Migrations.load("sqlite")) {
+        if (applied.contains(script.version())) {
+          continue;
+        }
+        try (Statement s = c.createStatement()) {
+          for (String sql : script.statements()) {
+            s.execute(sql);
+          }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")) {
+          ps.setInt(1, script.version());
+          ps.setString(2, script.name());
+          ps.setLong(3, now());
+          ps.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Submitted> insert(NewJob job) {
+    return write(c -> {
+      if (job.idempotencyKey() != null) {
+        Optional<Job> existing = selectOne(c, "owner_user_id = ? AND idempotency_key = ?",
+            job.ownerUserId(), job.idempotencyKey());
+        if (existing.isPresent()) {
+          return new Submitted(existing.get(), false);
+        }
+      }
+      long now = now();
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
+                            available_at, idempotency_key, created_at, updated_at)
+          VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+          RETURNING """ + JOB_COLUMNS)) {
+        ps.setString(1, UUID.randomUUID().toString());
+        ps.setString(2, job.ownerUserId());
+        ps.setString(3, job.firstStage().wireName());
+        ps.setString(4, job.queue());
+        ps.setInt(5, job.priority());
+        ps.setInt(6, job.maxRetries());
+        ps.setString(7, job.payload().encode());
+        ps.setLong(8, now);
+        ps.setString(9, job.idempotencyKey());
+        ps.setLong(10, now);
+        ps.setLong(11, now);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new Submitted(map(rs), true);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<Job>> get(long id) {
+    return read(c -> selectOne(c, "id = ?", id));
+  }
+
+  /** Candidates: queued, available jobs ranked within their owner, minus what would push an owner over its limit. */
+  private static final String SELECT_CANDIDATES = """
+      WITH active AS (
+        SELECT owner_user_id, COUNT(*) AS n FROM jobs WHERE status = 'processing' GROUP BY owner_user_id
+      ), ranked AS (
+        SELECT j.id, j.priority, j.created_at,
+               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id)
+                 + COALESCE(a.n, 0) AS owner_slot
+        FROM jobs j LEFT JOIN active a ON a.owner_user_id = j.owner_user_id
+        WHERE j.queue = ? AND j.status = 'queued' AND j.available_at <= ?
+      )
+      SELECT id FROM ranked WHERE owner_slot <= ?
+      ORDER BY %s LIMIT ?""";
+
+  private static final String PRIORITY_ORDER = "priority DESC, created_at, id";
+  private static final String OWNER_STRICT_ORDER = "owner_slot, priority DESC, created_at, id";
+
+  @Override
+  public Future<List<Job>> acquire(AcquireSpec spec) {
+    return write(c -> {
+      long now = now();
+      List<Long> ids = new ArrayList<>();
+      String sql = SELECT_CANDIDATES.formatted(spec.ownerStrict() ? OWNER_STRICT_ORDER : PRIORITY_ORDER);
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setString(1, spec.queue());
+        ps.setLong(2, now);
+        ps.setInt(3, spec.ownerLimit());
+        ps.setInt(4, spec.max());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
+          }
+        }
+      }
+      if (ids.isEmpty()) {
+        return List.of();
+      }
+      String in = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+      Map<Long, Job> leased = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE jobs SET status = 'processing', lease_owner = ?, lease_expires_at = ?,
+                 lease_token = lease_token + 1, started_at = COALESCE(started_at, ?), updated_at = ?
+          WHERE status = 'queued' AND id IN (%s)
+          RETURNING %s""".formatted(in, JOB_COLUMNS))) {
+        ps.setString(1, spec.worker());
+        ps.setLong(2, now + spec.lease().toMillis());
+        ps.setLong(3, now);
+        ps.setLong(4, now);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            Job j = map(rs);
+            leased.put(j.id(), j);
+          }
+        }
+      }
+      List<Job> ordered = new ArrayList<>(leased.size());
+      for (Long id : ids) {
+        Job j = leased.get(id);
+        if (j != null) {
+          ordered.add(j);
+        }
+      }
+      return ordered;
+    });
+  }
+
+  @Override
+  public Future<Set<Long>> heartbeat(List<Lease> leases, Duration lease) {
+    if (leases.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    return write(c -> {
+      long now = now();
+      Set<Long> renewed = new HashSet<>();
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE jobs SET lease_expires_at = ?, updated_at = ?
+          WHERE id = ? AND lease_token = ? AND status = 'processing'""")) {
+        for (Lease l : leases) {
+          ps.setLong(1, now + lease.toMillis());
+          ps.setLong(2, now);
+          ps.setLong(3, l.jobId());
+          ps.setLong(4, l.token());
+          if (ps.executeUpdate() == 1) {
+            renewed.add(l.jobId());
+          }
+        }
+      }
+      return renewed;
+    });
+  }
+
+  @Override
+  public Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue) {
+    return fenced(lease, """
+        status = 'queued', job_type = ?, queue = ?, payload = ?, progress = 0, error = NULL,
+        lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
+        next.wireName(), nextQueue, payload.encode(), now(), now());
+  }
+
+  @Override
+  public Future<Optional<Job>> complete(Lease lease, JsonObject payload, JsonObject result) {
+    long now = now();
+    return fenced(lease, """
+        status = 'completed', payload = ?, result = ?, progress = 100, error = NULL,
+        lease_owner = NULL, lease_expires_at = NULL, completed_at = ?, updated_at = ?""",
+        payload.encode(), result == null ? null : result.encode(), now, now);
+  }
+
+  @Override
+  public Future<Optional<Job>> retryOrFail(Lease lease, String error, Instant availableAt) {
+    long now = now();
+    return fenced(lease, """
+        status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END,
+        completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE ? END,
+        retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+        error = ?, lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
+        now, error, availableAt.toEpochMilli(), now);
+  }
+
+  @Override
+  public Future<Optional<Job>> fail(Lease lease, String error) {
+    long now = now();
+    return fenced(lease, """
+        status = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL, completed_at = ?,
+        updated_at = ?""", error, now, now);
+  }
+
+  @Override
+  public Future<Optional<Job>> release(Lease lease) {
+    long now = now();
+    return fenced(lease, """
+        status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
+        now, now);
+  }
+
+  @Override
+  public Future<Optional<Job>> progress(Lease lease, int progress) {
+    return fenced(lease, "progress = ?, updated_at = ?", Math.clamp(progress, 0, 100), now());
+  }
+
+  /** One fenced UPDATE: applies only while the job is processing under the lease's token. */
+  private Future<Optional<Job>> fenced(Lease lease, String setClause, Object... params) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET " + setClause
+          + " WHERE id = ? AND lease_token = ? AND status = 'processing' RETURNING " + JOB_COLUMNS)) {
+        int i = bind(ps, params);
+        ps.setLong(i++, lease.jobId());
+        ps.setLong(i, lease.token());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(map(rs)) : Optional.<Job>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<Job>> cancel(long id) {
+    return write(c -> {
+      long now = now();
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE jobs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
+                 completed_at = ?, updated_at = ?
+          WHERE id = ? AND status IN ('queued', 'processing')
+          RETURNING""" + " " + JOB_COLUMNS)) {
+        ps.setLong(1, now);
+        ps.setLong(2, now);
+        ps.setLong(3, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(map(rs)) : Optional.<Job>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<List<Job>> rescueExpired() {
+    return write(c -> {
+      long now = now();
+      List<Job> rescued = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE jobs SET
+            status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END,
+            completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE ? END,
+            error = 'lease expired on worker ' || COALESCE(lease_owner, '?')
+                    || CASE WHEN retry_count < max_retries THEN '' ELSE '; no retries left' END,
+            retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+            lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?
+          WHERE status = 'processing' AND lease_expires_at < ?
+          RETURNING""" + " " + JOB_COLUMNS)) {
+        ps.setLong(1, now);
+        ps.setLong(2, now);
+        ps.setLong(3, now);
+        ps.setLong(4, now);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rescued.add(map(rs));
+          }
+        }
+      }
+      return rescued;
+    });
+  }
+
+  @Override
+  public Future<Map<String, Long>> queueDepths() {
+    return read(c -> {
+      Map<String, Long> depths = new HashMap<>();
+      try (Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT queue, COUNT(*) FROM jobs WHERE status = 'queued' GROUP BY queue")) {
+        while (rs.next()) {
+          depths.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      return depths;
+    });
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return read(c -> {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+        rs.next();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return executor.<Void>executeBlocking(() -> {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+      return null;
+    }, true).eventually(executor::close);
+  }
+
+  private Optional<Job> selectOne(Connection c, String where, Object... params) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM jobs WHERE " + where)) {
+      bind(ps, params);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  private static int bind(PreparedStatement ps, Object... params) throws SQLException {
+    int i = 1;
+    for (Object p : params) {
+      switch (p) {
+        case null -> ps.setNull(i, Types.NULL);
+        case Long l -> ps.setLong(i, l);
+        case Integer n -> ps.setInt(i, n);
+        case String s -> ps.setString(i, s);
+        default -> throw new IllegalArgumentException("unsupported parameter type " + p.getClass());
+      }
+      i++;
+    }
+    return i;
+  }
+
+  private long now() {
+    return clock.millis();
+  }
+
+  private static Job map(ResultSet rs) throws SQLException {
+    String result = rs.getString("result");
+    return new Job(
+        rs.getLong("id"),
+        rs.getString("uuid"),
+        rs.getString("owner_user_id"),
+        rs.getString("domain"),
+        JobStage.fromWire(rs.getString("job_type")),
+        rs.getString("queue"),
+        JobStatus.fromWire(rs.getString("status")),
+        rs.getInt("priority"),
+        rs.getInt("retry_count"),
+        rs.getInt("max_retries"),
+        new JsonObject(rs.getString("payload")),
+        result == null ? null : new JsonObject(result),
+        rs.getString("error"),
+        rs.getInt("progress"),
+        rs.getString("lease_owner"),
+        instant(rs, "lease_expires_at"),
+        rs.getLong("lease_token"),
+        instant(rs, "available_at"),
+        rs.getString("idempotency_key"),
+        instant(rs, "created_at"),
+        instant(rs, "started_at"),
+        instant(rs, "completed_at"),
+        instant(rs, "updated_at"));
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+}
