@@ -60,7 +60,9 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("earshot-shutdown").unstarted(() -> {
       LOG.info("shutting down: no new work, finishing or handing back running stages");
       try {
-        node.stop().eventually(vertx::close).await(graceSeconds, TimeUnit.SECONDS);
+        // Awaited separately: a future bound to a closed event loop would never complete.
+        node.stop().await(graceSeconds, TimeUnit.SECONDS);
+        vertx.close().await(30, TimeUnit.SECONDS);
         LOG.info("shutdown complete");
       } catch (Exception e) {
         LOG.warn("shutdown did not finish cleanly: {}", rootMessage(e));

@@ -40,7 +40,7 @@ public class StageRunnerVerticle extends VerticleBase {
   static final long ACQUIRE_WAIT_MS = 20_000;
 
   /** What a runner serves. */
-  public record Spec(String name, List<String> queues, int slots, Duration lease, Duration shutdownGrace) {}
+  public record Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace) {}
 
   private final Spec spec;
   private final StageRegistry stages;
@@ -79,7 +79,7 @@ public class StageRunnerVerticle extends VerticleBase {
         r.ctx().abort(abort.reason());
       }
     });
-    heartbeatTimer = vertx.setPeriodic(spec.lease().dividedBy(3).toMillis(), id -> heartbeat());
+    heartbeatTimer = vertx.setPeriodic(Math.max(1, spec.heartbeatInterval().toMillis()), id -> heartbeat());
     return abortConsumer.completion().onSuccess(v -> {
       LOG.info("{} runner started: queues {} with {} slots", worker, spec.queues(), spec.slots());
       pull();
@@ -252,10 +252,12 @@ public class StageRunnerVerticle extends VerticleBase {
     long timer = vertx.setTimer(Math.max(1, grace), id -> {
       for (Running r : List.copyOf(running.values())) {
         LOG.info("{}: shutdown grace over; giving job {} back", worker, r.job().id());
-        r.ctx().abort("shutdown");
+        // Report before aborting: the abort may complete the stage synchronously, and the release must already
+        // be in flight when stop() collects the outstanding reports.
         running.remove(r.job().id());
         metrics.workerActive(-1);
         report(r.job(), StageReport.Outcome.RELEASE, null, null, null);
+        r.ctx().abort("shutdown");
       }
       drained.tryComplete();
     });

@@ -16,7 +16,7 @@ import earshot.pipeline.StageRunnerVerticle;
 public final class TranscriberVerticle extends StageRunnerVerticle {
   public TranscriberVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
-            config.jobs().lease(), config.jobs().shutdownGrace()),
+            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace()),
         stages.only(JobStage.AUDIO_TRANSCRIBE), metrics);
   }
 }

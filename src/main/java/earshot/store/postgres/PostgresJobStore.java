@@ -157,11 +157,20 @@ public final class PostgresJobStore implements JobStore {
         WHERE j.queue = $1 AND j.status = 'queued' AND j.available_at <= $2
       )
       SELECT j.id, j.owner_user_id FROM jobs j JOIN ranked r ON r.id = j.id
+      LEFT JOIN owner_turns t ON t.owner_user_id = j.owner_user_id
       WHERE r.owner_slot <= $3 AND j.status = 'queued'
       ORDER BY %s LIMIT $4
       FOR UPDATE OF j SKIP LOCKED""";
   private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
-  private static final String OWNER_STRICT_ORDER = "r.owner_slot, r.priority DESC, r.created_at, r.id";
+  /** Owner-strict: each owner's next job in turn, least recently served owner first. */
+  private static final String OWNER_STRICT_ORDER =
+      "r.owner_slot, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
+
+  private static final String RECORD_TURNS = """
+      INSERT INTO owner_turns (owner_user_id, last_turn)
+      SELECT o, (SELECT COALESCE(MAX(last_turn), 0) FROM owner_turns) + ord
+      FROM unnest($1::text[]) WITH ORDINALITY AS u(o, ord)
+      ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn""";
 
   private static final String LOCK_OWNERS = """
       SELECT pg_advisory_xact_lock(%d, k) FROM (
@@ -201,21 +210,26 @@ public final class PostgresJobStore implements JobStore {
                 Map<String, Long> active = new HashMap<>();
                 counts.forEach(r -> active.put(r.getString(0), r.getLong(1)));
                 List<Long> admitted = new ArrayList<>();
+                LinkedHashSet<String> served = new LinkedHashSet<>();
                 for (int i = 0; i < ids.size(); i++) {
                   String owner = owners.get(i);
                   long n = active.getOrDefault(owner, 0L);
                   if (n < spec.ownerLimit()) {
                     active.put(owner, n + 1);
                     admitted.add(ids.get(i));
+                    served.add(owner);
                   }
                 }
                 if (admitted.isEmpty()) {
                   return Future.succeededFuture(List.<Job>of());
                 }
-                return conn.preparedQuery(LEASE)
+                Future<?> turns = spec.ownerStrict()
+                    ? conn.preparedQuery(RECORD_TURNS).execute(Tuple.of(served.toArray(String[]::new)))
+                    : Future.succeededFuture();
+                return turns.compose(t -> conn.preparedQuery(LEASE)
                     .execute(Tuple.of(admitted.toArray(Long[]::new), spec.worker(),
                         now.plus(spec.lease()), now))
-                    .map(leased -> inOrder(admitted, leased));
+                    .map(leased -> inOrder(admitted, leased)));
               });
         }));
   }

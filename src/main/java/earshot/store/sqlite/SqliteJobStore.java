@@ -175,7 +175,7 @@ public final class SqliteJobStore implements JobStore {
           INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
                             available_at, idempotency_key, created_at, updated_at)
           VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-          RETURNING """ + JOB_COLUMNS)) {
+          RETURNING """ + " " + JOB_COLUMNS)) {
         ps.setString(1, UUID.randomUUID().toString());
         ps.setString(2, job.ownerUserId());
         ps.setString(3, job.firstStage().wireName());
@@ -205,23 +205,27 @@ public final class SqliteJobStore implements JobStore {
       WITH active AS (
         SELECT owner_user_id, COUNT(*) AS n FROM jobs WHERE status = 'processing' GROUP BY owner_user_id
       ), ranked AS (
-        SELECT j.id, j.priority, j.created_at,
+        SELECT j.id, j.owner_user_id, j.priority, j.created_at,
                ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id)
                  + COALESCE(a.n, 0) AS owner_slot
         FROM jobs j LEFT JOIN active a ON a.owner_user_id = j.owner_user_id
         WHERE j.queue = ? AND j.status = 'queued' AND j.available_at <= ?
       )
-      SELECT id FROM ranked WHERE owner_slot <= ?
+      SELECT r.id, r.owner_user_id FROM ranked r LEFT JOIN owner_turns t ON t.owner_user_id = r.owner_user_id
+      WHERE r.owner_slot <= ?
       ORDER BY %s LIMIT ?""";
 
-  private static final String PRIORITY_ORDER = "priority DESC, created_at, id";
-  private static final String OWNER_STRICT_ORDER = "owner_slot, priority DESC, created_at, id";
+  private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
+  /** Owner-strict: each owner's next job in turn, least recently served owner first. */
+  private static final String OWNER_STRICT_ORDER =
+      "r.owner_slot, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
 
   @Override
   public Future<List<Job>> acquire(AcquireSpec spec) {
     return write(c -> {
       long now = now();
       List<Long> ids = new ArrayList<>();
+      List<String> owners = new ArrayList<>();
       String sql = SELECT_CANDIDATES.formatted(spec.ownerStrict() ? OWNER_STRICT_ORDER : PRIORITY_ORDER);
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setString(1, spec.queue());
@@ -231,11 +235,15 @@ public final class SqliteJobStore implements JobStore {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             ids.add(rs.getLong(1));
+            owners.add(rs.getString(2));
           }
         }
       }
       if (ids.isEmpty()) {
         return List.of();
+      }
+      if (spec.ownerStrict()) {
+        recordTurns(c, owners);
       }
       String in = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
       Map<Long, Job> leased = new HashMap<>();
@@ -264,6 +272,19 @@ public final class SqliteJobStore implements JobStore {
       }
       return ordered;
     });
+  }
+
+  /** Remembers the order in which owners were served, for the owner-strict rotation. */
+  private static void recordTurns(Connection c, List<String> owners) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO owner_turns (owner_user_id, last_turn)
+        VALUES (?, (SELECT COALESCE(MAX(last_turn), 0) + 1 FROM owner_turns))
+        ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn""")) {
+      for (String owner : owners) {
+        ps.setString(1, owner);
+        ps.executeUpdate();
+      }
+    }
   }
 
   @Override

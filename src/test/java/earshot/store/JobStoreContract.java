@@ -1,0 +1,373 @@
+package earshot.store;
+
+import static earshot.testsupport.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import earshot.config.EarshotConfig;
+import earshot.jobs.AcquireSpec;
+import earshot.jobs.Job;
+import earshot.jobs.JobStage;
+import earshot.jobs.JobStatus;
+import earshot.jobs.NewJob;
+import earshot.testsupport.Databases;
+import earshot.testsupport.MutableClock;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One contract for every {@link JobStore}: each implementation has a subclass that names its database, and must
+ * pass the same assertions.
+ */
+abstract class JobStoreContract {
+  static final Duration LEASE = Duration.ofSeconds(30);
+
+  @TempDir
+  Path tempDir;
+
+  Vertx vertx;
+  MutableClock clock;
+  JobStore store;
+
+  abstract Databases.Kind kind();
+
+  @BeforeEach
+  void open() {
+    vertx = Vertx.vertx();
+    clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+    store = await(JobStores.open(vertx, new EarshotConfig.Store(kind().newUrl(tempDir), 16), clock));
+  }
+
+  @AfterEach
+  void close() {
+    await(store.close());
+    await(vertx.close());
+  }
+
+  Job submit(String owner, int priority) {
+    return submit(owner, priority, 3, null);
+  }
+
+  Job submit(String owner, int priority, int maxRetries, String key) {
+    clock.advance(Duration.ofMillis(1)); // distinct created_at, so age order is well defined
+    NewJob job = new NewJob(owner, JobStage.AUDIO_CONVERT, "default", priority, maxRetries,
+        new JsonObject().put("local_path", "/tmp/a.wav"), key);
+    return await(store.insert(job)).job();
+  }
+
+  List<Job> acquire(String worker, int n, int ownerLimit, boolean strict) {
+    return await(store.acquire(new AcquireSpec("default", worker, n, LEASE, ownerLimit, strict)));
+  }
+
+  @Test
+  void migrationsAreIdempotentAndTheStoreAnswers() {
+    await(store.migrate());
+    await(store.ping());
+  }
+
+  @Test
+  void insertedJobIsQueuedWithEveryField() {
+    Job job = submit("alice", 3);
+    assertTrue(job.id() > 0);
+    assertNotNull(job.uuid());
+    assertEquals("alice", job.ownerUserId());
+    assertEquals("audio", job.domain());
+    assertEquals(JobStage.AUDIO_CONVERT, job.jobType());
+    assertEquals(JobStatus.QUEUED, job.status());
+    assertEquals(3, job.priority());
+    assertEquals(0, job.retryCount());
+    assertEquals(0, job.progress());
+    assertEquals("/tmp/a.wav", job.payload().getString("local_path"));
+    assertEquals(job, await(store.get(job.id())).orElseThrow());
+  }
+
+  @Test
+  void repeatedIdempotencyKeyReturnsTheFirstJob() {
+    Job first = submit("alice", 0, 3, "key-1");
+    NewJob again = new NewJob("alice", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
+    JobStore.Submitted second = await(store.insert(again));
+    assertFalse(second.created());
+    assertEquals(first.id(), second.job().id());
+    // The same key from another owner is another job.
+    NewJob other = new NewJob("bob", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
+    assertTrue(await(store.insert(other)).created());
+  }
+
+  @Test
+  void acquireTakesHighestPriorityThenOldest() {
+    Job low = submit("a", 0);
+    Job highOld = submit("b", 5);
+    Job mid = submit("c", 1);
+    Job highNew = submit("d", 5);
+    List<Long> order = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      order.add(acquire("w", 1, 10, false).getFirst().id());
+    }
+    assertEquals(List.of(highOld.id(), highNew.id(), mid.id(), low.id()), order);
+    assertTrue(acquire("w", 1, 10, false).isEmpty());
+  }
+
+  @Test
+  void acquireSetsTheLeaseAndANewFencingToken() {
+    Job queued = submit("alice", 0);
+    Job leased = acquire("worker-1", 1, 10, false).getFirst();
+    assertEquals(JobStatus.PROCESSING, leased.status());
+    assertEquals("worker-1", leased.leaseOwner());
+    assertEquals(clock.instant().plus(LEASE), leased.leaseExpiresAt());
+    assertTrue(leased.leaseToken() > queued.leaseToken());
+    assertNotNull(leased.startedAt());
+  }
+
+  @Test
+  void ownerAtLimitIsSkippedAndOthersStillServed() {
+    for (int i = 0; i < 3; i++) {
+      submit("busy", 9);
+    }
+    Job other = submit("quiet", 0);
+    List<Job> first = acquire("w", 10, 2, false);
+    assertEquals(3, first.size(), "two of busy's jobs and quiet's job");
+    assertEquals(2, first.stream().filter(j -> j.ownerUserId().equals("busy")).count());
+    assertTrue(first.stream().anyMatch(j -> j.id() == other.id()));
+    assertTrue(acquire("w", 10, 2, false).isEmpty(), "busy is at its limit");
+    // Finishing one of busy's jobs frees a slot.
+    Job done = first.stream().filter(j -> j.ownerUserId().equals("busy")).findFirst().orElseThrow();
+    assertTrue(await(store.complete(done.lease(), done.payload(), new JsonObject())).isPresent());
+    assertEquals(1, acquire("w", 10, 2, false).size());
+  }
+
+  @Test
+  void ownerStrictRotatesBetweenOwners() {
+    for (int i = 0; i < 50; i++) {
+      submit("flood", 0);
+    }
+    Job single = submit("single", 0);
+    List<Job> plain = acquire("w", 2, 100, false);
+    assertTrue(plain.stream().noneMatch(j -> j.id() == single.id()), "without strict mode age order wins");
+    List<Job> strict = acquire("w", 2, 100, true);
+    assertTrue(strict.stream().anyMatch(j -> j.id() == single.id()), "strict mode gives the single job a turn");
+  }
+
+  @Test
+  void ownerStrictTakesOwnersInTurn() {
+    for (String owner : List.of("a", "a", "a", "b", "b", "b", "c", "c", "c")) {
+      submit(owner, 0);
+    }
+    List<String> turns = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      Job j = acquire("w", 1, 100, true).getFirst();
+      turns.add(j.ownerUserId());
+      await(store.complete(j.lease(), j.payload(), null));
+    }
+    assertEquals(List.of("a", "b", "c", "a", "b", "c", "a", "b", "c"), turns);
+  }
+
+  @Test
+  void fencedCommitFromALostLeaseIsRejected() {
+    submit("alice", 0);
+    Job stale = acquire("old", 1, 10, false).getFirst();
+    clock.advance(LEASE.plusSeconds(1));
+    List<Job> rescued = await(store.rescueExpired());
+    assertEquals(1, rescued.size());
+    assertEquals(JobStatus.QUEUED, rescued.getFirst().status());
+    assertEquals(1, rescued.getFirst().retryCount());
+    Job fresh = acquire("new", 1, 10, false).getFirst();
+    assertEquals(stale.id(), fresh.id());
+
+    JsonObject result = new JsonObject().put("by", "old");
+    assertTrue(await(store.complete(stale.lease(), stale.payload(), result)).isEmpty());
+    assertTrue(await(store.progress(stale.lease(), 50)).isEmpty());
+    assertTrue(await(store.fail(stale.lease(), "x")).isEmpty());
+    assertTrue(await(store.heartbeat(List.of(stale.lease()), LEASE)).isEmpty());
+
+    Job done = await(store.complete(fresh.lease(), fresh.payload(), new JsonObject().put("by", "new"))).orElseThrow();
+    assertEquals(JobStatus.COMPLETED, done.status());
+    assertEquals("new", done.result().getString("by"));
+  }
+
+  @Test
+  void heartbeatExtendsOnlyHeldLeases() {
+    submit("alice", 0);
+    submit("alice", 0);
+    List<Job> held = acquire("w", 2, 10, false);
+    await(store.cancel(held.get(1).id()));
+    clock.advance(Duration.ofSeconds(20));
+    Set<Long> renewed = await(store.heartbeat(held.stream().map(Job::lease).toList(), LEASE));
+    assertEquals(Set.of(held.get(0).id()), renewed);
+    clock.advance(Duration.ofSeconds(20)); // past the first lease, within the renewed one
+    assertTrue(await(store.rescueExpired()).isEmpty());
+  }
+
+  @Test
+  void expiredLeaseWithNoRetriesLeftFails() {
+    submit("alice", 0, 0, null);
+    acquire("w", 1, 10, false);
+    clock.advance(LEASE.plusSeconds(1));
+    Job failed = await(store.rescueExpired()).getFirst();
+    assertEquals(JobStatus.FAILED, failed.status());
+    assertTrue(failed.error().contains("lease expired"), failed.error());
+    assertNotNull(failed.completedAt());
+  }
+
+  @Test
+  void retryRequeuesWithBackoffUntilRetriesRunOut() {
+    submit("alice", 0, 1, null);
+    Job first = acquire("w", 1, 10, false).getFirst();
+    Instant later = clock.instant().plusSeconds(10);
+    Job retried = await(store.retryOrFail(first.lease(), "network down", later)).orElseThrow();
+    assertEquals(JobStatus.QUEUED, retried.status());
+    assertEquals(1, retried.retryCount());
+    assertEquals(later, retried.availableAt());
+    assertTrue(acquire("w", 1, 10, false).isEmpty(), "not available before its backoff");
+    clock.advance(Duration.ofSeconds(11));
+    Job second = acquire("w", 1, 10, false).getFirst();
+    Job failed = await(store.retryOrFail(second.lease(), "network down", clock.instant())).orElseThrow();
+    assertEquals(JobStatus.FAILED, failed.status());
+    assertEquals("network down", failed.error());
+  }
+
+  @Test
+  void advanceMovesTheJobToItsNextStageAndQueue() {
+    submit("alice", 0);
+    Job leased = acquire("w", 1, 10, false).getFirst();
+    JsonObject payload = leased.payload().put("wav", "/data/x.wav");
+    Job next = await(store.advance(leased.lease(), payload, JobStage.AUDIO_TRANSCRIBE, "transcribe")).orElseThrow();
+    assertEquals(JobStatus.QUEUED, next.status());
+    assertEquals(JobStage.AUDIO_TRANSCRIBE, next.jobType());
+    assertEquals("transcribe", next.queue());
+    assertEquals("/data/x.wav", next.payload().getString("wav"));
+    assertNull(next.leaseOwner());
+    assertEquals(Map.of("transcribe", 1L), await(store.queueDepths()));
+  }
+
+  @Test
+  void releaseGivesTheJobBackWithoutPenalty() {
+    submit("alice", 0);
+    Job leased = acquire("w", 1, 10, false).getFirst();
+    Job released = await(store.release(leased.lease())).orElseThrow();
+    assertEquals(JobStatus.QUEUED, released.status());
+    assertEquals(0, released.retryCount());
+    assertEquals(1, acquire("w", 1, 10, false).size());
+  }
+
+  @Test
+  void cancelStopsQueuedAndProcessingJobsButNotFinishedOnes() {
+    Job queued = submit("alice", 0);
+    Job processing = submit("alice", 0);
+    await(store.cancel(queued.id())); // cancel first, so the next acquire takes the other one
+    Job leased = acquire("w", 1, 10, false).getFirst();
+    assertEquals(processing.id(), leased.id());
+    assertEquals(JobStatus.CANCELLED, await(store.get(queued.id())).orElseThrow().status());
+    assertEquals(JobStatus.CANCELLED, await(store.cancel(leased.id())).orElseThrow().status());
+    assertTrue(await(store.cancel(leased.id())).isEmpty(), "already cancelled");
+    assertTrue(await(store.complete(leased.lease(), leased.payload(), null)).isEmpty(), "runner is fenced off");
+    assertTrue(await(store.cancel(999_999)).isEmpty());
+  }
+
+  /**
+   * Eight acquirers race over 200 jobs from 5 owners with a limit of 2: no owner ever runs more than 2, and no job
+   * is ever leased to two acquirers at once.
+   */
+  @Test
+  void concurrentAcquirersNeverOverAdmitAnOwnerNorDoubleLease() {
+    int owners = 5;
+    int limit = 2;
+    for (int i = 0; i < 200; i++) {
+      submit("owner-" + (i % owners), i % 3);
+    }
+    Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
+    Set<Long> held = ConcurrentHashMap.newKeySet();
+    Set<Long> finished = ConcurrentHashMap.newKeySet();
+    List<String> violations = new CopyOnWriteArrayList<>();
+    AtomicInteger maxSeen = new AtomicInteger();
+
+    List<Future<Void>> acquirers = new ArrayList<>();
+    for (int w = 0; w < 8; w++) {
+      Promise<Void> done = Promise.promise();
+      loop("acquirer-" + w, limit, active, held, finished, violations, maxSeen, done);
+      acquirers.add(done.future());
+    }
+    await(Future.all(acquirers), Duration.ofMinutes(2));
+
+    assertEquals(List.of(), violations);
+    assertEquals(200, finished.size());
+    assertTrue(maxSeen.get() <= limit, "max concurrent per owner was " + maxSeen.get());
+    Map<String, Long> statuses = await(store.queueDepths());
+    assertTrue(statuses.isEmpty(), "nothing left queued: " + statuses);
+  }
+
+  private void loop(String worker, int limit, Map<String, AtomicInteger> active, Set<Long> held, Set<Long> finished,
+                    List<String> violations, AtomicInteger maxSeen, Promise<Void> done) {
+    store.acquire(new AcquireSpec("default", worker, 3, LEASE, limit, false))
+        .compose(jobs -> {
+          if (jobs.isEmpty()) {
+            return Future.succeededFuture(false);
+          }
+          for (Job j : jobs) {
+            if (!held.add(j.id())) {
+              violations.add("job " + j.id() + " leased twice at once");
+            }
+            int n = active.computeIfAbsent(j.ownerUserId(), o -> new AtomicInteger()).incrementAndGet();
+            maxSeen.accumulateAndGet(n, Math::max);
+            if (n > limit) {
+              violations.add(j.ownerUserId() + " had " + n + " running");
+            }
+          }
+          List<Future<?>> completions = new ArrayList<>();
+          for (Job j : jobs) {
+            // Release our bookkeeping before the commit, so a racing acquirer can never look like a violation.
+            active.get(j.ownerUserId()).decrementAndGet();
+            held.remove(j.id());
+            completions.add(store.complete(j.lease(), j.payload(), null).map(r -> {
+              if (r.isEmpty()) {
+                violations.add("commit of job " + j.id() + " was fenced off");
+              }
+              finished.add(j.id());
+              return null;
+            }));
+          }
+          return Future.all(completions).map(true);
+        })
+        .onSuccess(more -> {
+          if (more || finished.size() < 200) {
+            if (!more) {
+              // Others hold the remaining jobs (or their owners are at the limit); look again shortly.
+              vertx.setTimer(5, id -> loop(worker, limit, active, held, finished, violations, maxSeen, done));
+            } else {
+              loop(worker, limit, active, held, finished, violations, maxSeen, done);
+            }
+          } else {
+            done.complete();
+          }
+        })
+        .onFailure(done::fail);
+  }
+
+  @Test
+  void queueDepthsCountQueuedJobsPerQueue() {
+    submit("a", 0);
+    submit("b", 0);
+    acquire("w", 1, 10, false);
+    assertEquals(Map.of("default", 1L), await(store.queueDepths()));
+    assertEquals(Set.of("default"), await(store.queueDepths()).keySet().stream().collect(Collectors.toSet()));
+  }
+}
