@@ -44,7 +44,6 @@ public final class HttpApiVerticle extends VerticleBase {
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    router.route().last().handler(ctx -> Problem.of(404, "Not Found", "no resource at " + ctx.request().path()).send(ctx));
     router.errorHandler(404, ctx -> Problem.of(404, "Not Found", "no resource at " + ctx.request().path()).send(ctx));
     router.errorHandler(405, ctx -> Problem.of(405, "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));

@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
+  /** How often queue depths are sampled for the queue_depth gauge. */
+  private static final long DEPTH_SAMPLE_MS = 2_000;
 
   private final EarshotConfig config;
   private final JobMetrics metrics;
@@ -104,7 +106,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private void startTimers() {
     timers.add(vertx.setPeriodic(config.jobs().pollInterval().toMillis(), id -> wake()));
     timers.add(vertx.setPeriodic(config.jobs().sweepInterval().toMillis(), id -> sweep()));
-    timers.add(vertx.setPeriodic(5_000, id -> store.queueDepths()
+    timers.add(vertx.setPeriodic(DEPTH_SAMPLE_MS, id -> store.queueDepths()
         .onSuccess(metrics::queueDepths)
         .onFailure(err -> LOG.warn("queue depth sample failed: {}", err.getMessage()))));
   }

@@ -80,6 +80,7 @@ public final class PostgresJobStore implements JobStore {
   public Future<Void> migrate() {
     return pool.withTransaction(conn -> conn
         .query("SELECT pg_advisory_xact_lock(" + LOCK_NAMESPACE + ", 0)").execute()
+        .compose(v -> conn.query("SET LOCAL client_min_messages = warning").execute())
         .compose(v -> conn.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
               version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)""").execute())

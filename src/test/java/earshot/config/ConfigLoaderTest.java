@@ -1,0 +1,90 @@
+package earshot.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void embeddedDefaultsRunEverythingOnSqlite() {
+    EarshotConfig c = ConfigLoader.load(new String[0], Map.of());
+    assertEquals(Set.of(EarshotConfig.Role.values()), c.roles());
+    assertFalse(c.store().isPostgres());
+    assertEquals(Path.of("./data/earshot.db"), c.store().sqlitePath());
+    assertEquals(8080, c.http().port());
+    assertEquals(Duration.ofSeconds(120), c.jobs().lease());
+    assertEquals(Duration.ofSeconds(40), c.jobs().heartbeatInterval());
+    assertTrue(c.jobs().workerEnabled());
+    assertFalse(c.jobs().ownerStrict());
+    assertEquals("transcribe", c.queues().transcribeQueue());
+  }
+
+  @Test
+  void confFileOverridesDefaultsAndEnvironmentOverridesBoth() throws Exception {
+    Path file = dir.resolve("earshot.json");
+    Files.writeString(file, """
+        {"jobs": {"lease_seconds": 60, "owner_strict": true},
+         "queues": {"transcribe_by_model": {"large-v3": "transcribe-large"}},
+         "http": {"port": 9000}}""");
+    EarshotConfig c = ConfigLoader.load(new String[] {"--conf", file.toString()},
+        Map.of("JOBS_LEASE_SECONDS", "30", "JOBS_DB_URL", "postgresql://u:p@db:5432/earshot",
+            "AUDIO_JOBS_WORKER_ENABLED", "false", "EARSHOT_ROLES", "api,scheduler"));
+    assertEquals(Duration.ofSeconds(30), c.jobs().lease(), "env beats the file");
+    assertTrue(c.jobs().ownerStrict(), "the file beats the defaults");
+    assertEquals(9000, c.http().port());
+    assertTrue(c.store().isPostgres());
+    assertFalse(c.jobs().workerEnabled());
+    assertEquals(Set.of(EarshotConfig.Role.API, EarshotConfig.Role.SCHEDULER), c.roles());
+    assertEquals("transcribe-large", c.queues().transcribeByModel().get("large-v3"));
+    assertEquals(java.util.List.of("transcribe", "transcribe-large"), c.queues().transcribeQueues());
+  }
+
+  @Test
+  void sqliteUrlsResolveAbsoluteAndRelativePaths() {
+    EarshotConfig abs = ConfigLoader.load(new String[0], Map.of("JOBS_DB_URL", "sqlite:///var/lib/earshot/jobs.db"));
+    assertEquals(Path.of("/var/lib/earshot/jobs.db"), abs.store().sqlitePath());
+    EarshotConfig rel = ConfigLoader.load(new String[0], Map.of("JOBS_DB_URL", "sqlite:///./Databases/jobs.db"));
+    assertEquals(Path.of("./Databases/jobs.db"), rel.store().sqlitePath());
+  }
+
+  @Test
+  void everyInvalidValueNamesItsKey() {
+    assertKey("jobs.lease_seconds", Map.of("JOBS_LEASE_SECONDS", "abc"));
+    assertKey("jobs.lease_seconds", Map.of("JOBS_LEASE_SECONDS", "0"));
+    assertKey("jobs.worker_enabled", Map.of("AUDIO_JOBS_WORKER_ENABLED", "maybe"));
+    assertKey("jobs.owner_strict", Map.of("AUDIO_JOBS_OWNER_STRICT", "2"));
+    assertKey("store.url", Map.of("JOBS_DB_URL", "mysql://localhost/jobs"));
+    assertKey("http.port", Map.of("EARSHOT_HTTP_PORT", "70000"));
+    assertKey("roles", Map.of("EARSHOT_ROLES", "api,tpu"));
+  }
+
+  @Test
+  void unreadableOrMalformedConfFileIsReported() throws Exception {
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, "{ not json");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(new String[] {"--conf", bad.toString()}, Map.of()));
+    assertEquals("--conf", e.key());
+    ConfigException missing = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(new String[] {"--conf", dir.resolve("nope.json").toString()}, Map.of()));
+    assertTrue(missing.getMessage().startsWith("--conf: cannot read"), missing.getMessage());
+  }
+
+  private static void assertKey(String key, Map<String, String> env) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(new String[0], env));
+    assertEquals(key, e.key());
+    assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+  }
+}
