@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +44,12 @@ public final class ConfigLoader {
     m.put("JOBS_SHUTDOWN_GRACE_SECONDS", "jobs.shutdown_grace_seconds");
     m.put("EARSHOT_CPU_SLOTS", "runners.cpu_slots");
     m.put("EARSHOT_GPU_SLOTS", "runners.gpu_slots");
+    m.put("EARSHOT_MODELS_DIR", "audio.models_dir");
+    m.put("EARSHOT_DEFAULT_MODEL", "audio.default_model");
+    m.put("EARSHOT_ALLOWED_ROOTS", "audio.allowed_roots");
+    m.put("EARSHOT_DOWNLOAD_MAX_BYTES", "audio.download.max_bytes");
+    m.put("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "audio.download.allow_private");
+    m.put("WHISPER_THREADS", "audio.whisper.threads");
     return Map.copyOf(m);
   }
 
@@ -54,7 +61,7 @@ public final class ConfigLoader {
       deepMerge(merged, readFile(confFile));
     }
     applyEnv(merged, env);
-    return fromJson(merged);
+    return fromJson(merged, env);
   }
 
   /** The bundled defaults, as JSON, for callers (tests, benchmarks) that layer their own overrides. */
@@ -73,7 +80,7 @@ public final class ConfigLoader {
   public static EarshotConfig fromOverrides(JsonObject overrides) {
     JsonObject merged = defaults();
     deepMerge(merged, overrides);
-    return fromJson(merged);
+    return fromJson(merged, Map.of());
   }
 
   static Path confFileArg(String[] args) {
@@ -135,8 +142,8 @@ public final class ConfigLoader {
     }
   }
 
-  /** Validates a fully merged JSON tree into typed records. */
-  public static EarshotConfig fromJson(JsonObject json) {
+  /** Validates a fully merged JSON tree into typed records; {@code env} resolves providers' API-key variables. */
+  public static EarshotConfig fromJson(JsonObject json, Map<String, String> env) {
     Reader r = new Reader(json);
     EarshotConfig.Http http = new EarshotConfig.Http(
         r.string("http.host"), r.intIn("http.port", 0, 65535));
@@ -160,7 +167,47 @@ public final class ConfigLoader {
         r.queueName("queues.default"), r.queueName("queues.transcribe"), r.stringMap("queues.transcribe_by_model"));
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
-    return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners);
+    return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
+        audio(r, env));
+  }
+
+  private static EarshotConfig.Audio audio(Reader r, Map<String, String> env) {
+    EarshotConfig.Download download = new EarshotConfig.Download(
+        r.longIn("audio.download.max_bytes", 1, Long.MAX_VALUE),
+        Duration.ofMillis(r.intIn("audio.download.connect_timeout_ms", 1, 600_000)),
+        Duration.ofMillis(r.intIn("audio.download.idle_timeout_ms", 1, 3_600_000)),
+        r.intIn("audio.download.max_redirects", 0, 20),
+        r.stringList("audio.download.allow_private"));
+    EarshotConfig.Whisper whisper = new EarshotConfig.Whisper(
+        r.intIn("audio.whisper.threads", 0, 256),
+        Duration.ofSeconds(r.intIn("audio.whisper.window_seconds", 30, 3600)),
+        r.intIn("audio.whisper.beam_size", 1, 16),
+        r.intIn("audio.whisper.max_states", 1, 8));
+    EarshotConfig.Chunking chunking = new EarshotConfig.Chunking(
+        r.intIn("audio.chunking.max_seconds", 1, 86_400),
+        r.intIn("audio.chunking.max_chars", 1, 1_000_000),
+        r.intIn("audio.chunking.overlap_seconds", 0, 3600));
+    java.util.List<Path> roots = new java.util.ArrayList<>();
+    for (String root : r.stringList("audio.allowed_roots")) {
+      Path p = Path.of(root);
+      if (!p.isAbsolute()) {
+        throw new ConfigException("audio.allowed_roots", "must be absolute paths, got '" + root + "'");
+      }
+      roots.add(p.normalize());
+    }
+    Map<String, EarshotConfig.Provider> providers = new LinkedHashMap<>();
+    Object raw = r.raw("audio.providers");
+    if (!(raw instanceof JsonObject all)) {
+      throw new ConfigException("audio.providers", "must be an object of provider name to settings");
+    }
+    for (String name : all.fieldNames()) {
+      String base = "audio.providers." + name;
+      String keyEnv = all.getJsonObject(name, new JsonObject()).getString("api_key_env");
+      String key = keyEnv == null ? null : env.get(keyEnv);
+      providers.put(name, new EarshotConfig.Provider(name, r.string(base + ".base_url"), r.string(base + ".model"), key));
+    }
+    return new EarshotConfig.Audio(Path.of(r.string("audio.models_dir")), r.string("audio.default_model"),
+        List.copyOf(roots), download, whisper, chunking, Map.copyOf(providers));
   }
 
   /** Reads typed values by dotted path and turns every problem into a {@link ConfigException} naming the key. */
@@ -190,6 +237,45 @@ public final class ConfigLoader {
         throw new ConfigException(path, "must be a queue name of letters, digits, '_', '-' or '.', got '" + s + "'");
       }
       return s;
+    }
+
+    long longIn(String path, long min, long max) {
+      Object v = raw(path);
+      long n;
+      if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
+        n = num.longValue();
+      } else if (v instanceof String s && s.matches("-?\\d{1,18}")) {
+        n = Long.parseLong(s);
+      } else {
+        throw new ConfigException(path, "must be an integer, got " + describe(v));
+      }
+      if (n < min || n > max) {
+        throw new ConfigException(path, "must be between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    }
+
+    /** A JSON array of strings, or a comma-separated string (as environment variables give it). */
+    List<String> stringList(String path) {
+      Object v = raw(path);
+      List<String> out = new java.util.ArrayList<>();
+      if (v instanceof JsonArray a) {
+        for (Object o : a) {
+          if (!(o instanceof String s)) {
+            throw new ConfigException(path, "must be a list of strings, got " + describe(o));
+          }
+          out.add(s.trim());
+        }
+      } else if (v instanceof String s) {
+        for (String part : s.split(",")) {
+          if (!part.isBlank()) {
+            out.add(part.trim());
+          }
+        }
+      } else {
+        throw new ConfigException(path, "must be a list of strings");
+      }
+      return List.copyOf(out);
     }
 
     int intIn(String path, int min, int max) {

@@ -17,7 +17,8 @@ public record EarshotConfig(
     Store store,
     Jobs jobs,
     Queues queues,
-    Runners runners) {
+    Runners runners,
+    Audio audio) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -87,6 +88,32 @@ public record EarshotConfig(
   }
 
   public record Runners(int cpuSlots, int gpuSlots) {}
+
+  /** The audio pipeline: inputs, decoding limits, models, chunking and analysis providers. */
+  public record Audio(
+      Path modelsDir,
+      String defaultModel,
+      List<Path> allowedRoots,
+      Download download,
+      Whisper whisper,
+      Chunking chunking,
+      Map<String, Provider> providers) {}
+
+  /**
+   * Remote audio: size limit, timeouts, redirect cap, and the hosts/CIDRs that may resolve to loopback, private,
+   * link-local or metadata addresses (empty: none may).
+   */
+  public record Download(long maxBytes, Duration connectTimeout, Duration idleTimeout, int maxRedirects,
+                         List<String> allowPrivate) {}
+
+  /** whisper.cpp: threads per job, the window length long audio is cut into, and the decoding defaults. */
+  public record Whisper(int threads, Duration window, int beamSize, int maxStates) {}
+
+  /** Default chunking of a transcript's segments, overridable per job. */
+  public record Chunking(int maxSeconds, int maxChars, int overlapSeconds) {}
+
+  /** An OpenAI-compatible chat-completions provider for audio_analyze; {@code apiKey} resolved from its env var. */
+  public record Provider(String name, String baseUrl, String model, String apiKey) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

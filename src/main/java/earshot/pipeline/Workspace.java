@@ -1,0 +1,66 @@
+package earshot.pipeline;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Where a job's files live under {@code data_dir}: temporary files in {@code work/<uuid>/} (deleted when the job
+ * ends, however it ends) and stored results in {@code results/<uuid>/}. Blocking file I/O: call from a worker.
+ */
+public record Workspace(Path dataDir) {
+
+  public Path workDir(String jobUuid) {
+    return dataDir.resolve("work").resolve(safe(jobUuid));
+  }
+
+  public Path resultsDir(String jobUuid) {
+    return dataDir.resolve("results").resolve(safe(jobUuid));
+  }
+
+  /** Creates and returns the job's work directory. */
+  public Path createWorkDir(String jobUuid) throws IOException {
+    return Files.createDirectories(workDir(jobUuid));
+  }
+
+  /** Deletes the job's work directory and everything in it; true when something was deleted. */
+  public boolean deleteWorkDir(String jobUuid) throws IOException {
+    Path dir = workDir(jobUuid);
+    if (!Files.exists(dir)) {
+      return false;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+        if (exc instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw exc;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        Files.deleteIfExists(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return true;
+  }
+
+  private static String safe(String uuid) {
+    if (!uuid.matches("[A-Za-z0-9-]{1,64}")) {
+      throw new IllegalArgumentException("not a job uuid: " + uuid);
+    }
+    return uuid;
+  }
+}
