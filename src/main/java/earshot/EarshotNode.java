@@ -9,6 +9,8 @@ import earshot.jobs.SchedulerVerticle;
 import earshot.metrics.JobMetrics;
 import earshot.pipeline.CpuRunnerVerticle;
 import earshot.pipeline.StageRegistry;
+import earshot.pipeline.Workspace;
+import earshot.pipeline.WorkspaceCleaner;
 import earshot.transcribe.TranscriberVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
@@ -71,6 +73,10 @@ public final class EarshotNode {
     }
     if (runners && config.runs(Role.GPU)) {
       chain = chain.compose(v -> deploy("transcriber", () -> new TranscriberVerticle(config, stages, metrics),
+          ThreadingModel.WORKER));
+    }
+    if (runners && (config.runs(Role.CPU) || config.runs(Role.GPU))) {
+      chain = chain.compose(v -> deploy("workspace cleaner", () -> new WorkspaceCleaner(new Workspace(config.dataDir())),
           ThreadingModel.WORKER));
     }
     if (!runners && (config.runs(Role.CPU) || config.runs(Role.GPU))) {

@@ -36,6 +36,9 @@ public final class Addresses {
   /** Publish {@link JobEvent}: every state change and progress update of every job. */
   public static final String JOB_EVENTS = "earshot.jobs.events";
 
+  /** Local send {@link WorkspaceCleanup}: a runner's aborted stage has stopped; its temporary files may go. */
+  public static final String WORKSPACE_CLEANUP = "earshot.workspace.cleanup";
+
   /** Local request (empty body) → reply {@link NodeStatus}: answered by this node's start-up code. */
   public static final String NODE_STATUS = "earshot.node.status";
 

@@ -9,6 +9,7 @@ import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
 import earshot.bus.StageReport;
 import earshot.bus.StageReportReply;
+import earshot.bus.WorkspaceCleanup;
 import earshot.jobs.Job;
 import earshot.metrics.JobMetrics;
 import io.vertx.core.Future;
@@ -157,6 +158,10 @@ public class StageRunnerVerticle extends VerticleBase {
       // Cancelled or lease lost: the job is no longer ours, whatever the stage returned.
       metrics.stageDuration(stage, "aborted", took);
       LOG.info("{}: job {} stopped at {} ({})", worker, job.id(), stage, ctx.abortReason());
+      if (JobAbort.CANCELLED.equals(ctx.abortReason())) {
+        // The stage has stopped writing now; a lost lease keeps the files for whoever runs the job next.
+        vertx.eventBus().send(Addresses.WORKSPACE_CLEANUP, new WorkspaceCleanup(job.uuid()).toJson());
+      }
     } else if (stopping && outcome instanceof StageOutcome.Retry) {
       metrics.stageDuration(stage, "release", took);
       report(job, StageReport.Outcome.RELEASE, null, null, null);

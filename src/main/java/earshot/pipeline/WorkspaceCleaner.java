@@ -1,0 +1,54 @@
+package earshot.pipeline;
+
+import earshot.bus.Addresses;
+import earshot.bus.JobEvent;
+import earshot.bus.WorkspaceCleanup;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes a job's temporary files ({@code work/<uuid>/}) when it ends however it ends: completed, failed or
+ * cancelled (job events), and again when a runner's cancelled stage has actually stopped writing. Deletion is
+ * idempotent. Deployed on every node that runs stage runners.
+ *
+ * <p>Threading: a worker verticle; file deletion runs on its worker context.
+ */
+public final class WorkspaceCleaner extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkspaceCleaner.class);
+  private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
+
+  private final Workspace workspace;
+
+  public WorkspaceCleaner(Workspace workspace) {
+    this.workspace = workspace;
+  }
+
+  @Override
+  public Future<?> start() {
+    var bus = vertx.eventBus();
+    return Future.all(
+        bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> {
+          JobEvent e = JobEvent.fromJson(m.body());
+          if (TERMINAL.contains(e.status())) {
+            delete(e.uuid());
+          }
+        }).completion(),
+        bus.<JsonObject>localConsumer(Addresses.WORKSPACE_CLEANUP,
+            m -> delete(WorkspaceCleanup.fromJson(m.body()).uuid())).completion());
+  }
+
+  private void delete(String uuid) {
+    try {
+      if (workspace.deleteWorkDir(uuid)) {
+        LOG.debug("deleted temporary files of job {}", uuid);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not delete temporary files of job {}: {}", uuid, e.getMessage());
+    }
+  }
+}

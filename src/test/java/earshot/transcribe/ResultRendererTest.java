@@ -1,0 +1,92 @@
+package earshot.transcribe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+class ResultRendererTest {
+  static final JsonObject RESULT = new JsonObject()
+      .put("task", "transcribe")
+      .put("text", " Hello world. Second line")
+      .put("language", "en")
+      .put("duration", 3725.5)
+      .put("segments", new JsonArray()
+          .add(new JsonObject().put("id", 0).put("start", 0.0).put("end", 2.5).put("text", " Hello world."))
+          .add(new JsonObject().put("id", 1).put("start", 3723.04).put("end", 3725.5).put("text", " Second line")));
+
+  @Test
+  void jsonIsTheOpenAiShape() {
+    assertEquals(new JsonObject().put("text", "Hello world. Second line"),
+        new JsonObject(ResultRenderer.render(RESULT, ResponseFormat.JSON)));
+  }
+
+  @Test
+  void textIsThePlainTranscript() {
+    assertEquals("Hello world. Second line\n", ResultRenderer.render(RESULT, ResponseFormat.TEXT));
+  }
+
+  @Test
+  void srtNumbersCuesFromOneWithCommaMilliseconds() {
+    assertEquals("""
+        1
+        00:00:00,000 --> 00:00:02,500
+        Hello world.
+
+        2
+        01:02:03,040 --> 01:02:05,500
+        Second line
+
+        """, ResultRenderer.render(RESULT, ResponseFormat.SRT));
+  }
+
+  @Test
+  void vttHasAHeaderAndDotMilliseconds() {
+    assertEquals("""
+        WEBVTT
+
+        00:00:00.000 --> 00:00:02.500
+        Hello world.
+
+        01:02:03.040 --> 01:02:05.500
+        Second line
+
+        """, ResultRenderer.render(RESULT, ResponseFormat.VTT));
+  }
+
+  @Test
+  void verboseJsonCarriesOpenAisSegmentFields() {
+    JsonObject v = new JsonObject(ResultRenderer.render(RESULT, ResponseFormat.VERBOSE_JSON));
+    assertEquals("transcribe", v.getString("task"));
+    assertEquals("english", v.getString("language"));
+    assertEquals(3725.5, v.getDouble("duration"));
+    assertEquals("Hello world. Second line", v.getString("text"));
+    JsonObject seg = v.getJsonArray("segments").getJsonObject(1);
+    for (String key : new String[] {"id", "seek", "start", "end", "text", "tokens", "temperature", "avg_logprob",
+        "compression_ratio", "no_speech_prob"}) {
+      assertTrue(seg.containsKey(key), key);
+    }
+    assertEquals(1, seg.getInteger("id"));
+    assertEquals(3723.04, seg.getDouble("start"));
+  }
+
+  @Test
+  void emptyCueTextAndArrowsNeverBreakSubtitles() {
+    JsonObject odd = new JsonObject().put("text", "").put("segments", new JsonArray()
+        .add(new JsonObject().put("id", 0).put("start", 1.0).put("end", 2.0).put("text", "  "))
+        .add(new JsonObject().put("id", 1).put("start", 2.0).put("end", 3.0).put("text", "a --> b\n\nc")));
+    String srt = ResultRenderer.render(odd, ResponseFormat.SRT);
+    assertTrue(srt.contains("00:00:01,000 --> 00:00:02,000\n…\n\n"), srt);
+    assertTrue(srt.contains("a -> b\nc\n\n"), srt);
+  }
+
+  @Test
+  void formatsParseByWireName() {
+    assertEquals(ResponseFormat.VERBOSE_JSON, ResponseFormat.parse("verbose_json").orElseThrow());
+    assertEquals(ResponseFormat.JSON, ResponseFormat.parse(null).orElseThrow());
+    assertTrue(ResponseFormat.parse("xml").isEmpty());
+    assertEquals("text/vtt; charset=utf-8", ResponseFormat.VTT.contentType());
+  }
+}
