@@ -279,19 +279,7 @@ public final class ConfigLoader {
     }
 
     int intIn(String path, int min, int max) {
-      Object v = raw(path);
-      long n;
-      if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
-        n = num.longValue();
-      } else if (v instanceof String s && s.matches("-?\\d{1,10}")) {
-        n = Long.parseLong(s);
-      } else {
-        throw new ConfigException(path, "must be an integer, got " + describe(v));
-      }
-      if (n < min || n > max) {
-        throw new ConfigException(path, "must be between " + min + " and " + max + ", got " + n);
-      }
-      return (int) n;
+      return (int) longIn(path, min, max);
     }
 
     Duration seconds(String path) {
