@@ -2,8 +2,9 @@ package earshot.jobs;
 
 import io.vertx.core.json.JsonObject;
 
-/** A submission, after validation, as the store inserts it. */
+/** A submission, after validation, as the store inserts it. {@code uuid} is chosen by the submitter's side. */
 public record NewJob(
+    String uuid,
     String ownerUserId,
     JobStage firstStage,
     String queue,

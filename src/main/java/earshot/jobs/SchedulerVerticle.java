@@ -131,7 +131,8 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     JobStage first = plan.first(submit.payload());
-    NewJob job = new NewJob(submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
+    String uuid = submit.uuid() != null ? submit.uuid() : java.util.UUID.randomUUID().toString();
+    NewJob job = new NewJob(uuid, submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
         submit.idempotencyKey());
     store.insert(job)

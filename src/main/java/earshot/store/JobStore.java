@@ -1,6 +1,8 @@
 package earshot.store;
 
 import earshot.jobs.AcquireSpec;
+import earshot.jobs.JobQuery;
+import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
@@ -73,6 +75,18 @@ public interface JobStore {
    * retry_count+1, or fails when it has no retries left. Returns the jobs it changed.
    */
   Future<List<Job>> rescueExpired();
+
+  /** A page of jobs, newest first (see {@link JobQuery}). */
+  Future<List<Job>> list(JobQuery query);
+
+  /** 1-based position of a queued job among the queued jobs of its queue, in acquisition order; 0 if not queued. */
+  Future<Long> queuePosition(Job job);
+
+  /** Job counts by status, for one owner or (null) everyone. */
+  Future<Map<String, Long>> countsByStatus(String ownerUserId);
+
+  /** Counts per queue, with the age of the oldest queued job. */
+  Future<List<QueueStats>> queueStats();
 
   /** Queued-job counts per queue. */
   Future<Map<String, Long>> queueDepths();

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,7 +71,7 @@ abstract class JobStoreContract {
 
   Job submit(String owner, int priority, int maxRetries, String key) {
     clock.advance(Duration.ofMillis(1)); // distinct created_at, so age order is well defined
-    NewJob job = new NewJob(owner, JobStage.AUDIO_CONVERT, "default", priority, maxRetries,
+    NewJob job = new NewJob(UUID.randomUUID().toString(), owner, JobStage.AUDIO_CONVERT, "default", priority, maxRetries,
         new JsonObject().put("local_path", "/tmp/a.wav"), key);
     return await(store.insert(job)).job();
   }
@@ -104,12 +105,12 @@ abstract class JobStoreContract {
   @Test
   void repeatedIdempotencyKeyReturnsTheFirstJob() {
     Job first = submit("alice", 0, 3, "key-1");
-    NewJob again = new NewJob("alice", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
+    NewJob again = new NewJob(UUID.randomUUID().toString(), "alice", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
     JobStore.Submitted second = await(store.insert(again));
     assertFalse(second.created());
     assertEquals(first.id(), second.job().id());
     // The same key from another owner is another job.
-    NewJob other = new NewJob("bob", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
+    NewJob other = new NewJob(UUID.randomUUID().toString(), "bob", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
     assertTrue(await(store.insert(other)).created());
   }
 
@@ -360,6 +361,53 @@ abstract class JobStoreContract {
           }
         })
         .onFailure(done::fail);
+  }
+
+  @Test
+  void listPagesNewestFirstByOwnerAndStatus() {
+    List<Long> alice = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      alice.add(submit("alice", 0).id());
+      submit("bob", 0);
+    }
+    await(store.cancel(alice.get(4)));
+    List<Job> page1 = await(store.list(new earshot.jobs.JobQuery("alice", null, 2, null)));
+    assertEquals(List.of(alice.get(4), alice.get(3)), page1.stream().map(Job::id).toList());
+    List<Job> page2 = await(store.list(new earshot.jobs.JobQuery("alice", null, 2, page1.getLast().id())));
+    assertEquals(List.of(alice.get(2), alice.get(1)), page2.stream().map(Job::id).toList());
+    List<Job> cancelled = await(store.list(new earshot.jobs.JobQuery(null, JobStatus.CANCELLED, 50, null)));
+    assertEquals(List.of(alice.get(4)), cancelled.stream().map(Job::id).toList());
+    assertEquals(10, await(store.list(new earshot.jobs.JobQuery(null, null, 50, null))).size());
+  }
+
+  @Test
+  void queuePositionFollowsAcquisitionOrder() {
+    Job first = submit("a", 0);
+    Job urgent = submit("b", 5);
+    Job last = submit("c", 0);
+    assertEquals(1L, await(store.queuePosition(urgent)));
+    assertEquals(2L, await(store.queuePosition(first)));
+    assertEquals(3L, await(store.queuePosition(last)));
+    Job leased = acquire("w", 1, 10, false).getFirst();
+    assertEquals(0L, await(store.queuePosition(leased)));
+    assertEquals(1L, await(store.queuePosition(first)));
+  }
+
+  @Test
+  void countsAndQueueStats() {
+    submit("alice", 0);
+    submit("alice", 0);
+    submit("bob", 0);
+    acquire("w", 1, 10, false);
+    clock.advance(Duration.ofSeconds(7));
+    assertEquals(Map.of("queued", 1L, "processing", 1L), await(store.countsByStatus("alice")));
+    assertEquals(Map.of("queued", 2L, "processing", 1L), await(store.countsByStatus(null)));
+    List<earshot.jobs.QueueStats> stats = await(store.queueStats());
+    assertEquals(1, stats.size());
+    assertEquals("default", stats.getFirst().queue());
+    assertEquals(2, stats.getFirst().queued());
+    assertEquals(1, stats.getFirst().processing());
+    assertTrue(stats.getFirst().oldestQueuedAgeSeconds() >= 7.0, String.valueOf(stats.getFirst()));
   }
 
   @Test

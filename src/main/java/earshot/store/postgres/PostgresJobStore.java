@@ -2,6 +2,8 @@ package earshot.store.postgres;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
+import earshot.jobs.JobQuery;
+import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
@@ -33,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Postgres job store on the reactive vertx-pg-client; nothing here blocks.
@@ -113,7 +114,7 @@ public final class PostgresJobStore implements JobStore {
   public Future<Submitted> insert(NewJob job) {
     OffsetDateTime now = now();
     Tuple params = Tuple.tuple()
-        .addString(UUID.randomUUID().toString())
+        .addString(job.uuid())
         .addString(job.ownerUserId())
         .addString(job.firstStage().wireName())
         .addString(job.queue())
@@ -354,6 +355,79 @@ public final class PostgresJobStore implements JobStore {
         .map(rows -> {
           List<Job> out = new ArrayList<>();
           rows.forEach(r -> out.add(map(r)));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<List<Job>> list(JobQuery q) {
+    Tuple params = Tuple.tuple();
+    StringBuilder where = new StringBuilder("TRUE");
+    if (q.ownerUserId() != null) {
+      params.addString(q.ownerUserId());
+      where.append(" AND owner_user_id = $").append(params.size());
+    }
+    if (q.status() != null) {
+      params.addString(q.status().wireName());
+      where.append(" AND status = $").append(params.size());
+    }
+    if (q.beforeId() != null) {
+      params.addLong(q.beforeId());
+      where.append(" AND id < $").append(params.size());
+    }
+    params.addInteger(q.limit());
+    return pool.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE " + where + " ORDER BY id DESC LIMIT $"
+            + params.size())
+        .execute(params)
+        .map(rows -> {
+          List<Job> out = new ArrayList<>();
+          rows.forEach(r -> out.add(map(r)));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Long> queuePosition(Job job) {
+    if (job.status() != JobStatus.QUEUED) {
+      return Future.succeededFuture(0L);
+    }
+    return pool.preparedQuery("""
+            SELECT COUNT(*) + 1 FROM jobs
+            WHERE queue = $1 AND status = 'queued'
+              AND (priority > $2 OR (priority = $2 AND (created_at, id) < ($3, $4)))""")
+        .execute(Tuple.of(job.queue(), job.priority(), job.createdAt().atOffset(ZoneOffset.UTC), job.id()))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  @Override
+  public Future<Map<String, Long>> countsByStatus(String ownerUserId) {
+    String sql = "SELECT status, COUNT(*) FROM jobs" + (ownerUserId == null ? "" : " WHERE owner_user_id = $1")
+        + " GROUP BY status";
+    return pool.preparedQuery(sql).execute(ownerUserId == null ? Tuple.tuple() : Tuple.of(ownerUserId))
+        .map(rows -> {
+          Map<String, Long> counts = new HashMap<>();
+          rows.forEach(r -> counts.put(r.getString(0), r.getLong(1)));
+          return counts;
+        });
+  }
+
+  @Override
+  public Future<List<QueueStats>> queueStats() {
+    OffsetDateTime now = now();
+    return pool.preparedQuery("""
+            SELECT queue,
+                   COUNT(*) FILTER (WHERE status = 'queued'),
+                   COUNT(*) FILTER (WHERE status = 'processing'),
+                   EXTRACT(EPOCH FROM ($1 - MIN(available_at) FILTER (WHERE status = 'queued')))
+            FROM jobs WHERE status IN ('queued', 'processing') GROUP BY queue ORDER BY queue""")
+        .execute(Tuple.of(now))
+        .map(rows -> {
+          List<QueueStats> out = new ArrayList<>();
+          rows.forEach(r -> {
+            Object age = r.getValue(3);
+            double seconds = age instanceof Number n ? Math.max(0, n.doubleValue()) : 0;
+            out.add(new QueueStats(r.getString(0), r.getLong(1), r.getLong(2), seconds));
+          });
           return out;
         });
   }

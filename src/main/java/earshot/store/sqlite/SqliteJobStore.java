@@ -1,6 +1,8 @@
 package earshot.store.sqlite;
 
 import earshot.jobs.AcquireSpec;
+import earshot.jobs.JobQuery;
+import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
@@ -176,7 +178,7 @@ public final class SqliteJobStore implements JobStore {
                             available_at, idempotency_key, created_at, updated_at)
           VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
           RETURNING """ + " " + JOB_COLUMNS)) {
-        ps.setString(1, UUID.randomUUID().toString());
+        ps.setString(1, job.uuid());
         ps.setString(2, job.ownerUserId());
         ps.setString(3, job.firstStage().wireName());
         ps.setString(4, job.queue());
@@ -421,6 +423,100 @@ public final class SqliteJobStore implements JobStore {
         }
       }
       return rescued;
+    });
+  }
+
+  @Override
+  public Future<List<Job>> list(JobQuery q) {
+    return read(c -> {
+      List<Object> params = new ArrayList<>();
+      StringBuilder where = new StringBuilder("1 = 1");
+      if (q.ownerUserId() != null) {
+        where.append(" AND owner_user_id = ?");
+        params.add(q.ownerUserId());
+      }
+      if (q.status() != null) {
+        where.append(" AND status = ?");
+        params.add(q.status().wireName());
+      }
+      if (q.beforeId() != null) {
+        where.append(" AND id < ?");
+        params.add(q.beforeId());
+      }
+      params.add(q.limit());
+      List<Job> jobs = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + JOB_COLUMNS + " FROM jobs WHERE " + where + " ORDER BY id DESC LIMIT ?")) {
+        bind(ps, params.toArray());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            jobs.add(map(rs));
+          }
+        }
+      }
+      return jobs;
+    });
+  }
+
+  @Override
+  public Future<Long> queuePosition(Job job) {
+    if (job.status() != JobStatus.QUEUED) {
+      return Future.succeededFuture(0L);
+    }
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          SELECT COUNT(*) + 1 FROM jobs
+          WHERE queue = ? AND status = 'queued'
+            AND (priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND id < ?))))""")) {
+        bind(ps, job.queue(), job.priority(), job.priority(), job.createdAt().toEpochMilli(),
+            job.createdAt().toEpochMilli(), job.id());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Map<String, Long>> countsByStatus(String ownerUserId) {
+    return read(c -> {
+      Map<String, Long> counts = new HashMap<>();
+      String sql = "SELECT status, COUNT(*) FROM jobs" + (ownerUserId == null ? "" : " WHERE owner_user_id = ?")
+          + " GROUP BY status";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        if (ownerUserId != null) {
+          ps.setString(1, ownerUserId);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            counts.put(rs.getString(1), rs.getLong(2));
+          }
+        }
+      }
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<List<QueueStats>> queueStats() {
+    return read(c -> {
+      long now = now();
+      List<QueueStats> stats = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("""
+          SELECT queue,
+                 SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END),
+                 SUM(CASE WHEN status = 'processing' THEN 1 ELSE 0 END),
+                 MIN(CASE WHEN status = 'queued' THEN available_at END)
+          FROM jobs WHERE status IN ('queued', 'processing') GROUP BY queue ORDER BY queue""");
+           ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long oldest = rs.getLong(4);
+          double age = rs.wasNull() ? 0 : Math.max(0, now - oldest) / 1000.0;
+          stats.add(new QueueStats(rs.getString(1), rs.getLong(2), rs.getLong(3), age));
+        }
+      }
+      return stats;
     });
   }
 
