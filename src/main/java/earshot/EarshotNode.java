@@ -83,7 +83,7 @@ public final class EarshotNode {
       LOG.info("AUDIO_JOBS_WORKER_ENABLED=false: this node runs no stage runners");
     }
     if (config.runs(Role.API)) {
-      chain = chain.compose(v -> deploy("http api", () -> api = new HttpApiVerticle(config.http(), registry),
+      chain = chain.compose(v -> deploy("http api", () -> api = new HttpApiVerticle(config, registry),
           ThreadingModel.EVENT_LOOP));
     }
     return chain.onSuccess(v -> {

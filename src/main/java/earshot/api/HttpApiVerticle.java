@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API: liveness, readiness and Prometheus metrics for now. It reaches the scheduler only over the event
+ * The HTTP API: liveness, readiness, Prometheus metrics and the jobs API under {@code /api/v1/audio}. It reaches the scheduler only over the event
  * bus, so the same verticle serves on an API-only node of a cluster.
  *
  * <p>Threading: an event-loop verticle; every handler is non-blocking.
@@ -27,12 +27,13 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApiVerticle.class);
   private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000);
 
-  private final EarshotConfig.Http http;
+  private final EarshotConfig config;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private boolean warnedOpen;
 
-  public HttpApiVerticle(EarshotConfig.Http http, PrometheusMeterRegistry registry) {
-    this.http = http;
+  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry) {
+    this.config = config;
     this.registry = registry;
   }
 
@@ -44,20 +45,58 @@ public final class HttpApiVerticle extends VerticleBase {
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    router.errorHandler(404, ctx -> Problem.of(404, "Not Found", "no resource at " + ctx.request().path()).send(ctx));
-    router.errorHandler(405, ctx -> Problem.of(405, "Method Not Allowed",
+    Router api = Router.router(vertx);
+    api.route().handler(new ApiKeyAuth(config.api()));
+    new JobsApi(vertx, config).mount(api);
+    router.route(JobsApi.BASE + "/*").subRouter(api);
+    router.route().failureHandler(HttpApiVerticle::failure);
+    api.route().failureHandler(HttpApiVerticle::failure);
+    router.errorHandler(404, ctx -> Problem.of(404, ProblemTypes.NOT_FOUND, "Not Found",
+        "no resource at " + ctx.request().path()).send(ctx));
+    router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
-    router.errorHandler(500, ctx -> {
-      LOG.error("unhandled error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-      Problem.of(500, "Internal Server Error", "the server failed to handle this request").send(ctx);
-    });
     return vertx.createHttpServer()
         .requestHandler(router)
-        .listen(http.port(), http.host())
+        .listen(config.http().port(), host())
         .onSuccess(s -> {
           server = s;
-          LOG.info("HTTP API listening on {}:{}", http.host(), s.actualPort());
+          LOG.info("HTTP API listening on {}:{}", host(), s.actualPort());
         });
+  }
+
+  /** Without an API key the API is open, so it listens on loopback only. */
+  private String host() {
+    if (config.api().apiKey() == null && !isLoopback(config.http().host())) {
+      if (!warnedOpen) {
+        warnedOpen = true;
+        LOG.warn("no API key configured (EARSHOT_API_KEY): listening on 127.0.0.1 only instead of {}",
+            config.http().host());
+      }
+      return "127.0.0.1";
+    }
+    return config.http().host();
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+  }
+
+  /** Maps every failure to one problem document; unexpected ones are logged and answered 500. */
+  private static void failure(RoutingContext ctx) {
+    Throwable err = ctx.failure();
+    if (err instanceof ApiError e) {
+      e.problem().send(ctx);
+    } else if (ctx.statusCode() == 413) {
+      Problem.of(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body exceeds the limit").send(ctx);
+    } else if (ctx.statusCode() == 400) {
+      Problem.of(400, ProblemTypes.VALIDATION, "Bad Request", "the request could not be read").send(ctx);
+    } else if (err == null && ctx.statusCode() > 0 && ctx.statusCode() < 500) {
+      Problem.of(ctx.statusCode(), "about:blank", "HTTP " + ctx.statusCode(), null).send(ctx);
+    } else {
+      LOG.error("unhandled error on {} {}", ctx.request().method(), ctx.request().path(), err);
+      Problem.of(500, ProblemTypes.INTERNAL, "Internal Server Error", "the server failed to handle this request")
+          .send(ctx);
+    }
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
@@ -90,7 +129,8 @@ public final class HttpApiVerticle extends VerticleBase {
         json(ctx, 200, body);
       } else {
         ctx.response().setStatusCode(503).putHeader("Content-Type", Problem.CONTENT_TYPE)
-            .end(Problem.of(503, "Service Unavailable", "node is not ready").toJson().mergeIn(body).encode());
+            .end(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", "node is not ready").toJson()
+                .mergeIn(body).encode());
       }
     });
   }

@@ -9,8 +9,14 @@ public final class Addresses {
 
   /** Request {@link SubmitJob} → reply {@link Submitted}. Handled by the scheduler. */
   public static final String JOBS_SUBMIT = "earshot.jobs.submit";
-  /** Request {@link GetJob} → reply job JSON ({@code earshot.jobs.Job#toJson}); fails 404. */
+  /** Request {@link GetJob} → reply job JSON ({@code earshot.jobs.Job#toJson}) plus {@code queue_position}; 404. */
   public static final String JOBS_GET = "earshot.jobs.get";
+  /** Request {@link ListJobs} → reply {@code {jobs, next_cursor}}. */
+  public static final String JOBS_LIST = "earshot.jobs.list";
+  /** Request {@link JobSummary} → reply {@code {counts_by_status, total, owner_user_id}}. */
+  public static final String JOBS_SUMMARY = "earshot.jobs.summary";
+  /** Request (empty body) → reply {@code {queues: [QueueStats], store: {kind, status}}}. */
+  public static final String JOBS_QUEUE_STATS = "earshot.jobs.queue.stats";
   /** Request {@link CancelJob} → reply job JSON; fails 404 or 409. */
   public static final String JOBS_CANCEL = "earshot.jobs.cancel";
   /**

@@ -50,6 +50,8 @@ public final class ConfigLoader {
     m.put("EARSHOT_DOWNLOAD_MAX_BYTES", "audio.download.max_bytes");
     m.put("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "audio.download.allow_private");
     m.put("WHISPER_THREADS", "audio.whisper.threads");
+    m.put("EARSHOT_API_KEY", "api.key");
+    m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
     return Map.copyOf(m);
   }
 
@@ -168,7 +170,20 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, env));
+        audio(r, env), api(r));
+  }
+
+  private static EarshotConfig.Api api(Reader r) {
+    Object key = r.raw("api.key");
+    String apiKey = key instanceof String s && !s.isBlank() ? s : null;
+    if (key != null && !(key instanceof String)) {
+      throw new ConfigException("api.key", "must be a string");
+    }
+    if (apiKey != null && apiKey.length() < 16) {
+      throw new ConfigException("api.key", "must be at least 16 characters");
+    }
+    return new EarshotConfig.Api(apiKey, r.string("api.single_user_id"),
+        r.longIn("api.max_upload_bytes", 1, Long.MAX_VALUE), r.longIn("api.max_body_bytes", 1, 64L << 20));
   }
 
   private static EarshotConfig.Audio audio(Reader r, Map<String, String> env) {

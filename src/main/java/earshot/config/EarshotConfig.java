@@ -18,7 +18,8 @@ public record EarshotConfig(
     Jobs jobs,
     Queues queues,
     Runners runners,
-    Audio audio) {
+    Audio audio,
+    Api api) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -114,6 +115,12 @@ public record EarshotConfig(
 
   /** An OpenAI-compatible chat-completions provider for audio_analyze; {@code apiKey} resolved from its env var. */
   public record Provider(String name, String baseUrl, String model, String apiKey) {}
+
+  /**
+   * The HTTP API: the single-user API key (null: no key, and the server then listens on loopback only), the owner id
+   * single-user mode acts as, and request/upload size limits.
+   */
+  public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

@@ -5,7 +5,6 @@ import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
 import earshot.bus.Failures;
-import earshot.bus.GetJob;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
@@ -90,7 +89,6 @@ public final class SchedulerVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     List<Future<Void>> registrations = List.of(
         bus.<JsonObject>consumer(Addresses.JOBS_SUBMIT, this::onSubmit).completion(),
-        bus.<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_CANCEL, this::onCancel).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE, this::onAcquire).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE_CANCEL,
@@ -100,7 +98,7 @@ public final class SchedulerVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_PROGRESS, this::onProgress).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_PING, this::onPing).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, m -> wake()).completion());
-    return Future.all(registrations).mapEmpty();
+    return Future.all(registrations).compose(v -> new JobQueries(vertx, store).register());
   }
 
   private void startTimers() {
@@ -145,14 +143,6 @@ public final class SchedulerVerticle extends VerticleBase {
           msg.reply(new Submitted(result.job(), result.created()).toJson());
         })
         .onFailure(err -> fail(msg, "submit", err));
-  }
-
-  private void onGet(Message<JsonObject> msg) {
-    long id = GetJob.fromJson(msg.body()).id();
-    store.get(id)
-        .onSuccess(job -> job.ifPresentOrElse(j -> msg.reply(j.toJson()),
-            () -> msg.fail(Failures.NOT_FOUND, "job " + id + " not found")))
-        .onFailure(err -> fail(msg, "get", err));
   }
 
   private void onCancel(Message<JsonObject> msg) {

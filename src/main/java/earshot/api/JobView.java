@@ -1,0 +1,35 @@
+package earshot.api;
+
+import io.vertx.core.json.JsonObject;
+
+/** The public shape of a job (seed 001 plus progress, model and duration); internal lease fields stay hidden. */
+final class JobView {
+  private JobView() {}
+
+  static JsonObject of(JsonObject job) {
+    JsonObject payload = job.getJsonObject("payload", new JsonObject());
+    JsonObject result = job.getJsonObject("result");
+    Object duration = payload.getValue("duration_seconds", result == null ? null : result.getValue("duration"));
+    JsonObject view = new JsonObject()
+        .put("id", job.getLong("id"))
+        .put("uuid", job.getString("uuid"))
+        .put("owner_user_id", job.getString("owner_user_id"))
+        .put("domain", job.getString("domain"))
+        .put("job_type", job.getString("job_type"))
+        .put("status", job.getString("status"))
+        .put("priority", job.getInteger("priority"))
+        .put("retry_count", job.getInteger("retry_count"))
+        .put("progress", job.getInteger("progress"))
+        .put("queue", job.getString("queue"))
+        .put("model", payload.getString("model"))
+        .put("duration_seconds", duration)
+        .put("created_at", job.getString("created_at"))
+        .put("started_at", job.getString("started_at"))
+        .put("completed_at", job.getString("completed_at"))
+        .put("error", job.getString("error"));
+    if (job.containsKey("queue_position")) {
+      view.put("queue_position", job.getLong("queue_position"));
+    }
+    return view;
+  }
+}

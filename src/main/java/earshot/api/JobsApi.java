@@ -1,0 +1,294 @@
+package earshot.api;
+
+import earshot.bus.Addresses;
+import earshot.bus.CancelJob;
+import earshot.bus.Failures;
+import earshot.bus.GetJob;
+import earshot.bus.JobSummary;
+import earshot.bus.ListJobs;
+import earshot.bus.SubmitJob;
+import earshot.bus.Submitted;
+import earshot.config.EarshotConfig;
+import earshot.jobs.Job;
+import earshot.jobs.JobQuery;
+import earshot.jobs.JobStatus;
+import earshot.pipeline.PayloadKeys;
+import earshot.pipeline.Workspace;
+import earshot.transcribe.ResponseFormat;
+import earshot.transcribe.ResultRenderer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * {@code /api/v1/audio}: submit, upload, follow, fetch results, cancel and list jobs, and the admin views. Every
+ * call goes to the scheduler over the event bus with a timeout; bus failures map to problems by failure code.
+ *
+ * <p>Threading: event loop. The only blocking work (moving and sniffing an upload) runs in executeBlocking.
+ */
+final class JobsApi {
+  static final String BASE = "/api/v1/audio";
+  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
+
+  private final Vertx vertx;
+  private final EarshotConfig config;
+  private final Workspace workspace;
+
+  JobsApi(Vertx vertx, EarshotConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.workspace = new Workspace(config.dataDir());
+  }
+
+  /** Mounts the routes, relative to {@link #BASE}, on a router that the caller mounts at BASE. */
+  void mount(Router router) {
+    BodyHandler json = BodyHandler.create(false).setBodyLimit(config.api().maxBodyBytes());
+    BodyHandler upload = BodyHandler.create(config.dataDir().resolve("uploads").toString())
+        .setBodyLimit(config.api().maxUploadBytes())
+        .setDeleteUploadedFilesOnEnd(true);
+    router.post("/jobs/submit").handler(json).handler(this::submit);
+    router.post("/jobs/upload").handler(upload).handler(this::upload);
+    router.get("/jobs/admin/list").handler(this::adminList);
+    router.get("/jobs/admin/summary").handler(this::adminSummary);
+    router.get("/jobs/:id/result").handler(this::result);
+    router.post("/jobs/:id/cancel").handler(this::cancel);
+    router.get("/jobs/:id").handler(this::get);
+    router.get("/jobs").handler(this::list);
+    router.get("/queue/stats").handler(this::queueStats);
+  }
+
+  // ---- submissions -------------------------------------------------------------------------------------------
+
+  private void submit(RoutingContext ctx) {
+    Principal who = Principal.of(ctx);
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw ApiError.invalid("body", "must be a JSON object");
+    }
+    if (body == null) {
+      throw ApiError.invalid("body", "must be a JSON object");
+    }
+    SubmitRequest req = SubmitRequest.fromJson(body);
+    send(ctx, who, req, null);
+  }
+
+  private void upload(RoutingContext ctx) {
+    Principal who = Principal.of(ctx);
+    FileUpload file = ctx.fileUploads().stream().filter(f -> f.name().equals("file")).findFirst()
+        .orElseThrow(() -> ApiError.invalid("file", "a multipart part named file is required"));
+    SubmitRequest req = SubmitRequest.fromForm(ctx.request().formAttributes());
+    String uuid = UUID.randomUUID().toString();
+    String name = file.fileName() == null ? "upload" : Path.of(file.fileName()).getFileName().toString();
+    vertx.executeBlocking(() -> {
+      Path uploaded = Path.of(file.uploadedFileName());
+      if (!AudioSniffer.extensionAllowed(name) || !AudioSniffer.looksLikeMedia(uploaded)) {
+        throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
+            "file: " + name + " is not a supported audio or video file", "file");
+      }
+      Path target = workspace.createWorkDir(uuid).resolve("upload" + extension(name));
+      Files.move(uploaded, target, StandardCopyOption.REPLACE_EXISTING);
+      return target;
+    }, false).onSuccess(target -> {
+      req.payload().put(PayloadKeys.UPLOAD_PATH, target.toAbsolutePath().toString()).put(PayloadKeys.FILE_NAME, name);
+      send(ctx, who, req, uuid);
+    }).onFailure(ctx::fail);
+  }
+
+  private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid) {
+    if (req.callbackUrl() != null) {
+      req.payload().put("callback_url", req.callbackUrl());
+    }
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key != null && (key.isBlank() || key.length() > 255)) {
+      throw ApiError.invalid("Idempotency-Key", "must be 1 to 255 characters");
+    }
+    SubmitJob submit = new SubmitJob(who.ownerUserId(), req.payload(), req.priority(), null, key, uuid);
+    request(Addresses.JOBS_SUBMIT, submit.toJson())
+        .map(Submitted::fromJson)
+        .onSuccess(s -> {
+          if (!s.created() && uuid != null) {
+            // A repeated key: the first job stands; this upload is not needed.
+            vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false);
+          }
+          Job job = s.job();
+          ctx.response().setStatusCode(202)
+              .putHeader("Content-Type", "application/json")
+              .putHeader("Location", BASE + "/jobs/" + job.id())
+              .end(new JsonObject().put("id", job.id()).put("uuid", job.uuid()).put("domain", job.domain())
+                  .put("queue", job.queue()).put("job_type", job.jobType().wireName())
+                  .put("status", job.status().wireName()).encode());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static String extension(String name) {
+    int dot = name.lastIndexOf('.');
+    String ext = dot < 0 ? "" : name.substring(dot).toLowerCase(Locale.ROOT);
+    return ext.matches("\\.[a-z0-9]{1,5}") ? ext : "";
+  }
+
+  // ---- following a job ---------------------------------------------------------------------------------------
+
+  /** The job, if the caller may see it; otherwise 404, whether or not it exists. */
+  private Future<JsonObject> visibleJob(RoutingContext ctx) {
+    Principal who = Principal.of(ctx);
+    long id = jobId(ctx);
+    return request(Addresses.JOBS_GET, new GetJob(id).toJson()).compose(job -> who.maySee(job.getString("owner_user_id"))
+        ? Future.succeededFuture(job) : Future.failedFuture(ApiError.notFound("job " + id + " not found")));
+  }
+
+  private void get(RoutingContext ctx) {
+    visibleJob(ctx).onSuccess(job -> ok(ctx, JobView.of(job))).onFailure(ctx::fail);
+  }
+
+  private void result(RoutingContext ctx) {
+    ResponseFormat format = ResponseFormat.parse(ctx.request().getParam("format"))
+        .orElseThrow(() -> ApiError.invalid("format", "must be one of json, text, srt, vtt, verbose_json"));
+    visibleJob(ctx).onSuccess(job -> {
+      if (!JobStatus.COMPLETED.wireName().equals(job.getString("status"))) {
+        ctx.fail(ApiError.conflict("job " + job.getLong("id") + " is " + job.getString("status") + ", not completed"));
+        return;
+      }
+      ctx.response().putHeader("Content-Type", format.contentType())
+          .end(ResultRenderer.render(job.getJsonObject("result", new JsonObject()), format));
+    }).onFailure(ctx::fail);
+  }
+
+  private void cancel(RoutingContext ctx) {
+    visibleJob(ctx)
+        .compose(job -> request(Addresses.JOBS_CANCEL, new CancelJob(job.getLong("id")).toJson()))
+        .onSuccess(job -> ok(ctx, JobView.of(job)))
+        .onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    Principal who = Principal.of(ctx);
+    listJobs(ctx, who.ownerUserId());
+  }
+
+  private void adminList(RoutingContext ctx) {
+    requireAdmin(ctx);
+    listJobs(ctx, ctx.request().getParam("owner_user_id"));
+  }
+
+  private void listJobs(RoutingContext ctx, String owner) {
+    String status = ctx.request().getParam("status");
+    JobStatus st = null;
+    if (status != null) {
+      try {
+        st = JobStatus.fromWire(status);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.invalid("status", "must be one of queued, processing, completed, failed, cancelled");
+      }
+    }
+    int limit = intParam(ctx, "limit", 50, 1, 200);
+    String cursor = ctx.request().getParam("cursor");
+    Long before = null;
+    if (cursor != null) {
+      try {
+        before = Long.parseLong(cursor);
+      } catch (NumberFormatException e) {
+        throw ApiError.invalid("cursor", "must be the next_cursor of a previous page");
+      }
+    }
+    request(Addresses.JOBS_LIST, new ListJobs(new JobQuery(owner, st, limit, before)).toJson())
+        .onSuccess(page -> {
+          JsonArray jobs = new JsonArray();
+          page.getJsonArray("jobs").forEach(j -> jobs.add(JobView.of((JsonObject) j)));
+          ok(ctx, new JsonObject().put("jobs", jobs).put("next_cursor", page.getValue("next_cursor")));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void adminSummary(RoutingContext ctx) {
+    requireAdmin(ctx);
+    request(Addresses.JOBS_SUMMARY, new JobSummary(ctx.request().getParam("owner_user_id")).toJson())
+        .onSuccess(body -> ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private void queueStats(RoutingContext ctx) {
+    Principal.of(ctx);
+    request(Addresses.JOBS_QUEUE_STATS, new JsonObject())
+        .onSuccess(body -> ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------------------
+
+  private static void requireAdmin(RoutingContext ctx) {
+    if (!Principal.of(ctx).admin()) {
+      throw ApiError.forbidden("admin role required");
+    }
+  }
+
+  private static long jobId(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    try {
+      long id = Long.parseLong(raw);
+      if (id > 0) {
+        return id;
+      }
+    } catch (NumberFormatException ignored) {
+      // falls through to the validation error
+    }
+    throw ApiError.invalid("id", "must be a positive integer job id");
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null) {
+      return fallback;
+    }
+    try {
+      int v = Integer.parseInt(raw);
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException ignored) {
+      // falls through to the validation error
+    }
+    throw ApiError.invalid(name, "must be an integer from " + min + " to " + max);
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, BUS)
+        .map(m -> m.body())
+        .recover(err -> Future.failedFuture(mapBusFailure(err)));
+  }
+
+  static Throwable mapBusFailure(Throwable err) {
+    if (!(err instanceof ReplyException re)) {
+      return err;
+    }
+    if (re.failureType() == ReplyFailure.NO_HANDLERS || re.failureType() == ReplyFailure.TIMEOUT) {
+      return ApiError.unavailable("the job scheduler is not reachable");
+    }
+    return switch (re.failureCode()) {
+      case Failures.BAD_REQUEST -> ApiError.invalid("body", re.getMessage());
+      case Failures.NOT_FOUND -> ApiError.notFound(re.getMessage());
+      case Failures.CONFLICT -> ApiError.conflict(re.getMessage());
+      default -> ApiError.unavailable(re.getMessage());
+    };
+  }
+
+  private static void ok(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,106 @@
+package earshot.jobs;
+
+import earshot.bus.Addresses;
+import earshot.bus.Failures;
+import earshot.bus.GetJob;
+import earshot.bus.JobSummary;
+import earshot.bus.ListJobs;
+import earshot.store.JobStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * The scheduler's read-only side: answers job lookups, listings, summaries and queue statistics from its store.
+ * Registered by {@link SchedulerVerticle} on its own event loop; it shares the scheduler's store and nothing else.
+ */
+final class JobQueries {
+  private final Vertx vertx;
+  private final JobStore store;
+
+  JobQueries(Vertx vertx, JobStore store) {
+    this.vertx = vertx;
+    this.store = store;
+  }
+
+  Future<Void> register() {
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_LIST, this::onList).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_SUMMARY, this::onSummary).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_QUEUE_STATS, this::onQueueStats).completion())).mapEmpty();
+  }
+
+  private void onGet(Message<JsonObject> msg) {
+    long id = GetJob.fromJson(msg.body()).id();
+    store.get(id)
+        .compose(job -> job.isEmpty()
+            ? Future.<JsonObject>failedFuture(new NotFound("job " + id + " not found"))
+            : store.queuePosition(job.get()).map(pos -> {
+              JsonObject json = job.get().toJson();
+              if (job.get().status() == JobStatus.QUEUED) {
+                json.put("queue_position", pos);
+              }
+              return json;
+            }))
+        .onSuccess(msg::reply)
+        .onFailure(err -> fail(msg, err));
+  }
+
+  private void onList(Message<JsonObject> msg) {
+    JobQuery q = ListJobs.fromJson(msg.body()).query();
+    store.list(q)
+        .onSuccess(jobs -> {
+          JsonArray arr = new JsonArray();
+          jobs.forEach(j -> arr.add(j.toJson()));
+          Long next = jobs.size() == q.limit() && !jobs.isEmpty() ? jobs.getLast().id() : null;
+          msg.reply(new JsonObject().put("jobs", arr).put("next_cursor", next));
+        })
+        .onFailure(err -> fail(msg, err));
+  }
+
+  private void onSummary(Message<JsonObject> msg) {
+    String owner = JobSummary.fromJson(msg.body()).ownerUserId();
+    store.countsByStatus(owner)
+        .onSuccess(counts -> {
+          JsonObject byStatus = new JsonObject();
+          long total = 0;
+          for (JobStatus s : JobStatus.values()) {
+            long n = counts.getOrDefault(s.wireName(), 0L);
+            byStatus.put(s.wireName(), n);
+            total += n;
+          }
+          msg.reply(new JsonObject().put("counts_by_status", byStatus).put("total", total).put("owner_user_id", owner));
+        })
+        .onFailure(err -> fail(msg, err));
+  }
+
+  private void onQueueStats(Message<JsonObject> msg) {
+    store.queueStats()
+        .onSuccess(stats -> {
+          JsonArray arr = new JsonArray();
+          stats.forEach(s -> arr.add(s.toJson()));
+          msg.reply(new JsonObject().put("queues", arr)
+              .put("store", new JsonObject().put("kind", store.kind()).put("status", "UP")));
+        })
+        .onFailure(err -> fail(msg, err));
+  }
+
+  private static void fail(Message<?> msg, Throwable err) {
+    if (err instanceof NotFound nf) {
+      msg.fail(Failures.NOT_FOUND, nf.getMessage());
+    } else {
+      msg.fail(Failures.UNAVAILABLE, "store query failed: " + err.getMessage());
+    }
+  }
+
+  private static final class NotFound extends RuntimeException {
+    NotFound(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
