@@ -46,7 +46,8 @@ public final class HttpApiVerticle extends VerticleBase {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
     Router api = Router.router(vertx);
-    api.route().handler(new ApiKeyAuth(config.api()));
+    api.route().handler(config.api().multiUser()
+        ? new JwtAuth(vertx, config.api().jwt()) : new ApiKeyAuth(config.api()));
     new JobsApi(vertx, config).mount(api);
     router.route(JobsApi.BASE + "/*").subRouter(api);
     router.route().failureHandler(HttpApiVerticle::failure);
@@ -66,7 +67,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   /** Without an API key the API is open, so it listens on loopback only. */
   private String host() {
-    if (config.api().apiKey() == null && !isLoopback(config.http().host())) {
+    if (!config.api().multiUser() && config.api().apiKey() == null && !isLoopback(config.http().host())) {
       if (!warnedOpen) {
         warnedOpen = true;
         LOG.warn("no API key configured (EARSHOT_API_KEY): listening on 127.0.0.1 only instead of {}",

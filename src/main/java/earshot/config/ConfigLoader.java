@@ -52,6 +52,11 @@ public final class ConfigLoader {
     m.put("WHISPER_THREADS", "audio.whisper.threads");
     m.put("EARSHOT_API_KEY", "api.key");
     m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
+    m.put("EARSHOT_JWT_ALGORITHM", "api.jwt.algorithm");
+    m.put("EARSHOT_JWT_SECRET", "api.jwt.secret");
+    m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
+    m.put("EARSHOT_JWT_ISSUER", "api.jwt.issuer");
+    m.put("EARSHOT_JWT_AUDIENCE", "api.jwt.audience");
     return Map.copyOf(m);
   }
 
@@ -183,7 +188,31 @@ public final class ConfigLoader {
       throw new ConfigException("api.key", "must be at least 16 characters");
     }
     return new EarshotConfig.Api(apiKey, r.string("api.single_user_id"),
-        r.longIn("api.max_upload_bytes", 1, Long.MAX_VALUE), r.longIn("api.max_body_bytes", 1, 64L << 20));
+        r.longIn("api.max_upload_bytes", 1, Long.MAX_VALUE), r.longIn("api.max_body_bytes", 1, 64L << 20), jwt(r));
+  }
+
+  private static EarshotConfig.Jwt jwt(Reader r) {
+    String algorithm = r.optionalString("api.jwt.algorithm");
+    if (algorithm == null) {
+      return null;
+    }
+    String secret = r.optionalString("api.jwt.secret");
+    String publicKey = r.optionalString("api.jwt.public_key");
+    switch (algorithm) {
+      case "HS256" -> {
+        if (secret == null || secret.length() < 32) {
+          throw new ConfigException("api.jwt.secret", "HS256 needs a secret of at least 32 characters");
+        }
+      }
+      case "RS256" -> {
+        if (publicKey == null || !publicKey.contains("BEGIN PUBLIC KEY")) {
+          throw new ConfigException("api.jwt.public_key", "RS256 needs a PEM public key (-----BEGIN PUBLIC KEY-----)");
+        }
+      }
+      default -> throw new ConfigException("api.jwt.algorithm", "must be HS256 or RS256, got '" + algorithm + "'");
+    }
+    return new EarshotConfig.Jwt(algorithm, secret, publicKey, r.optionalString("api.jwt.issuer"),
+        r.optionalString("api.jwt.audience"), r.string("api.jwt.role_claim"));
   }
 
   private static EarshotConfig.Audio audio(Reader r, Map<String, String> env) {
@@ -242,6 +271,23 @@ public final class ConfigLoader {
       Object v = raw(path);
       if (!(v instanceof String s) || s.isBlank()) {
         throw new ConfigException(path, "must be a non-empty string, got " + describe(v));
+      }
+      return s;
+    }
+
+    /** A string that may be absent or null. */
+    String optionalString(String path) {
+      Object v;
+      try {
+        v = raw(path);
+      } catch (ConfigException missing) {
+        return null;
+      }
+      if (v == null || v instanceof String s && s.isBlank()) {
+        return null;
+      }
+      if (!(v instanceof String s)) {
+        throw new ConfigException(path, "must be a string, got " + describe(v));
       }
       return s;
     }

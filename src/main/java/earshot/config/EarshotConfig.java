@@ -120,7 +120,19 @@ public record EarshotConfig(
    * The HTTP API: the single-user API key (null: no key, and the server then listens on loopback only), the owner id
    * single-user mode acts as, and request/upload size limits.
    */
-  public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes) {}
+  public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt) {
+    /** Multi-user mode: callers present a JWT; otherwise single-user mode with the API key. */
+    public boolean multiUser() {
+      return jwt != null;
+    }
+  }
+
+  /**
+   * Multi-user mode: HS256 with {@code secret}, or RS256 with a PEM {@code publicKey}; {@code sub} becomes the
+   * owner id and {@code roleClaim} (a string or a list) carries {@code admin}.
+   */
+  public record Jwt(String algorithm, String secret, String publicKey, String issuer, String audience,
+                    String roleClaim) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

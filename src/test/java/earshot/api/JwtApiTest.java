@@ -1,0 +1,140 @@
+package earshot.api;
+
+import static earshot.testsupport.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import earshot.EarshotNode;
+import earshot.config.ConfigLoader;
+import earshot.config.EarshotConfig;
+import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.Databases;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Multi-user mode: JWT bearer tokens, owners see only their own jobs, admins see all. */
+class JwtApiTest {
+  static final String SECRET = "a-test-secret-that-is-long-enough-0123456789";
+
+  @TempDir
+  Path tempDir;
+
+  final Vertx vertx = Vertx.vertx();
+  final WebClient client = WebClient.create(vertx);
+  EarshotNode node;
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      await(node.stop());
+    }
+    await(vertx.close());
+  }
+
+  void start(JsonObject jwt) {
+    EarshotConfig config = ConfigLoader.fromOverrides(new JsonObject()
+        .put("data_dir", tempDir.resolve("data").toString())
+        .put("roles", List.of("api", "scheduler"))
+        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("api", new JsonObject().put("jwt", jwt)));
+    node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
+    await(node.start());
+  }
+
+  JWTAuth signer(String algorithm, String key) {
+    return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
+        new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(key)));
+  }
+
+  static String token(JWTAuth signer, String algorithm, String sub, String... roles) {
+    return signer.generateToken(new JsonObject().put("sub", sub).put("role", new JsonArray(List.of((Object[]) roles))),
+        new JWTOptions().setAlgorithm(algorithm).setExpiresInMinutes(5));
+  }
+
+  HttpResponse<Buffer> call(HttpMethod method, String path, String token, JsonObject body) {
+    var req = client.request(method, node.httpPort(), "127.0.0.1", "/api/v1/audio" + path);
+    if (token != null) {
+      req.putHeader("Authorization", "Bearer " + token);
+    }
+    return await(body == null ? req.send() : req.sendJsonObject(body));
+  }
+
+  @Test
+  void ownersSeeOnlyTheirJobsAndAdminsSeeAll() {
+    start(new JsonObject().put("algorithm", "HS256").put("secret", SECRET));
+    JWTAuth signer = signer("HS256", SECRET);
+    String alice = token(signer, "HS256", "alice");
+    String bob = token(signer, "HS256", "bob");
+    String root = token(signer, "HS256", "root", "admin");
+
+    HttpResponse<Buffer> created = call(HttpMethod.POST, "/jobs/submit", alice,
+        new JsonObject().put("url", "https://example.org/a.mp3"));
+    assertEquals(202, created.statusCode(), created.bodyAsString());
+    long id = created.bodyAsJsonObject().getLong("id");
+
+    assertEquals("alice", call(HttpMethod.GET, "/jobs/" + id, alice, null).bodyAsJsonObject().getString("owner_user_id"));
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/" + id, bob, null), 404, null);
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/" + id + "/result", bob, null), 404, null);
+    JobsApiTest.assertProblem(call(HttpMethod.POST, "/jobs/" + id + "/cancel", bob, new JsonObject()), 404, null);
+    assertEquals(0, call(HttpMethod.GET, "/jobs", bob, null).bodyAsJsonObject().getJsonArray("jobs").size());
+    assertEquals(1, call(HttpMethod.GET, "/jobs", alice, null).bodyAsJsonObject().getJsonArray("jobs").size());
+
+    assertEquals(200, call(HttpMethod.GET, "/jobs/" + id, root, null).statusCode());
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/admin/list", alice, null), 403, null);
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/admin/summary", alice, null), 403, null);
+    assertEquals(1, call(HttpMethod.GET, "/jobs/admin/list?owner_user_id=alice", root, null).bodyAsJsonObject()
+        .getJsonArray("jobs").size());
+    assertEquals("alice", call(HttpMethod.GET, "/jobs/admin/summary?owner_user_id=alice", root, null)
+        .bodyAsJsonObject().getString("owner_user_id"));
+  }
+
+  @Test
+  void missingForgedAndExpiredTokensAreRefused() {
+    start(new JsonObject().put("algorithm", "HS256").put("secret", SECRET));
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs", null, null), 401, null);
+    String forged = token(signer("HS256", "another-secret-that-is-long-enough-987654321"), "HS256", "alice");
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs", forged, null), 401, null);
+    String expired = signer("HS256", SECRET).generateToken(
+        new JsonObject().put("sub", "alice").put("exp", System.currentTimeMillis() / 1000 - 3600),
+        new JWTOptions().setAlgorithm("HS256"));
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs", expired, null), 401, null);
+    String noSub = signer("HS256", SECRET).generateToken(new JsonObject().put("role", "admin"),
+        new JWTOptions().setAlgorithm("HS256"));
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs", noSub, null), 401, null);
+  }
+
+  @Test
+  void rs256TokensVerifyAgainstThePublicKey() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+    gen.initialize(2048);
+    KeyPair pair = gen.generateKeyPair();
+    String publicPem = pem("PUBLIC KEY", pair.getPublic().getEncoded());
+    String privatePem = pem("PRIVATE KEY", pair.getPrivate().getEncoded());
+    start(new JsonObject().put("algorithm", "RS256").put("public_key", publicPem));
+    String alice = token(signer("RS256", privatePem), "RS256", "alice");
+    assertEquals(200, call(HttpMethod.GET, "/jobs", alice, null).statusCode());
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+}
