@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import ws.schild.jave.EncoderException;
 import ws.schild.jave.InputFormatException;
 import ws.schild.jave.MultimediaObject;
@@ -72,7 +71,7 @@ public final class AudioDecoder {
    *
    * @throws PermanentStageException "Failed to load audio: …" when the input is not decodable audio
    * @throws RetryableStageException when ffmpeg could not be run or the output could not be written
-   * @throws CancellationException when cancelled or interrupted (ffmpeg is killed first)
+   * @throws DecodeCancelledException when cancelled or interrupted (ffmpeg is killed first)
    */
   public Decoded decode(Path input, Path pcmOut, Cancellation cancel) {
     double probedSeconds = probe(input);
@@ -141,7 +140,7 @@ public final class AudioDecoder {
       int exit = process.waitFor();
       drainer.join();
       if (cancel.isCancelled()) {
-        throw new CancellationException("decode of " + input.getFileName() + " cancelled");
+        throw new DecodeCancelledException("decode of " + input.getFileName() + " cancelled");
       }
       if (exit != 0) {
         throw new PermanentStageException(LOAD_FAILURE + "ffmpeg exited with " + exit + detail(tail.text()));
@@ -150,7 +149,7 @@ public final class AudioDecoder {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new CancellationException("decode of " + input.getFileName() + " interrupted");
+      throw new DecodeCancelledException("decode of " + input.getFileName() + " interrupted");
     } finally {
       if (process.isAlive()) {
         process.destroyForcibly();

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.CancellationException;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +120,7 @@ class AudioDecoderTest {
     Cancellation cancel = new Cancellation();
     cancel.cancel(); // cancelled before ffmpeg starts: it must be killed as soon as it is registered
 
-    assertThrows(CancellationException.class, () -> decoder.decode(mp3, dir.resolve("cancelled.pcm"), cancel));
+    assertThrows(DecodeCancelledException.class, () -> decoder.decode(mp3, dir.resolve("cancelled.pcm"), cancel));
   }
 
   private void assertLoadFailure(Path input, String detail) {
