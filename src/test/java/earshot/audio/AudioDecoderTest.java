@@ -115,6 +115,16 @@ class AudioDecoderTest {
   }
 
   @Test
+  void decodeFarShorterThanTheDeclaredDurationIsRefused() throws IOException {
+    // ffmpeg exits 0 here: the mp3's Xing header declares 6 s, the frames left hold about 1.5 s
+    Path cut = TestAudio.encode(wav, TestAudio.Format.MP3, dir, "cut");
+    byte[] bytes = Files.readAllBytes(cut);
+    Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 4));
+
+    assertLoadFailure(cut, "(truncated or corrupt)");
+  }
+
+  @Test
   void cancelKillsFfmpegAndThrows() throws IOException {
     Path mp3 = TestAudio.encode(wav, TestAudio.Format.MP3, dir, "cancelled");
     Cancellation cancel = new Cancellation();
