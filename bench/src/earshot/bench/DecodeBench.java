@@ -70,6 +70,8 @@ public final class DecodeBench {
       System.out.printf(Locale.ROOT, "| %s | %.0f s | %.0f ms | %.0f ms | %.0f× | %.0f× | %.2f× | %s |%n",
           input.getFileName(), audioSeconds, a * 1000, d * 1000, audioSeconds / a, audioSeconds / d, ratio,
           ratio <= TARGET_RATIO ? "met" : "missed");
+      System.out.printf(Locale.ROOT, "  fastest: ffmpeg alone %.0f ms, AudioDecoder %.0f ms, ratio %.2f×%n",
+          min(alone) * 1000, min(decoded) * 1000, min(decoded) / min(alone));
       System.out.printf(Locale.ROOT, "  samples ffmpeg alone ms: %s%n  samples AudioDecoder ms: %s%n",
           millis(alone), millis(decoded));
     }
@@ -107,6 +109,10 @@ public final class DecodeBench {
     Arrays.sort(sorted);
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static double min(double[] values) {
+    return Arrays.stream(values).min().orElseThrow();
   }
 
   private static String millis(double[] values) {
