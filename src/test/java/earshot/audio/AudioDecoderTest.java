@@ -133,6 +133,18 @@ class AudioDecoderTest {
     assertThrows(DecodeCancelledException.class, () -> decoder.decode(mp3, dir.resolve("cancelled.pcm"), cancel));
   }
 
+  @Test
+  void interruptKillsFfmpegAndThrows() throws IOException {
+    Path mp3 = TestAudio.encode(wav, TestAudio.Format.MP3, dir, "interrupted");
+    Thread.currentThread().interrupt(); // a worker interrupted while decoding (shutdown, Future cancel)
+    try {
+      assertThrows(DecodeCancelledException.class, () -> decoder.decode(mp3, dir.resolve("interrupted.pcm")));
+      assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept for the caller");
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
   private void assertLoadFailure(Path input, String detail) {
     PermanentStageException e = assertThrows(PermanentStageException.class,
         () -> decoder.decode(input, dir.resolve(input.getFileName() + ".pcm")));
