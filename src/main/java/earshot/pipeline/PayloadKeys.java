@@ -37,7 +37,7 @@ public final class PayloadKeys {
   public static final String SOURCE_FILE = "source_file";
   /** audio_convert: 16 kHz mono signed 16-bit little-endian PCM, no header. */
   public static final String PCM_FILE = "pcm_file";
-  /** audio_convert: probed duration in seconds. */
+  /** audio_convert: duration in seconds, from the decoded sample count (checked against the probe). */
   public static final String DURATION_SECONDS = "duration_seconds";
   /** audio_transcribe: {@code earshot.transcribe.Transcript#toJson()}. */
   public static final String TRANSCRIPT = "transcript";
