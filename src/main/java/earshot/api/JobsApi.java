@@ -6,6 +6,7 @@ import earshot.bus.Failures;
 import earshot.bus.GetJob;
 import earshot.bus.JobSummary;
 import earshot.bus.ListJobs;
+import earshot.bus.RetryJob;
 import earshot.bus.SubmitJob;
 import earshot.bus.Submitted;
 import earshot.config.EarshotConfig;
@@ -66,6 +67,7 @@ final class JobsApi {
     router.get("/jobs/admin/summary").handler(this::adminSummary);
     router.get("/jobs/:id/result").handler(this::result);
     router.post("/jobs/:id/cancel").handler(this::cancel);
+    router.post("/jobs/:id/retry").handler(this::retry);
     router.get("/jobs/:id").handler(this::get);
     router.get("/jobs").handler(this::list);
     router.get("/queue/stats").handler(this::queueStats);
@@ -101,7 +103,7 @@ final class JobsApi {
         throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
             "file: " + name + " is not a supported audio or video file", "file");
       }
-      Path target = workspace.createWorkDir(uuid).resolve("upload" + extension(name));
+      Path target = workspace.createWorkDir(uuid).resolve(Workspace.UPLOAD_PREFIX + extension(name));
       Files.move(uploaded, target, StandardCopyOption.REPLACE_EXISTING);
       return target;
     }, false).onSuccess(target -> {
@@ -173,6 +175,13 @@ final class JobsApi {
   private void cancel(RoutingContext ctx) {
     visibleJob(ctx)
         .compose(job -> request(Addresses.JOBS_CANCEL, new CancelJob(job.getLong("id")).toJson()))
+        .onSuccess(job -> ok(ctx, JobView.of(job)))
+        .onFailure(ctx::fail);
+  }
+
+  private void retry(RoutingContext ctx) {
+    visibleJob(ctx)
+        .compose(job -> request(Addresses.JOBS_RETRY, new RetryJob(job.getLong("id")).toJson()))
         .onSuccess(job -> ok(ctx, JobView.of(job)))
         .onFailure(ctx::fail);
   }

@@ -17,6 +17,8 @@ public final class Addresses {
   public static final String JOBS_SUMMARY = "earshot.jobs.summary";
   /** Request (empty body) → reply {@code {queues: [QueueStats], store: {kind, status}}}. */
   public static final String JOBS_QUEUE_STATS = "earshot.jobs.queue.stats";
+  /** Request {@link RetryJob} → reply job JSON; fails 404, or 409 unless the job failed or was cancelled. */
+  public static final String JOBS_RETRY = "earshot.jobs.retry";
   /** Request {@link CancelJob} → reply job JSON; fails 404 or 409. */
   public static final String JOBS_CANCEL = "earshot.jobs.cancel";
   /**

@@ -3,12 +3,10 @@ package earshot.jobs;
 import earshot.bus.AcquireCancel;
 import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
-import earshot.bus.CancelJob;
 import earshot.bus.Failures;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
-import earshot.bus.JobEvent;
 import earshot.bus.JobsAvailable;
 import earshot.bus.ProgressReport;
 import earshot.bus.StageReport;
@@ -60,7 +58,9 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private JobStore store;
   private LeaseSweeper sweeper;
+  private JobEvents events;
   private boolean draining;
+  private boolean stopping;
   private boolean drainAgain;
   private long wakeGeneration;
   private final List<Long> timers = new ArrayList<>();
@@ -79,6 +79,7 @@ public final class SchedulerVerticle extends VerticleBase {
         .onSuccess(s -> {
           store = s;
           sweeper = new LeaseSweeper(s);
+          events = new JobEvents(vertx);
           LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
         })
         .compose(s -> registerConsumers())
@@ -89,7 +90,6 @@ public final class SchedulerVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     List<Future<Void>> registrations = List.of(
         bus.<JsonObject>consumer(Addresses.JOBS_SUBMIT, this::onSubmit).completion(),
-        bus.<JsonObject>consumer(Addresses.JOBS_CANCEL, this::onCancel).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE, this::onAcquire).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE_CANCEL,
             m -> waiters.withdraw(AcquireCancel.fromJson(m.body()).worker())).completion(),
@@ -98,7 +98,9 @@ public final class SchedulerVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_PROGRESS, this::onProgress).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_PING, this::onPing).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, m -> wake()).completion());
-    return Future.all(registrations).compose(v -> new JobQueries(vertx, store).register());
+    return Future.all(registrations)
+        .compose(v -> new JobQueries(vertx, store).register())
+        .compose(v -> new JobCommands(vertx, store, plan, metrics, events).register());
   }
 
   private void startTimers() {
@@ -111,6 +113,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     timers.forEach(vertx::cancelTimer);
     waiters.answerAll();
     return store == null ? Future.succeededFuture() : store.close();
@@ -145,27 +148,6 @@ public final class SchedulerVerticle extends VerticleBase {
         .onFailure(err -> fail(msg, "submit", err));
   }
 
-  private void onCancel(Message<JsonObject> msg) {
-    long id = CancelJob.fromJson(msg.body()).id();
-    store.cancel(id)
-        .compose(cancelled -> {
-          if (cancelled.isPresent()) {
-            Job job = cancelled.get();
-            vertx.eventBus().publish(Addresses.JOBS_ABORT, new JobAbort(id, JobAbort.CANCELLED).toJson());
-            publish(job);
-            msg.reply(job.toJson());
-            return Future.<Void>succeededFuture();
-          }
-          return store.get(id).map(existing -> {
-            existing.ifPresentOrElse(
-                j -> msg.fail(Failures.CONFLICT, "job " + id + " has already " + j.status().wireName()),
-                () -> msg.fail(Failures.NOT_FOUND, "job " + id + " not found"));
-            return null;
-          });
-        })
-        .onFailure(err -> fail(msg, "cancel", err));
-  }
-
   private void onPing(Message<JsonObject> msg) {
     store.ping()
         .onSuccess(v -> msg.reply(new StorePing(store.kind()).toJson()))
@@ -176,6 +158,10 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void onAcquire(Message<JsonObject> msg) {
     AcquireRequest request = AcquireRequest.fromJson(msg.body());
+    if (stopping) {
+      msg.reply(new earshot.bus.AcquireReply(List.of()).toJson()); // closing the store: lease nothing new
+      return;
+    }
     long generation = wakeGeneration;
     lease(request, new HashSet<>())
         .onSuccess(jobs -> {
@@ -372,25 +358,18 @@ public final class SchedulerVerticle extends VerticleBase {
   // ---- events ------------------------------------------------------------------------------------------------
 
   private void publish(Job job) {
-    JsonObject event = JobEvent.of(job).toJson();
-    EventBus bus = vertx.eventBus();
-    bus.publish(Addresses.JOB_EVENTS, event);
-    bus.publish(Addresses.jobEvents(job.id()), event);
+    events.publish(job);
   }
 
   private void publishAndAnnounce(Job job) {
-    publish(job);
-    if (job.status() == JobStatus.QUEUED) {
-      announce(job.queue());
-    }
+    events.publishAndAnnounce(job);
   }
 
-  /** Tells every scheduler in the cluster (this one included) that {@code queue} has work. */
   private void announce(String queue) {
-    vertx.eventBus().publish(Addresses.JOBS_AVAILABLE, new JobsAvailable(queue).toJson());
+    events.announce(queue);
   }
 
-  private static void fail(Message<?> msg, String what, Throwable err) {
+  static void fail(Message<?> msg, String what, Throwable err) {
     LOG.error("{} failed", what, err);
     msg.fail(Failures.UNAVAILABLE, what + " failed: " + err.getMessage());
   }

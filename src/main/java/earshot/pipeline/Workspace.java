@@ -27,12 +27,46 @@ public record Workspace(Path dataDir) {
     return Files.createDirectories(workDir(jobUuid));
   }
 
+  /** The prefix of an uploaded input file in the work directory ({@code upload.<ext>}). */
+  public static final String UPLOAD_PREFIX = "upload";
+
+  /**
+   * Deletes the job's temporary files but keeps an uploaded input ({@code upload.*}), so that a failed or cancelled
+   * job can be retried; true when something was deleted.
+   */
+  public boolean deleteTemporaryFiles(String jobUuid) throws IOException {
+    Path dir = workDir(jobUuid);
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    boolean deleted = false;
+    try (var entries = Files.list(dir)) {
+      for (Path p : entries.toList()) {
+        if (p.getFileName().toString().startsWith(UPLOAD_PREFIX + ".") && Files.isRegularFile(p)) {
+          continue;
+        }
+        if (Files.isDirectory(p)) {
+          deleteTree(p);
+        } else {
+          Files.deleteIfExists(p);
+        }
+        deleted = true;
+      }
+    }
+    return deleted;
+  }
+
   /** Deletes the job's work directory and everything in it; true when something was deleted. */
   public boolean deleteWorkDir(String jobUuid) throws IOException {
     Path dir = workDir(jobUuid);
     if (!Files.exists(dir)) {
       return false;
     }
+    deleteTree(dir);
+    return true;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
@@ -54,7 +88,6 @@ public record Workspace(Path dataDir) {
         return FileVisitResult.CONTINUE;
       }
     });
-    return true;
   }
 
   private static String safe(String uuid) {

@@ -13,14 +13,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes a job's temporary files ({@code work/<uuid>/}) when it ends however it ends: completed, failed or
- * cancelled (job events), and again when a runner's cancelled stage has actually stopped writing. Deletion is
- * idempotent. Deployed on every node that runs stage runners.
+ * cancelled (job events), and again when a runner's cancelled stage has actually stopped writing. An uploaded input
+ * is kept until the job completes, so a failed or cancelled upload can be retried. Deletion is idempotent.
+ * Deployed on every node that runs stage runners.
  *
  * <p>Threading: a worker verticle; file deletion runs on its worker context.
  */
 public final class WorkspaceCleaner extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceCleaner.class);
-  private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
+  private static final Set<String> STOPPED = Set.of("failed", "cancelled");
 
   private final Workspace workspace;
 
@@ -34,17 +35,20 @@ public final class WorkspaceCleaner extends VerticleBase {
     return Future.all(
         bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> {
           JobEvent e = JobEvent.fromJson(m.body());
-          if (TERMINAL.contains(e.status())) {
-            delete(e.uuid());
+          if ("completed".equals(e.status())) {
+            delete(e.uuid(), true);
+          } else if (STOPPED.contains(e.status())) {
+            delete(e.uuid(), false);
           }
         }).completion(),
         bus.<JsonObject>localConsumer(Addresses.WORKSPACE_CLEANUP,
-            m -> delete(WorkspaceCleanup.fromJson(m.body()).uuid())).completion());
+            m -> delete(WorkspaceCleanup.fromJson(m.body()).uuid(), false)).completion());
   }
 
-  private void delete(String uuid) {
+  /** Everything when the job completed; otherwise the temporary files, keeping an upload for a retry. */
+  private void delete(String uuid, boolean all) {
     try {
-      if (workspace.deleteWorkDir(uuid)) {
+      if (all ? workspace.deleteWorkDir(uuid) : workspace.deleteTemporaryFiles(uuid)) {
         LOG.debug("deleted temporary files of job {}", uuid);
       }
     } catch (IOException | RuntimeException e) {

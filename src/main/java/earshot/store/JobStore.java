@@ -67,6 +67,12 @@ public interface JobStore {
   /** Fenced: records progress 0–100 of the current stage; empty when the lease is lost. */
   Future<Optional<Job>> progress(Lease lease, int progress);
 
+  /**
+   * Starts a failed or cancelled job again at {@code stage} on {@code queue}, with its retry budget reset; empty
+   * when the job is not failed or cancelled (or does not exist).
+   */
+  Future<Optional<Job>> requeue(long id, JobStage stage, String queue);
+
   /** Cancels a queued or processing job at once; empty when the job does not exist or has already finished. */
   Future<Optional<Job>> cancel(long id);
 

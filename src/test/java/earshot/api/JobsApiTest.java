@@ -167,8 +167,16 @@ class JobsApiTest {
     assertEquals(200, cancelled.statusCode(), cancelled.bodyAsString());
     assertEquals("cancelled", cancelled.bodyAsJsonObject().getString("status"));
     assertProblem(post("/jobs/" + first + "/cancel", new JsonObject()), 409, null);
+    assertProblem(post("/jobs/" + second + "/retry", new JsonObject()), 409, null);
+    HttpResponse<Buffer> retried = post("/jobs/" + first + "/retry", new JsonObject());
+    assertEquals(200, retried.statusCode(), retried.bodyAsString());
+    assertEquals("queued", retried.bodyAsJsonObject().getString("status"));
+    assertEquals(1, get("/jobs/" + first).bodyAsJsonObject().getInteger("queue_position"), "back in line, by age");
+    assertEquals(2, get("/jobs/" + second).bodyAsJsonObject().getInteger("queue_position"));
+    assertEquals(200, post("/jobs/" + first + "/cancel", new JsonObject()).statusCode());
     assertEquals(1, get("/jobs/" + second).bodyAsJsonObject().getInteger("queue_position"));
     assertNull(get("/jobs/" + first).bodyAsJsonObject().getValue("queue_position"));
+    assertProblem(post("/jobs/424242/retry", new JsonObject()), 404, null);
   }
 
   @Test

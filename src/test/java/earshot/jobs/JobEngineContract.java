@@ -196,6 +196,25 @@ abstract class JobEngineContract {
   }
 
   @Test
+  void aFailedJobRetriedResumesAtTheStageThatFailed() {
+    java.util.concurrent.atomic.AtomicInteger chunkRuns = new java.util.concurrent.atomic.AtomicInteger();
+    TestStages stages = new TestStages().override(JobStage.AUDIO_CHUNK, ctx -> chunkRuns.incrementAndGet() == 1
+        ? TestStages.permanent(ctx) : TestStages.record(ctx, JobStage.AUDIO_CHUNK));
+    EngineNode node = start(EngineNode.config(kind().newUrl(tempDir)), stages, "node");
+    Job job = node.submit(new JsonObject().put("local_path", "/srv/a.wav"));
+    Job failed = awaitStatus(node, job.id(), JobStatus.FAILED);
+    assertEquals(JobStage.AUDIO_CHUNK, failed.jobType());
+
+    Job retried = await(node.vertx.eventBus().<JsonObject>request(Addresses.JOBS_RETRY,
+        new earshot.bus.RetryJob(job.id()).toJson()).map(m -> Job.fromJson(m.body())));
+    assertEquals(JobStatus.QUEUED, retried.status());
+    assertEquals(JobStage.AUDIO_CHUNK, retried.jobType(), "transcript is in the payload: no need to start over");
+    awaitStatus(node, job.id(), JobStatus.COMPLETED);
+    assertEquals(List.of(JobStage.AUDIO_CONVERT, JobStage.AUDIO_TRANSCRIBE, JobStage.AUDIO_CHUNK, JobStage.AUDIO_CHUNK,
+        JobStage.AUDIO_STORE), stages.stagesOf(job.id()));
+  }
+
+  @Test
   void cancellingAQueuedJobIsImmediateAndFinalJobsCannotBeCancelled() {
     JsonObject config = EngineNode.config(kind().newUrl(tempDir));
     config.getJsonObject("jobs").put("worker_enabled", false); // no runners: the job stays queued

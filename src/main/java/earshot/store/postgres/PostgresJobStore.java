@@ -329,6 +329,17 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
+  public Future<Optional<Job>> requeue(long id, JobStage stage, String queue) {
+    return pool.preparedQuery("""
+            UPDATE jobs SET status = 'queued', job_type = $2, queue = $3, retry_count = 0, error = NULL, progress = 0,
+                   lease_owner = NULL, lease_expires_at = NULL, completed_at = NULL, available_at = $4, updated_at = $4
+            WHERE id = $1 AND status IN ('failed', 'cancelled')
+            RETURNING""" + " " + JOB_COLUMNS)
+        .execute(Tuple.of(id, stage.wireName(), queue, now()))
+        .map(PostgresJobStore::first);
+  }
+
+  @Override
   public Future<Optional<Job>> cancel(long id) {
     return pool.preparedQuery("""
             UPDATE jobs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,

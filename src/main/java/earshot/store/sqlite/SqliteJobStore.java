@@ -379,6 +379,23 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
+  public Future<Optional<Job>> requeue(long id, JobStage stage, String queue) {
+    return write(c -> {
+      long now = now();
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE jobs SET status = 'queued', job_type = ?, queue = ?, retry_count = 0, error = NULL, progress = 0,
+                 lease_owner = NULL, lease_expires_at = NULL, completed_at = NULL, available_at = ?, updated_at = ?
+          WHERE id = ? AND status IN ('failed', 'cancelled')
+          RETURNING""" + " " + JOB_COLUMNS)) {
+        bind(ps, stage.wireName(), queue, now, now, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(map(rs)) : Optional.<Job>empty();
+        }
+      }
+    });
+  }
+
+  @Override
   public Future<Optional<Job>> cancel(long id) {
     return write(c -> {
       long now = now();

@@ -1,0 +1,37 @@
+package earshot.jobs;
+
+import earshot.bus.Addresses;
+import earshot.bus.JobEvent;
+import earshot.bus.JobsAvailable;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+/** Publishes job state changes and "work available" announcements on the event bus. Stateless; any thread. */
+final class JobEvents {
+  private final Vertx vertx;
+
+  JobEvents(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The job's new state, on the all-jobs stream and on the job's own address. */
+  void publish(Job job) {
+    JsonObject event = JobEvent.of(job).toJson();
+    EventBus bus = vertx.eventBus();
+    bus.publish(Addresses.JOB_EVENTS, event);
+    bus.publish(Addresses.jobEvents(job.id()), event);
+  }
+
+  void publishAndAnnounce(Job job) {
+    publish(job);
+    if (job.status() == JobStatus.QUEUED) {
+      announce(job.queue());
+    }
+  }
+
+  /** Tells every scheduler in the cluster (this one included) that {@code queue} has work. */
+  void announce(String queue) {
+    vertx.eventBus().publish(Addresses.JOBS_AVAILABLE, new JobsAvailable(queue).toJson());
+  }
+}
