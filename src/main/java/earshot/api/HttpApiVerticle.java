@@ -11,7 +11,9 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
@@ -40,6 +42,13 @@ public final class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    if (!config.api().corsOrigins().isEmpty()) {
+      router.route().handler(CorsHandler.create()
+          .addOrigins(config.api().corsOrigins())
+          .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
+          .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "X-API-KEY", "Idempotency-Key", "Prefer"))
+          .exposedHeaders(java.util.Set.of("Location", "Retry-After")));
+    }
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
     if (registry != null) {
@@ -48,6 +57,9 @@ public final class HttpApiVerticle extends VerticleBase {
     Router api = Router.router(vertx);
     api.route().handler(config.api().multiUser()
         ? new JwtAuth(vertx, config.api().jwt()) : new ApiKeyAuth(config.api()));
+    if (config.api().rateLimit().enabled()) {
+      api.route().handler(new RateLimiter(config.api().rateLimit()));
+    }
     new JobsApi(vertx, config).mount(api);
     router.route(JobsApi.BASE + "/*").subRouter(api);
     router.route().failureHandler(HttpApiVerticle::failure);

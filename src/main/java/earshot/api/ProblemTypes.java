@@ -16,4 +16,6 @@ public final class ProblemTypes {
   public static final String UNAVAILABLE = BASE + "unavailable";
   public static final String METHOD_NOT_ALLOWED = BASE + "method_not_allowed";
   public static final String INTERNAL = BASE + "internal";
+  public static final String RATE_LIMITED = BASE + "rate_limited";
+  public static final String QUOTA_EXCEEDED = BASE + "quota_exceeded";
 }

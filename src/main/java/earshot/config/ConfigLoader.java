@@ -52,6 +52,9 @@ public final class ConfigLoader {
     m.put("WHISPER_THREADS", "audio.whisper.threads");
     m.put("EARSHOT_API_KEY", "api.key");
     m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
+    m.put("EARSHOT_RATE_LIMIT_RPS", "api.rate_limit.requests_per_second");
+    m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
+    m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
     m.put("EARSHOT_JWT_ALGORITHM", "api.jwt.algorithm");
     m.put("EARSHOT_JWT_SECRET", "api.jwt.secret");
     m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
@@ -188,7 +191,10 @@ public final class ConfigLoader {
       throw new ConfigException("api.key", "must be at least 16 characters");
     }
     return new EarshotConfig.Api(apiKey, r.string("api.single_user_id"),
-        r.longIn("api.max_upload_bytes", 1, Long.MAX_VALUE), r.longIn("api.max_body_bytes", 1, 64L << 20), jwt(r));
+        r.longIn("api.max_upload_bytes", 1, Long.MAX_VALUE), r.longIn("api.max_body_bytes", 1, 64L << 20), jwt(r),
+        new EarshotConfig.RateLimit(r.nonNegative("api.rate_limit.requests_per_second"),
+            r.intIn("api.rate_limit.burst", 1, 1_000_000)),
+        r.stringList("api.cors_origins"));
   }
 
   private static EarshotConfig.Jwt jwt(Reader r) {
@@ -341,6 +347,22 @@ public final class ConfigLoader {
 
     int intIn(String path, int min, int max) {
       return (int) longIn(path, min, max);
+    }
+
+    double nonNegative(String path) {
+      Object v = raw(path);
+      double d;
+      if (v instanceof Number num) {
+        d = num.doubleValue();
+      } else if (v instanceof String s && s.matches("\\d+(\\.\\d+)?")) {
+        d = Double.parseDouble(s);
+      } else {
+        throw new ConfigException(path, "must be a number of at least 0, got " + describe(v));
+      }
+      if (d < 0) {
+        throw new ConfigException(path, "must be at least 0, got " + d);
+      }
+      return d;
     }
 
     Duration seconds(String path) {

@@ -120,10 +120,18 @@ public record EarshotConfig(
    * The HTTP API: the single-user API key (null: no key, and the server then listens on loopback only), the owner id
    * single-user mode acts as, and request/upload size limits.
    */
-  public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt) {
+  public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt,
+                    RateLimit rateLimit, List<String> corsOrigins) {
     /** Multi-user mode: callers present a JWT; otherwise single-user mode with the API key. */
     public boolean multiUser() {
       return jwt != null;
+    }
+  }
+
+  /** Per-caller token bucket: {@code requestsPerSecond} refill, {@code burst} capacity; 0 turns it off. */
+  public record RateLimit(double requestsPerSecond, int burst) {
+    public boolean enabled() {
+      return requestsPerSecond > 0;
     }
   }
 

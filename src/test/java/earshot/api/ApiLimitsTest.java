@@ -1,0 +1,82 @@
+package earshot.api;
+
+import static earshot.testsupport.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import earshot.EarshotNode;
+import earshot.config.ConfigLoader;
+import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.Databases;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rate limiting and CORS, both from config. */
+class ApiLimitsTest {
+  @TempDir
+  Path tempDir;
+
+  final Vertx vertx = Vertx.vertx();
+  final WebClient client = WebClient.create(vertx);
+  EarshotNode node;
+
+  @BeforeEach
+  void start() {
+    node = new EarshotNode(vertx, ConfigLoader.fromOverrides(new JsonObject()
+        .put("data_dir", tempDir.resolve("data").toString())
+        .put("roles", List.of("api", "scheduler"))
+        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY)
+            .put("rate_limit", new JsonObject().put("requests_per_second", 0.5).put("burst", 2))
+            .put("cors_origins", List.of("https://app.example.org")))),
+        NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
+    await(node.start());
+  }
+
+  @AfterEach
+  void stop() {
+    await(node.stop());
+    await(vertx.close());
+  }
+
+  HttpResponse<Buffer> list() {
+    return await(client.get(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs")
+        .putHeader("X-API-KEY", JobsApiTest.KEY).send());
+  }
+
+  @Test
+  void aCallerOverItsBucketGets429WithRetryAfter() {
+    assertEquals(200, list().statusCode());
+    assertEquals(200, list().statusCode());
+    HttpResponse<Buffer> limited = list();
+    JobsApiTest.assertProblem(limited, 429, null);
+    assertNotNull(limited.getHeader("Retry-After"));
+    int retryAfter = Integer.parseInt(limited.getHeader("Retry-After"));
+    org.junit.jupiter.api.Assertions.assertTrue(retryAfter >= 1 && retryAfter <= 2, "Retry-After " + retryAfter);
+  }
+
+  @Test
+  void corsAllowsOnlyConfiguredOrigins() {
+    HttpResponse<Buffer> allowed = await(client.request(HttpMethod.OPTIONS, node.httpPort(), "127.0.0.1",
+            "/api/v1/audio/jobs")
+        .putHeader("Origin", "https://app.example.org")
+        .putHeader("Access-Control-Request-Method", "POST").send());
+    assertEquals("https://app.example.org", allowed.getHeader("Access-Control-Allow-Origin"));
+    HttpResponse<Buffer> denied = await(client.get(node.httpPort(), "127.0.0.1", "/health")
+        .putHeader("Origin", "https://evil.example.com").send());
+    assertNotEquals("https://evil.example.com", denied.getHeader("Access-Control-Allow-Origin"));
+  }
+}
