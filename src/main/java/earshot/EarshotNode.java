@@ -117,6 +117,11 @@ public final class EarshotNode {
     return nodeId;
   }
 
+  /** The routes this node's HTTP API serves ({@code METHOD /path}), or none without the API role. */
+  public java.util.Set<String> httpRoutes() {
+    return api == null ? java.util.Set.of() : api.routes();
+  }
+
   /** The HTTP port bound by this node's API, or -1 when it runs no API. */
   public int httpPort() {
     return api == null ? -1 : api.actualPort();

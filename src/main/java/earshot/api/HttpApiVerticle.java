@@ -32,6 +32,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final EarshotConfig config;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private Router router;
   private boolean warnedOpen;
 
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry) {
@@ -51,6 +52,7 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
+    new ApiDocs().mount(router);
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
@@ -68,6 +70,7 @@ public final class HttpApiVerticle extends VerticleBase {
         "no resource at " + ctx.request().path()).send(ctx));
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
+    this.router = router;
     return vertx.createHttpServer()
         .requestHandler(router)
         .listen(config.http().port(), host())
@@ -110,6 +113,11 @@ public final class HttpApiVerticle extends VerticleBase {
       Problem.of(500, ProblemTypes.INTERNAL, "Internal Server Error", "the server failed to handle this request")
           .send(ctx);
     }
+  }
+
+  /** Every {@code METHOD /path} this verticle serves, in OpenAPI notation (for the docs-match test). */
+  public java.util.Set<String> routes() {
+    return ApiDocs.routes(router);
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
