@@ -81,7 +81,11 @@ public final class WhisperJniEngine implements WhisperEngine {
       synchronized (WhisperJniEngine.class) {
         if (jni == null) {
           try {
+            // the loader extracts into java.io.tmpdir with a plain mkdir: a missing tmpdir fails the load
+            java.nio.file.Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
             WhisperJNI.loadLibrary(WhisperJniEngine::onNativeLog);
+            // routes whisper.cpp's own log (where the detected language appears) to onNativeLog
+            WhisperJNI.setLibraryLogger(WhisperJniEngine::onNativeLog);
           } catch (IOException | UnsatisfiedLinkError e) {
             throw new IllegalStateException("cannot load whisper-jni native libraries: " + e.getMessage(), e);
           }
