@@ -51,7 +51,7 @@ echo "download-model: fetching ggml-$name.bin into $dir"
 tmp="$target.part"
 trap 'rm -f "$tmp"' EXIT
 # --fail: a 404 (a quantization that is not published) must not leave an HTML page behind as a "model"
-curl --fail --location --retry 3 --continue-at - --output "$tmp" "$BASE_URL/ggml-$name.bin"
+curl --fail --location --retry 3 --output "$tmp" "$BASE_URL/ggml-$name.bin"
 # every whisper.cpp model starts with the ggml magic 0x67676d6c, stored little-endian as "lmgg"
 if [ "$(head -c 4 "$tmp")" != "lmgg" ]; then
   echo "download-model: $BASE_URL/ggml-$name.bin is not a ggml model" >&2
