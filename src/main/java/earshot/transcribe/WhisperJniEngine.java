@@ -10,9 +10,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +55,7 @@ public final class WhisperJniEngine implements WhisperEngine {
   private final int maxStates;
   private final Semaphore states;
   private final AtomicInteger live = new AtomicInteger();
-  private final Map<Path, Model> models = new HashMap<>(); // guarded by itself
+  private final Map<Path, Model> models = new ConcurrentHashMap<>(); // written only under synchronized (models)
 
   public WhisperJniEngine(int maxStates) {
     if (maxStates < 1 || maxStates > MAX_STATES) {
@@ -128,6 +128,10 @@ public final class WhisperJniEngine implements WhisperEngine {
   }
 
   private Model model(Path file) {
+    Model ready = models.get(file);
+    if (ready != null) {
+      return ready; // the common case: no lock, so a job is not held up while another model loads
+    }
     synchronized (models) {
       Model loaded = models.get(file);
       if (loaded != null) {
