@@ -114,8 +114,8 @@ class WhisperJniEngineTest {
 
   @Test
   void liveStatesNeverExceedTheCap() throws Exception {
-    try (var first = engine.open(model, Duration.ofSeconds(10));
-         var second = engine.open(model, Duration.ofSeconds(10))) {
+    try (var first = engine.open(model, Duration.ofSeconds(10))) {
+      WhisperEngine.Session second = engine.open(model, Duration.ofSeconds(10));
       assertEquals(2, engine.liveStates());
       var e = assertThrows(RetryableStageException.class, () -> engine.open(model, Duration.ofMillis(50)));
       assertTrue(e.getMessage().contains("busy"), e.getMessage());
