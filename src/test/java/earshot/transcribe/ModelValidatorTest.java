@@ -37,6 +37,13 @@ class ModelValidatorTest {
   }
 
   @Test
+  void acceptsQuantizedFtypesWithTheirVersionFactor() throws Exception {
+    Path q50 = SyntheticModel.write(dir.resolve("q5_0.bin"), SyntheticModel.Spec.tiny().ftype(2008));
+    assertEquals(2008, ModelValidator.validate(q50).hparams().ftype());
+    assertRefused(SyntheticModel.write(dir.resolve("ft4.bin"), SyntheticModel.Spec.tiny().ftype(4)), "ftype 4");
+  }
+
+  @Test
   void refusesAVocabularyWithoutTheSpaceToken() throws Exception {
     assertRefused(SyntheticModel.write(dir.resolve("nospace.bin"), SyntheticModel.Spec.tiny().withoutSpaceToken()),
         "\" \"");
