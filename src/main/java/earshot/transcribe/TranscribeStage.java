@@ -1,0 +1,103 @@
+package earshot.transcribe;
+
+import earshot.config.EarshotConfig;
+import earshot.jobs.JobStage;
+import earshot.pipeline.PayloadKeys;
+import earshot.pipeline.PermanentStageException;
+import earshot.pipeline.RetryableStageException;
+import earshot.pipeline.StageContext;
+import earshot.pipeline.StageHandler;
+import earshot.pipeline.StageOutcome;
+import earshot.transcribe.WhisperEngine.DecodeOptions;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The audio_transcribe stage: resolves the job's model, then transcribes the converted PCM window by window on the
+ * runner's stage pool, reporting progress after each window and stopping between windows when the job is aborted.
+ * Adds {@link PayloadKeys#TRANSCRIPT} to the payload.
+ *
+ * <p>Threading: {@link #execute} runs on the runner's context and only parses the payload; all file and native work
+ * runs in {@link StageContext#blocking}.
+ */
+public final class TranscribeStage implements StageHandler {
+  /** How long a job waits for one of the engine's decoder states before it is retried later. */
+  static final Duration STATE_WAIT = Duration.ofMinutes(5);
+
+  private final EarshotConfig.Audio audio;
+  private final WhisperEngine engine;
+  private final ModelRegistry models;
+
+  public TranscribeStage(EarshotConfig.Audio audio, WhisperEngine engine) {
+    this.audio = audio;
+    this.engine = engine;
+    this.models = new ModelRegistry(audio.modelsDir(), audio.defaultModel());
+  }
+
+  @Override
+  public JobStage stage() {
+    return JobStage.AUDIO_TRANSCRIBE;
+  }
+
+  /** What the job asked for, read from its payload. */
+  record Request(String model, Path pcm, DecodeOptions options) {}
+
+  @Override
+  public Future<StageOutcome> execute(StageContext ctx) {
+    JsonObject payload = ctx.payload();
+    Request request;
+    try {
+      request = request(payload);
+    } catch (ClassCastException e) {
+      return Future.failedFuture(new PermanentStageException("invalid transcription parameters: " + e.getMessage()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return ctx.blocking(() -> transcribe(request, ctx)).map(transcript -> {
+      payload.put(PayloadKeys.TRANSCRIPT, transcript.toJson());
+      return StageOutcome.completed(payload);
+    });
+  }
+
+  Request request(JsonObject payload) {
+    String pcm = payload.getString(PayloadKeys.PCM_FILE);
+    if (pcm == null || pcm.isBlank()) {
+      throw new PermanentStageException("no converted audio in the payload (" + PayloadKeys.PCM_FILE + ")");
+    }
+    String model = models.canonical(payload.getString(PayloadKeys.MODEL));
+    Number temperature = payload.getNumber(PayloadKeys.TEMPERATURE, 0.0);
+    int beamSize = payload.getInteger(PayloadKeys.BEAM_SIZE, audio.whisper().beamSize());
+    if (temperature.doubleValue() < 0 || temperature.doubleValue() > 1) {
+      throw new PermanentStageException("temperature must be between 0 and 1, was " + temperature);
+    }
+    if (beamSize < 1 || beamSize > 16) {
+      throw new PermanentStageException("beam_size must be between 1 and 16, was " + beamSize);
+    }
+    DecodeOptions options = new DecodeOptions(
+        WhisperJniEngine.languageOrAuto(payload.getString(PayloadKeys.LANGUAGE)),
+        payload.getBoolean(PayloadKeys.TRANSLATE, false),
+        payload.getString(PayloadKeys.PROMPT),
+        temperature.floatValue(), beamSize, audio.whisper().threads());
+    return new Request(model, Path.of(pcm), options);
+  }
+
+  private Transcript transcribe(Request request, StageContext ctx) throws InterruptedException {
+    Path modelFile = models.resolve(request.model());
+    WindowedTranscriber.Result result;
+    try (PcmFile pcm = PcmFile.open(request.pcm());
+         WhisperEngine.Session session = engine.open(modelFile, STATE_WAIT)) {
+      int windowSamples = Math.toIntExact(audio.whisper().window().toSeconds() * PcmFile.SAMPLE_RATE);
+      result = new WindowedTranscriber(new EnergyCutter(windowSamples))
+          .run(session, pcm, request.options(), ctx::progress, ctx::isAborted);
+    }
+    if (result.aborted()) {
+      // The runner ignores the outcome of an aborted stage; this only ends the future.
+      throw new RetryableStageException("transcription stopped after " + result.windows() + " windows: aborted");
+    }
+    ctx.progress(100);
+    return new Transcript(result.text(), result.language(), result.durationSeconds(), result.segments(),
+        request.model());
+  }
+}

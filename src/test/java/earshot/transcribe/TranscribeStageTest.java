@@ -1,0 +1,175 @@
+package earshot.transcribe;
+
+import static earshot.testsupport.Await.await;
+import static earshot.testsupport.Await.awaitFailure;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import earshot.bus.Addresses;
+import earshot.bus.ProgressReport;
+import earshot.config.EarshotConfig;
+import earshot.jobs.Job;
+import earshot.jobs.JobStage;
+import earshot.jobs.JobStatus;
+import earshot.pipeline.PayloadKeys;
+import earshot.pipeline.PermanentStageException;
+import earshot.pipeline.RetryableStageException;
+import earshot.pipeline.StageContext;
+import earshot.pipeline.StageOutcome;
+import earshot.testsupport.Await;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The audio_transcribe stage end to end on real whisper.cpp (synthetic model): payload in, transcript out, progress
+ * on the event bus, and each failure mapped to the right exception type.
+ */
+class TranscribeStageTest {
+  private static final AtomicLong IDS = new AtomicLong();
+
+  @TempDir
+  static Path dir;
+  static Path models;
+  static Path pcm;
+  static Vertx vertx;
+  static WorkerExecutor pool;
+  static WhisperJniEngine engine;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    models = Files.createDirectories(dir.resolve("models"));
+    SyntheticModel.write(models.resolve("ggml-tiny.bin"), SyntheticModel.Spec.tiny());
+    Files.write(models.resolve("ggml-base.bin"), new byte[] {0x6c, 0x6d, 0x67, 0x67, 1, 2, 3}); // truncated
+    pcm = TestAudio.writePcm(dir.resolve("audio.pcm"), TestAudio.silence(TestAudio.tones(70, 21), 30.0, 30.4));
+    vertx = Vertx.vertx();
+    pool = vertx.createSharedWorkerExecutor("transcribe-test", 2);
+    engine = new WhisperJniEngine(2);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    engine.close();
+    await(vertx.close());
+  }
+
+  static TranscribeStage stage(Path modelsDir) {
+    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), 1, 2);
+    var audio = new EarshotConfig.Audio(modelsDir, "tiny", List.of(), null, whisper, null, Map.of());
+    return new TranscribeStage(audio, engine);
+  }
+
+  @Test
+  void transcribesThePcmFileIntoTheTranscript() {
+    StageContext ctx = context(new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString())
+        .put(PayloadKeys.MODEL, "whisper-1").put("keep", "me"));
+    List<Integer> progress = new CopyOnWriteArrayList<>();
+    var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_PROGRESS, m -> {
+      ProgressReport r = ProgressReport.fromJson(m.body());
+      if (r.lease().jobId() == ctx.job().id()) {
+        progress.add(r.progress());
+      }
+    });
+    await(consumer.completion());
+    try {
+      var stage = stage(models);
+      assertEquals(JobStage.AUDIO_TRANSCRIBE, stage.stage());
+      StageOutcome.Completed done = assertInstanceOf(StageOutcome.Completed.class,
+          await(stage.execute(ctx), Duration.ofSeconds(120)));
+      assertEquals("me", done.payload().getString("keep"));
+      Transcript t = Transcript.fromJson(done.payload().getJsonObject(PayloadKeys.TRANSCRIPT));
+      assertEquals("tiny", t.model());
+      assertEquals("en", t.language());
+      assertEquals(70.0, t.durationSeconds(), 0.001);
+      assertFalse(t.segments().isEmpty());
+      double prevEnd = 0;
+      for (int i = 0; i < t.segments().size(); i++) {
+        var s = t.segments().get(i);
+        assertEquals(i, s.id());
+        assertTrue(s.start() >= prevEnd && s.end() >= s.start() && s.end() <= 70.0, t.segments().toString());
+        prevEnd = s.end();
+      }
+      Await.until("progress reaches 100", Duration.ofSeconds(10), () -> !progress.isEmpty() && progress.getLast() == 100);
+      for (int i = 1; i < progress.size(); i++) {
+        assertTrue(progress.get(i) > progress.get(i - 1), progress.toString());
+      }
+      assertEquals(0, engine.liveStates());
+    } finally {
+      await(consumer.unregister());
+    }
+  }
+
+  @Test
+  void anAbortedJobStopsBeforeTheNextWindow() throws Exception {
+    StageContext ctx = context(new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()));
+    Method abort = StageContext.class.getDeclaredMethod("abort", String.class);
+    abort.setAccessible(true);
+    abort.invoke(ctx, "cancelled");
+    Throwable e = awaitFailure(stage(models).execute(ctx));
+    assertInstanceOf(RetryableStageException.class, e);
+    assertTrue(e.getMessage().contains("aborted"), e.getMessage());
+    assertEquals(0, engine.liveStates());
+  }
+
+  @Test
+  void aMissingModelNamesTheModelsDirectoryAndTheDownloadCommand() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty-models"));
+    Throwable e = awaitFailure(stage(empty).execute(context(new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()))));
+    assertInstanceOf(PermanentStageException.class, e);
+    assertTrue(e.getMessage().contains(empty.toAbsolutePath().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("scripts/download-model.sh tiny"), e.getMessage());
+  }
+
+  @Test
+  void badInputsFailPermanently() throws Exception {
+    Path emptyPcm = Files.createFile(dir.resolve("empty.pcm"));
+    Map<String, JsonObject> cases = Map.of(
+        "unknown model", new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.MODEL, "gpt-4o"),
+        "invalid whisper model", new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.MODEL, "base"),
+        "no converted audio", new JsonObject(),
+        "does not exist", new JsonObject().put(PayloadKeys.PCM_FILE, dir.resolve("nope.pcm").toString()),
+        "no samples", new JsonObject().put(PayloadKeys.PCM_FILE, emptyPcm.toString()),
+        "beam_size", new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.BEAM_SIZE, 99),
+        "invalid transcription parameters",
+        new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.TRANSLATE, "yes"));
+    cases.forEach((expected, payload) -> {
+      Throwable e = awaitFailure(stage(models).execute(context(payload)));
+      assertInstanceOf(PermanentStageException.class, e, expected + ": " + e);
+      assertTrue(e.getMessage().contains(expected), expected + " not in: " + e.getMessage());
+    });
+    assertEquals(0, engine.liveStates());
+  }
+
+  /** StageContext's constructor belongs to the runner; tests reach it by reflection rather than widen it. */
+  static StageContext context(JsonObject payload) {
+    long id = IDS.incrementAndGet();
+    Instant now = Instant.now();
+    Job job = new Job(id, "00000000-0000-0000-0000-00000000000" + id % 10, "owner", "default",
+        JobStage.AUDIO_TRANSCRIBE, "transcribe", JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, "test",
+        now.plusSeconds(60), 1, now, null, now, now, null, now);
+    try {
+      Constructor<StageContext> c =
+          StageContext.class.getDeclaredConstructor(Job.class, Vertx.class, WorkerExecutor.class);
+      c.setAccessible(true);
+      return c.newInstance(job, vertx, pool);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
