@@ -1,0 +1,212 @@
+package earshot.pipeline;
+
+import earshot.config.EarshotConfig;
+import earshot.jobs.JobStage;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * audio_download: streams the job's {@code url} into its work directory and records the file as
+ * {@code source_file}. Every URL, the first and each redirect target, is cleared by the {@link UrlGuard} and the
+ * connection goes to the address it validated. Redirects are followed here, not by the HTTP client, so that each hop
+ * is checked and counted. The body goes straight to an {@link AsyncFile} with back-pressure and a byte limit; it is
+ * never held in memory.
+ *
+ * <p>Threading: runs on the runner's context and never blocks it; DNS and directory creation go to
+ * {@link StageContext#blocking}, file writes are Vert.x's asynchronous file I/O. One HTTP client per run, closed at
+ * its end.
+ */
+public final class DownloadStage implements StageHandler {
+  private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+  private static final Pattern EXTENSION = Pattern.compile("\\.([A-Za-z0-9]{1,8})$");
+
+  private final EarshotConfig.Download limits;
+  private final Workspace workspace;
+  private final UrlGuard guard;
+
+  public DownloadStage(EarshotConfig.Audio audio, Workspace workspace) {
+    this.limits = audio.download();
+    this.workspace = workspace;
+    this.guard = new UrlGuard(new AddressPolicy(limits.allowPrivate()));
+  }
+
+  @Override
+  public JobStage stage() {
+    return JobStage.AUDIO_DOWNLOAD;
+  }
+
+  @Override
+  public Future<StageOutcome> execute(StageContext ctx) {
+    JsonObject payload = ctx.payload();
+    String url = payload.getString(PayloadKeys.URL);
+    UrlGuard.HostResolver resolver = host -> ctx.blocking(() -> List.of(InetAddress.getAllByName(host)));
+    HttpClient client = ctx.vertx().createHttpClient(new HttpClientOptions()
+        .setKeepAlive(false)
+        .setConnectTimeout(millis(limits.connectTimeout()))
+        .setMaxRedirects(0));
+    return guard.check(url, resolver)
+        .compose(target -> ctx.blocking(() -> workspace.createWorkDir(ctx.job().uuid()))
+            .compose(dir -> fetch(client, target, resolver, 0)
+                .compose(response -> save(ctx, response, dir.resolve(fileName(target)).toAbsolutePath()))))
+        .<StageOutcome>map(file -> StageOutcome.completed(payload.put(PayloadKeys.SOURCE_FILE, file.toString())))
+        .recover(e -> Future.failedFuture(classify(e)))
+        .eventually(client::close);
+  }
+
+  /** Requests {@code target}; follows redirects (each one checked); yields a paused 2xx response. */
+  private Future<HttpClientResponse> fetch(HttpClient client, UrlGuard.Target target, UrlGuard.HostResolver resolver,
+                                           int redirects) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setServer(target.server())
+        .setHost(target.host())
+        .setPort(target.port())
+        .setSsl(target.ssl())
+        .setURI(target.requestUri())
+        .setFollowRedirects(false)
+        .setConnectTimeout(millis(limits.connectTimeout()))
+        .setIdleTimeout(millis(limits.idleTimeout()))
+        .putHeader(HttpHeaders.USER_AGENT, "earshot");
+    return client.request(options)
+        .compose(request -> request.send())
+        .compose(response -> {
+          int status = response.statusCode();
+          if (status >= 200 && status < 300) {
+            response.pause(); // until the file is open: no byte may be dropped
+            return Future.succeededFuture(response);
+          }
+          String location = response.getHeader(HttpHeaders.LOCATION);
+          discard(response);
+          if (REDIRECTS.contains(status) && location != null) {
+            if (redirects >= limits.maxRedirects()) {
+              return Future.failedFuture(new PermanentStageException(
+                  "too many redirects: more than " + limits.maxRedirects() + " (last to " + location + ")"));
+            }
+            return guard.check(UrlGuard.resolveRedirect(target.uri(), location), resolver)
+                .compose(next -> fetch(client, next, resolver, redirects + 1));
+          }
+          return Future.failedFuture(statusFailure(status, target));
+        });
+  }
+
+  /** Streams the response body into {@code file}; deletes the file when anything goes wrong. */
+  private Future<Path> save(StageContext ctx, HttpClientResponse response, Path file) {
+    long declared = contentLength(response);
+    if (declared > limits.maxBytes()) {
+      discard(response);
+      return Future.failedFuture(tooLarge("declares " + declared + " bytes"));
+    }
+    OpenOptions open = new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true);
+    return ctx.vertx().fileSystem().open(file.toString(), open)
+        .onFailure(e -> discard(response))
+        .compose(out -> stream(ctx, response, out, declared)
+            .transform(ar -> out.close().transform(closed -> {
+              Throwable failure = ar.failed() ? ar.cause() : closed.cause();
+              return failure == null
+                  ? Future.succeededFuture(file)
+                  : ctx.vertx().fileSystem().delete(file.toString())
+                      .transform(deleted -> Future.<Path>failedFuture(failure));
+            })));
+  }
+
+  /** Copies the body with back-pressure, failing (and resetting the request) once it passes the byte limit. */
+  private Future<Void> stream(StageContext ctx, HttpClientResponse response, AsyncFile out, long declared) {
+    Promise<Void> done = Promise.promise();
+    long[] received = {0};
+    response.exceptionHandler(done::tryFail);
+    out.exceptionHandler(done::tryFail);
+    ctx.aborted().onSuccess(reason -> {
+      if (done.tryFail(new RetryableStageException("download stopped: " + reason))) {
+        discard(response);
+      }
+    });
+    response.handler(chunk -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      received[0] += chunk.length();
+      if (received[0] > limits.maxBytes()) {
+        done.tryFail(tooLarge("sent more than that"));
+        discard(response);
+        return;
+      }
+      out.write(chunk).onFailure(done::tryFail);
+      if (declared > 0) {
+        ctx.progress((int) (received[0] * 100 / declared));
+      }
+      if (out.writeQueueFull()) {
+        response.pause();
+        out.drainHandler(v -> response.resume());
+      }
+    });
+    response.endHandler(v -> done.tryComplete());
+    response.resume();
+    return done.future();
+  }
+
+  private PermanentStageException tooLarge(String detail) {
+    return new PermanentStageException("download too large: the limit is " + limits.maxBytes()
+        + " bytes and the server " + detail);
+  }
+
+  /** Input problems stay permanent; any other fault (connect, reset, timeout, file system) is worth a retry. */
+  private static Throwable classify(Throwable e) {
+    if (e instanceof PermanentStageException || e instanceof RetryableStageException) {
+      return e;
+    }
+    String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new RetryableStageException("download failed: " + what, e);
+  }
+
+  private static RuntimeException statusFailure(int status, UrlGuard.Target target) {
+    String message = "HTTP " + status + " from " + target.uri().getHost();
+    if (status == 408 || status == 425 || status == 429 || status >= 500) {
+      return new RetryableStageException(message);
+    }
+    return new PermanentStageException(status >= 400 ? message : message + " (not a downloadable response)");
+  }
+
+  /** Drops a response we will not read: resetting closes the connection instead of draining an unbounded body. */
+  private static void discard(HttpClientResponse response) {
+    response.request().reset().onFailure(ignored -> { /* already closed: nothing left to release */ });
+  }
+
+  private static long contentLength(HttpClientResponse response) {
+    String value = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (value == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** {@code source} plus the URL's file extension when it has a plain one (ffmpeg probes content anyway). */
+  private static String fileName(UrlGuard.Target target) {
+    String path = target.uri().getPath() == null ? "" : target.uri().getPath();
+    Matcher m = EXTENSION.matcher(path.substring(path.lastIndexOf('/') + 1));
+    return m.find() ? "source." + m.group(1).toLowerCase(Locale.ROOT) : "source";
+  }
+
+  private static int millis(java.time.Duration d) {
+    return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+  }
+}
