@@ -4,6 +4,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClient;
@@ -15,6 +16,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -125,25 +127,26 @@ public final class DownloadStage implements StageHandler {
             })));
   }
 
-  /** Copies the body with back-pressure, failing (and resetting the request) once it passes the byte limit. */
+  /**
+   * Copies the body with back-pressure, failing (and resetting the request) once it passes the byte limit or the
+   * server sends nothing for the idle timeout. The request's own idle timeout covers only the wait for the response
+   * head, so the body has its own timer, stopped while we pause for the disk.
+   */
   private Future<Void> stream(StageContext ctx, HttpClientResponse response, AsyncFile out, long declared) {
     Promise<Void> done = Promise.promise();
+    IdleTimer idle = new IdleTimer(ctx.vertx(), limits.idleTimeout(), () -> fail(done, response,
+        new RetryableStageException("download stalled: no data for " + limits.idleTimeout().toMillis() + " ms")));
     long[] received = {0};
     response.exceptionHandler(done::tryFail);
     out.exceptionHandler(done::tryFail);
-    ctx.aborted().onSuccess(reason -> {
-      if (done.tryFail(new RetryableStageException("download stopped: " + reason))) {
-        discard(response);
-      }
-    });
+    ctx.aborted().onSuccess(reason -> fail(done, response, new RetryableStageException("download stopped: " + reason)));
     response.handler(chunk -> {
       if (done.future().isComplete()) {
         return;
       }
       received[0] += chunk.length();
       if (received[0] > limits.maxBytes()) {
-        done.tryFail(tooLarge("sent more than that"));
-        discard(response);
+        fail(done, response, tooLarge("sent more than that"));
         return;
       }
       out.write(chunk).onFailure(done::tryFail);
@@ -151,13 +154,52 @@ public final class DownloadStage implements StageHandler {
         ctx.progress((int) (received[0] * 100 / declared));
       }
       if (out.writeQueueFull()) {
+        idle.stop();
         response.pause();
-        out.drainHandler(v -> response.resume());
+        out.drainHandler(v -> {
+          idle.restart();
+          response.resume();
+        });
+      } else {
+        idle.restart();
       }
     });
     response.endHandler(v -> done.tryComplete());
+    idle.restart();
     response.resume();
-    return done.future();
+    return done.future().onComplete(ar -> idle.stop());
+  }
+
+  private static void fail(Promise<Void> done, HttpClientResponse response, RuntimeException failure) {
+    if (done.tryFail(failure)) {
+      discard(response);
+    }
+  }
+
+  /** A one-shot timer that each chunk pushes back; runs on the stage's context. */
+  private static final class IdleTimer {
+    private final Vertx vertx;
+    private final long millis;
+    private final Runnable onIdle;
+    private long timerId = -1;
+
+    IdleTimer(Vertx vertx, Duration timeout, Runnable onIdle) {
+      this.vertx = vertx;
+      this.millis = Math.max(1, timeout.toMillis());
+      this.onIdle = onIdle;
+    }
+
+    void restart() {
+      stop();
+      timerId = vertx.setTimer(millis, id -> onIdle.run());
+    }
+
+    void stop() {
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
+        timerId = -1;
+      }
+    }
   }
 
   private PermanentStageException tooLarge(String detail) {
@@ -184,6 +226,7 @@ public final class DownloadStage implements StageHandler {
 
   /** Drops a response we will not read: resetting closes the connection instead of draining an unbounded body. */
   private static void discard(HttpClientResponse response) {
+    response.exceptionHandler(ignored -> { /* the reset below is ours: the stream's "reset" error is expected */ });
     response.request().reset().onFailure(ignored -> { /* already closed: nothing left to release */ });
   }
 
@@ -206,7 +249,7 @@ public final class DownloadStage implements StageHandler {
     return m.find() ? "source." + m.group(1).toLowerCase(Locale.ROOT) : "source";
   }
 
-  private static int millis(java.time.Duration d) {
+  private static int millis(Duration d) {
     return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
   }
 }

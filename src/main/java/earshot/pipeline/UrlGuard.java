@@ -85,19 +85,39 @@ public final class UrlGuard {
       throw new PermanentStageException("only http and https URLs can be downloaded, got '"
           + (scheme.isEmpty() ? url : scheme + ":") + "'");
     }
-    if (uri.getRawUserInfo() != null) {
+    String authority = uri.getRawAuthority();
+    if (authority == null || authority.isEmpty()) {
+      throw new PermanentStageException("malformed URL '" + url + "': no host");
+    }
+    if (uri.getRawUserInfo() != null || authority.contains("@")) {
       throw new PermanentStageException("URLs with credentials (user@host) are refused");
     }
-    if (uri.getHost() == null) {
-      throw new PermanentStageException("malformed URL '" + url + "': no valid host");
-    }
-    String host = AddressPolicy.normalHost(uri.getHost());
     boolean ssl = scheme.equals("https");
-    int port = uri.getPort() == -1 ? (ssl ? 443 : 80) : uri.getPort();
+    String host = uri.getHost();
+    int port = uri.getPort();
+    if (host == null) {
+      // java.net.URI's RFC 2396 grammar rejects IPv4 spellings that browsers and inet_aton accept (0x7f.1):
+      // split the authority ourselves and accept it only if it is such an address.
+      int colon = authority.lastIndexOf(':');
+      host = colon < 0 ? authority : authority.substring(0, colon);
+      port = colon < 0 ? -1 : port(authority.substring(colon + 1), url);
+      if (host.startsWith("[") || literal(host) == null) {
+        throw new PermanentStageException("malformed URL '" + url + "': no valid host");
+      }
+    }
+    host = AddressPolicy.normalHost(host);
+    port = port == -1 ? (ssl ? 443 : 80) : port;
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String requestUri = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
     InetAddress literal = literal(host);
     return new Parsed(uri, ssl, literal == null ? host : literal.getHostAddress(), port, requestUri, literal);
+  }
+
+  private static int port(String digits, String url) {
+    if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) > 65535 || Integer.parseInt(digits) == 0) {
+      throw new PermanentStageException("malformed URL '" + url + "': bad port");
+    }
+    return Integer.parseInt(digits);
   }
 
   /**
