@@ -4,7 +4,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClient;
@@ -63,12 +63,19 @@ public final class DownloadStage implements StageHandler {
         .setConnectTimeout(millis(limits.connectTimeout()))
         .setMaxRedirects(0));
     return guard.check(url, resolver)
-        .compose(target -> ctx.blocking(() -> workspace.createWorkDir(ctx.job().uuid()))
-            .compose(dir -> fetch(client, target, resolver, 0)
-                .compose(response -> save(ctx, response, dir.resolve(fileName(target)).toAbsolutePath()))))
+        .compose(target -> download(ctx, client, resolver, target))
         .<StageOutcome>map(file -> StageOutcome.completed(payload.put(PayloadKeys.SOURCE_FILE, file.toString())))
         .recover(e -> Future.failedFuture(classify(e)))
         .eventually(client::close);
+  }
+
+  private Future<Path> download(StageContext ctx, HttpClient client, UrlGuard.HostResolver resolver,
+                                UrlGuard.Target target) {
+    Future<Path> file = ctx.blocking(
+        () -> workspace.createWorkDir(ctx.job().uuid()).resolve(fileName(target)).toAbsolutePath());
+    return file
+        .compose(f -> fetch(client, target, resolver, 0))
+        .compose(response -> save(ctx, response, file.result()));
   }
 
   /** Requests {@code target}; follows redirects (each one checked); yields a paused 2xx response. */
@@ -117,87 +124,98 @@ public final class DownloadStage implements StageHandler {
     OpenOptions open = new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true);
     return ctx.vertx().fileSystem().open(file.toString(), open)
         .onFailure(e -> discard(response))
-        .compose(out -> stream(ctx, response, out, declared)
-            .transform(ar -> out.close().transform(closed -> {
-              Throwable failure = ar.failed() ? ar.cause() : closed.cause();
-              return failure == null
-                  ? Future.succeededFuture(file)
-                  : ctx.vertx().fileSystem().delete(file.toString())
-                      .transform(deleted -> Future.<Path>failedFuture(failure));
-            })));
+        .compose(out -> {
+          BodyCopy copy = new BodyCopy(ctx, response, out, declared);
+          return copy.run().transform(copied -> out.close().transform(closed -> {
+            Throwable failure = copied.failed() ? copied.cause()
+                : copy.writeError != null ? copy.writeError : closed.cause();
+            return failure == null
+                ? Future.succeededFuture(file)
+                : ctx.vertx().fileSystem().delete(file.toString())
+                    .transform(deleted -> Future.<Path>failedFuture(failure));
+          }));
+        });
   }
 
   /**
-   * Copies the body with back-pressure, failing (and resetting the request) once it passes the byte limit or the
-   * server sends nothing for the idle timeout. The request's own idle timeout covers only the wait for the response
-   * head, so the body has its own timer, stopped while we pause for the disk.
+   * One response body into one open file, with back-pressure, the byte limit, the abort signal and an idle timer.
+   * The request's own idle timeout covers only the wait for the response head, so the body has its own timer,
+   * stopped while we pause for the disk. Everything runs on the stage's context.
    */
-  private Future<Void> stream(StageContext ctx, HttpClientResponse response, AsyncFile out, long declared) {
-    Promise<Void> done = Promise.promise();
-    IdleTimer idle = new IdleTimer(ctx.vertx(), limits.idleTimeout(), () -> fail(done, response,
-        new RetryableStageException("download stalled: no data for " + limits.idleTimeout().toMillis() + " ms")));
-    long[] received = {0};
-    response.exceptionHandler(done::tryFail);
-    out.exceptionHandler(done::tryFail);
-    ctx.aborted().onSuccess(reason -> fail(done, response, new RetryableStageException("download stopped: " + reason)));
-    response.handler(chunk -> {
+  private final class BodyCopy {
+    private final StageContext ctx;
+    private final HttpClientResponse response;
+    private final AsyncFile out;
+    private final long declared;
+    private final Promise<Void> done = Promise.promise();
+    private long received;
+    private long idleTimer = -1;
+    /** A failed write, possibly reported after the body ended; checked once the file is closed. */
+    Throwable writeError;
+
+    BodyCopy(StageContext ctx, HttpClientResponse response, AsyncFile out, long declared) {
+      this.ctx = ctx;
+      this.response = response;
+      this.out = out;
+      this.declared = declared;
+    }
+
+    Future<Void> run() {
+      response.exceptionHandler(done::tryFail);
+      out.exceptionHandler(done::tryFail);
+      ctx.aborted().onSuccess(reason -> fail(new RetryableStageException("download stopped: " + reason)));
+      response.handler(this::chunk);
+      response.endHandler(v -> done.tryComplete());
+      restartIdleTimer();
+      response.resume();
+      return done.future().onComplete(ar -> stopIdleTimer());
+    }
+
+    private void chunk(Buffer chunk) {
       if (done.future().isComplete()) {
         return;
       }
-      received[0] += chunk.length();
-      if (received[0] > limits.maxBytes()) {
-        fail(done, response, tooLarge("sent more than that"));
+      received += chunk.length();
+      if (received > limits.maxBytes()) {
+        fail(tooLarge("sent more than that"));
         return;
       }
-      out.write(chunk).onFailure(done::tryFail);
+      out.write(chunk).onFailure(e -> {
+        writeError = e;
+        done.tryFail(e);
+      });
       if (declared > 0) {
-        ctx.progress((int) (received[0] * 100 / declared));
+        ctx.progress((int) (received * 100 / declared));
       }
       if (out.writeQueueFull()) {
-        idle.stop();
+        stopIdleTimer();
         response.pause();
         out.drainHandler(v -> {
-          idle.restart();
+          restartIdleTimer();
           response.resume();
         });
       } else {
-        idle.restart();
+        restartIdleTimer();
       }
-    });
-    response.endHandler(v -> done.tryComplete());
-    idle.restart();
-    response.resume();
-    return done.future().onComplete(ar -> idle.stop());
-  }
-
-  private static void fail(Promise<Void> done, HttpClientResponse response, RuntimeException failure) {
-    if (done.tryFail(failure)) {
-      discard(response);
-    }
-  }
-
-  /** A one-shot timer that each chunk pushes back; runs on the stage's context. */
-  private static final class IdleTimer {
-    private final Vertx vertx;
-    private final long millis;
-    private final Runnable onIdle;
-    private long timerId = -1;
-
-    IdleTimer(Vertx vertx, Duration timeout, Runnable onIdle) {
-      this.vertx = vertx;
-      this.millis = Math.max(1, timeout.toMillis());
-      this.onIdle = onIdle;
     }
 
-    void restart() {
-      stop();
-      timerId = vertx.setTimer(millis, id -> onIdle.run());
+    private void fail(RuntimeException failure) {
+      if (done.tryFail(failure)) {
+        discard(response);
+      }
     }
 
-    void stop() {
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-        timerId = -1;
+    private void restartIdleTimer() {
+      stopIdleTimer();
+      long millis = Math.max(1, limits.idleTimeout().toMillis());
+      idleTimer = ctx.vertx().setTimer(millis,
+          id -> fail(new RetryableStageException("download stalled: no data for " + millis + " ms")));
+    }
+
+    private void stopIdleTimer() {
+      if (idleTimer >= 0) {
+        ctx.vertx().cancelTimer(idleTimer);
+        idleTimer = -1;
       }
     }
   }
