@@ -41,11 +41,22 @@ public final class DownloadStage implements StageHandler {
   private final EarshotConfig.Download limits;
   private final Workspace workspace;
   private final UrlGuard guard;
+  private final HttpClientOptions clientOptions;
 
   public DownloadStage(EarshotConfig.Audio audio, Workspace workspace) {
+    this(audio, workspace, new HttpClientOptions());
+  }
+
+  /** {@code clientOptions} is the base for each run's client (tests add trust for a self-signed certificate). */
+  DownloadStage(EarshotConfig.Audio audio, Workspace workspace, HttpClientOptions clientOptions) {
     this.limits = audio.download();
     this.workspace = workspace;
     this.guard = new UrlGuard(new AddressPolicy(limits.allowPrivate()));
+    this.clientOptions = new HttpClientOptions(clientOptions)
+        .setKeepAlive(false)
+        .setVerifyHost(true)
+        .setConnectTimeout(millis(limits.connectTimeout()))
+        .setMaxRedirects(0);
   }
 
   @Override
@@ -58,10 +69,7 @@ public final class DownloadStage implements StageHandler {
     JsonObject payload = ctx.payload();
     String url = payload.getString(PayloadKeys.URL);
     UrlGuard.HostResolver resolver = host -> ctx.blocking(() -> List.of(InetAddress.getAllByName(host)));
-    HttpClient client = ctx.vertx().createHttpClient(new HttpClientOptions()
-        .setKeepAlive(false)
-        .setConnectTimeout(millis(limits.connectTimeout()))
-        .setMaxRedirects(0));
+    HttpClient client = ctx.vertx().createHttpClient(clientOptions);
     return guard.check(url, resolver)
         .compose(target -> download(ctx, client, resolver, target))
         .<StageOutcome>map(file -> StageOutcome.completed(payload.put(PayloadKeys.SOURCE_FILE, file.toString())))

@@ -13,10 +13,13 @@ import earshot.jobs.JobStage;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** audio_download against a real HTTP server on 127.0.0.1: streaming, limits, redirects and the address guard. */
 class DownloadStageTest {
   static final byte[] AUDIO = randomBytes(300_000);
+  static final byte[] LARGE = randomBytes(12_000_000);
   static final List<String> LOOPBACK_ALLOWED = List.of("127.0.0.1/32");
 
   @TempDir
@@ -42,6 +46,7 @@ class DownloadStageTest {
   Vertx vertx = Vertx.vertx();
   WorkerExecutor pool = vertx.createSharedWorkerExecutor("download-test", 2);
   List<String> requested = new CopyOnWriteArrayList<>();
+  List<String> hostHeaders = new CopyOnWriteArrayList<>();
   HttpServer server;
   int port;
 
@@ -59,10 +64,18 @@ class DownloadStageTest {
   /** The test server's routes. */
   void serve(HttpServerRequest req) {
     requested.add(req.uri());
+    hostHeaders.add(req.getHeader("Host"));
     HttpServerResponse res = req.response();
     String path = req.path();
     switch (path) {
       case "/audio.mp3" -> res.end(Buffer.buffer(AUDIO));
+      case "/large" -> {
+        res.setChunked(true);
+        for (int i = 0; i < LARGE.length; i += 64 * 1024) {
+          res.write(Buffer.buffer(LARGE).getBuffer(i, Math.min(LARGE.length, i + 64 * 1024)));
+        }
+        res.end();
+      }
       case "/chunked" -> {
         res.setChunked(true);
         for (int i = 0; i < AUDIO.length; i += 50_000) {
@@ -131,6 +144,45 @@ class DownloadStageTest {
     Path file = downloaded(stage(1_000_000, 3, List.of("localhost")),
         job("http://localhost:" + port + "/chunked"));
     assertArrayEquals(AUDIO, Files.readAllBytes(file));
+    assertEquals(List.of("localhost:" + port), hostHeaders, "the Host header is the URL's, not the pinned address");
+  }
+
+  @Test
+  void downloadsALargeBodyWithBackPressure() throws IOException {
+    Path file = downloaded(stage(20_000_000, 3, LOOPBACK_ALLOWED), job(local("/large")));
+    assertArrayEquals(LARGE, Files.readAllBytes(file));
+    assertEquals("source", file.getFileName().toString());
+  }
+
+  @Test
+  void httpsKeepsTheUrlHostForSniAndCertificateChecksWhileConnectingToThePinnedAddress() throws IOException {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    List<String> sni = new CopyOnWriteArrayList<>();
+    HttpServer tls = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true).setSni(true)
+            .setKeyCertOptions(cert.keyCertOptions()))
+        .requestHandler(req -> {
+          sni.add(req.connection().indicatedServerName());
+          req.response().end(Buffer.buffer(AUDIO));
+        })
+        .listen(0, "127.0.0.1"));
+    // The JDK sends no SNI for single-label names such as localhost unless asked to; real hosts have dots.
+    HttpClientOptions trustingTestCert = new HttpClientOptions().setTrustOptions(cert.trustOptions())
+        .setForceSni(true);
+    EarshotConfig.Download byName = StageFixtures.download(1_000_000, 3, List.of("localhost"));
+    DownloadStage stage = new DownloadStage(StageFixtures.audio(byName, Map.of()), new Workspace(dataDir),
+        trustingTestCert);
+
+    Path file = downloaded(stage, job("https://localhost:" + tls.actualPort() + "/audio.mp3"));
+    assertArrayEquals(AUDIO, Files.readAllBytes(file));
+    assertEquals(List.of("localhost"), sni);
+
+    // The certificate names localhost, so the same server reached as 127.0.0.1 fails host verification.
+    EarshotConfig.Download byAddress = StageFixtures.download(1_000_000, 3, LOOPBACK_ALLOWED);
+    DownloadStage byIp = new DownloadStage(StageFixtures.audio(byAddress, Map.of()), new Workspace(dataDir),
+        trustingTestCert);
+    assertInstanceOf(RetryableStageException.class,
+        failure(byIp, "https://127.0.0.1:" + tls.actualPort() + "/audio.mp3"));
+    assertEquals(1, sni.size());
   }
 
   @Test
