@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,7 +59,7 @@ public final class AnalyzeStage implements StageHandler {
     EarshotConfig.Provider provider;
     String text;
     try {
-      provider = provider(payload.getString(PayloadKeys.API_NAME));
+      provider = provider(apiName(payload));
       text = transcriptText(payload);
     } catch (PermanentStageException e) {
       return Future.failedFuture(e);
@@ -84,11 +85,19 @@ public final class AnalyzeStage implements StageHandler {
     EarshotConfig.Provider p = apiName == null ? null : providers.get(apiName);
     if (p == null) {
       String configured = providers.isEmpty() ? "none is configured" : "configured: " + String.join(", ",
-          new java.util.TreeSet<>(providers.keySet()));
+          new TreeSet<>(providers.keySet()));
       throw new PermanentStageException((apiName == null ? "no api_name given" : "unknown api_name '" + apiName + "'")
           + " for analysis (" + configured + ")");
     }
     return p;
+  }
+
+  private static String apiName(JsonObject payload) {
+    Object name = payload.getValue(PayloadKeys.API_NAME);
+    if (name != null && !(name instanceof String)) {
+      throw new PermanentStageException("api_name must be a string, got " + name);
+    }
+    return (String) name;
   }
 
   private static String transcriptText(JsonObject payload) {

@@ -7,9 +7,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -67,9 +69,9 @@ public final class DownloadStage implements StageHandler {
   @Override
   public Future<StageOutcome> execute(StageContext ctx) {
     JsonObject payload = ctx.payload();
-    String url = payload.getString(PayloadKeys.URL);
+    String url = payload.getValue(PayloadKeys.URL) instanceof String s ? s : null; // absent or not text: refused
     UrlGuard.HostResolver resolver = host -> ctx.blocking(() -> List.of(InetAddress.getAllByName(host)));
-    HttpClient client = ctx.vertx().createHttpClient(clientOptions);
+    HttpClientAgent client = ctx.vertx().createHttpClient(clientOptions);
     return guard.check(url, resolver)
         .compose(target -> download(ctx, client, resolver, target))
         .<StageOutcome>map(file -> StageOutcome.completed(payload.put(PayloadKeys.SOURCE_FILE, file.toString())))
@@ -77,7 +79,7 @@ public final class DownloadStage implements StageHandler {
         .eventually(client::close);
   }
 
-  private Future<Path> download(StageContext ctx, HttpClient client, UrlGuard.HostResolver resolver,
+  private Future<Path> download(StageContext ctx, HttpClientAgent client, UrlGuard.HostResolver resolver,
                                 UrlGuard.Target target) {
     Future<Path> file = ctx.blocking(
         () -> workspace.createWorkDir(ctx.job().uuid()).resolve(fileName(target)).toAbsolutePath());
@@ -87,21 +89,27 @@ public final class DownloadStage implements StageHandler {
   }
 
   /** Requests {@code target}; follows redirects (each one checked); yields a paused 2xx response. */
-  private Future<HttpClientResponse> fetch(HttpClient client, UrlGuard.Target target, UrlGuard.HostResolver resolver,
+  private Future<HttpClientResponse> fetch(HttpClientAgent client, UrlGuard.Target target, UrlGuard.HostResolver resolver,
                                            int redirects) {
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.GET)
+    HttpConnectOptions connect = new HttpConnectOptions()
         .setServer(target.server())
         .setHost(target.host())
         .setPort(target.port())
         .setSsl(target.ssl())
+        .setConnectTimeout(millis(limits.connectTimeout()));
+    RequestOptions request = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setHost(target.host())
+        .setPort(target.port())
         .setURI(target.requestUri())
         .setFollowRedirects(false)
-        .setConnectTimeout(millis(limits.connectTimeout()))
         .setIdleTimeout(millis(limits.idleTimeout()))
         .putHeader(HttpHeaders.USER_AGENT, "earshot");
-    return client.request(options)
-        .compose(request -> request.send())
+    // One connection of our own per hop (not the pool): dialled to the pinned address, closed when the hop is done.
+    return client.connect(connect)
+        .compose(connection -> connection.request(request)
+            .compose(HttpClientRequest::send)
+            .onFailure(e -> connection.close()))
         .compose(response -> {
           int status = response.statusCode();
           if (status >= 200 && status < 300) {
@@ -109,7 +117,7 @@ public final class DownloadStage implements StageHandler {
             return Future.succeededFuture(response);
           }
           String location = response.getHeader(HttpHeaders.LOCATION);
-          discard(response);
+          hangUp(response);
           if (REDIRECTS.contains(status) && location != null) {
             if (redirects >= limits.maxRedirects()) {
               return Future.failedFuture(new PermanentStageException(
@@ -126,12 +134,12 @@ public final class DownloadStage implements StageHandler {
   private Future<Path> save(StageContext ctx, HttpClientResponse response, Path file) {
     long declared = contentLength(response);
     if (declared > limits.maxBytes()) {
-      discard(response);
+      hangUp(response);
       return Future.failedFuture(tooLarge("declares " + declared + " bytes"));
     }
     OpenOptions open = new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true);
     return ctx.vertx().fileSystem().open(file.toString(), open)
-        .onFailure(e -> discard(response))
+        .onFailure(e -> hangUp(response))
         .compose(out -> {
           BodyCopy copy = new BodyCopy(ctx, response, out, declared);
           return copy.run().transform(copied -> out.close().transform(closed -> {
@@ -148,7 +156,7 @@ public final class DownloadStage implements StageHandler {
   /**
    * One response body into one open file, with back-pressure, the byte limit, the abort signal and an idle timer.
    * The request's own idle timeout covers only the wait for the response head, so the body has its own timer,
-   * stopped while we pause for the disk. Everything runs on the stage's context.
+   * stopped while we pause for the disk. However it ends, the connection is closed. Runs on the stage's context.
    */
   private final class BodyCopy {
     private final StageContext ctx;
@@ -176,7 +184,10 @@ public final class DownloadStage implements StageHandler {
       response.endHandler(v -> done.tryComplete());
       restartIdleTimer();
       response.resume();
-      return done.future().onComplete(ar -> stopIdleTimer());
+      return done.future().onComplete(ar -> {
+        stopIdleTimer();
+        hangUp(response);
+      });
     }
 
     private void chunk(Buffer chunk) {
@@ -208,9 +219,7 @@ public final class DownloadStage implements StageHandler {
     }
 
     private void fail(RuntimeException failure) {
-      if (done.tryFail(failure)) {
-        discard(response);
-      }
+      done.tryFail(failure); // completing closes the connection, which stops the body
     }
 
     private void restartIdleTimer() {
@@ -250,10 +259,11 @@ public final class DownloadStage implements StageHandler {
     return new PermanentStageException(status >= 400 ? message : message + " (not a downloadable response)");
   }
 
-  /** Drops a response we will not read: resetting closes the connection instead of draining an unbounded body. */
-  private static void discard(HttpClientResponse response) {
-    response.exceptionHandler(ignored -> { /* the reset below is ours: the stream's "reset" error is expected */ });
-    response.request().reset().onFailure(ignored -> { /* already closed: nothing left to release */ });
+  /** Ends a hop: closes its connection, dropping whatever of the body is unread (it may be unbounded). */
+  private static void hangUp(HttpClientResponse response) {
+    response.exceptionHandler(ignored -> { /* the close below is ours: the stream's "closed" error is expected */ });
+    response.request().connection().close()
+        .onFailure(ignored -> { /* already closed: nothing left to release */ });
   }
 
   private static long contentLength(HttpClientResponse response) {

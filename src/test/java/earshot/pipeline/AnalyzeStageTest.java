@@ -164,9 +164,20 @@ class AnalyzeStageTest {
   }
 
   @Test
+  void anEmptyTranscriptNeedsNoProvider() {
+    JsonObject silence = new Transcript(" ", "en", 3.0, List.of(), "base.en").toJson();
+    Job job = StageFixtures.job(JobStage.AUDIO_ANALYZE, new JsonObject().put(PayloadKeys.TRANSCRIPT, silence));
+    StageOutcome outcome = await(StageFixtures.run(vertx, pool, stage(provider("openai", "/v1", "k")), job));
+    assertEquals("", assertInstanceOf(StageOutcome.Completed.class, outcome).payload().getString(PayloadKeys.ANALYSIS));
+    assertEquals(List.of(), received);
+  }
+
+  @Test
   void aJobWithoutTranscriptIsPermanent() {
     Job job = StageFixtures.job(JobStage.AUDIO_ANALYZE, new JsonObject().put(PayloadKeys.API_NAME, "openai"));
     assertInstanceOf(PermanentStageException.class, failure(stage(provider("openai", "/v1", "k")), job));
+    Job oddName = StageFixtures.job(JobStage.AUDIO_ANALYZE, new JsonObject().put(PayloadKeys.API_NAME, 7));
+    assertInstanceOf(PermanentStageException.class, failure(stage(provider("openai", "/v1", "k")), oddName));
     assertEquals(List.of(), received);
   }
 }

@@ -221,6 +221,9 @@ class DownloadStageTest {
     assertInstanceOf(PermanentStageException.class,
         awaitFailure(StageFixtures.run(vertx, pool, stage, StageFixtures.job(JobStage.AUDIO_DOWNLOAD,
             new JsonObject()))));
+    assertInstanceOf(PermanentStageException.class,
+        awaitFailure(StageFixtures.run(vertx, pool, stage, StageFixtures.job(JobStage.AUDIO_DOWNLOAD,
+            new JsonObject().put(PayloadKeys.URL, 42)))));
     assertEquals(List.of(), requested);
   }
 
