@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -89,8 +90,8 @@ public final class DownloadStage implements StageHandler {
   }
 
   /** Requests {@code target}; follows redirects (each one checked); yields a paused 2xx response. */
-  private Future<HttpClientResponse> fetch(HttpClientAgent client, UrlGuard.Target target, UrlGuard.HostResolver resolver,
-                                           int redirects) {
+  private Future<HttpClientResponse> fetch(HttpClientAgent client, UrlGuard.Target target,
+                                           UrlGuard.HostResolver resolver, int redirects) {
     HttpConnectOptions connect = new HttpConnectOptions()
         .setServer(target.server())
         .setHost(target.host())
@@ -109,7 +110,7 @@ public final class DownloadStage implements StageHandler {
     return client.connect(connect)
         .compose(connection -> connection.request(request)
             .compose(HttpClientRequest::send)
-            .onFailure(e -> connection.close()))
+            .onFailure(e -> closeQuietly(connection)))
         .compose(response -> {
           int status = response.statusCode();
           if (status >= 200 && status < 300) {
@@ -262,8 +263,11 @@ public final class DownloadStage implements StageHandler {
   /** Ends a hop: closes its connection, dropping whatever of the body is unread (it may be unbounded). */
   private static void hangUp(HttpClientResponse response) {
     response.exceptionHandler(ignored -> { /* the close below is ours: the stream's "closed" error is expected */ });
-    response.request().connection().close()
-        .onFailure(ignored -> { /* already closed: nothing left to release */ });
+    closeQuietly(response.request().connection());
+  }
+
+  private static void closeQuietly(HttpConnection connection) {
+    connection.close().onFailure(ignored -> { /* already closed: nothing left to release */ });
   }
 
   private static long contentLength(HttpClientResponse response) {
