@@ -4,7 +4,9 @@ import earshot.config.ConfigException;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
-import earshot.pipeline.StageRegistry;
+import earshot.pipeline.AudioPipeline;
+import earshot.transcribe.WhisperEngine;
+import earshot.transcribe.WhisperJniEngine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of {@code java -jar earshot.jar [--conf FILE]}: loads the configuration, builds Vert.x with Micrometer
- * metrics, starts an {@link EarshotNode} and stops it gracefully on SIGTERM.
+ * metrics and the audio pipeline's stages, starts an {@link EarshotNode} and stops it gracefully on SIGTERM.
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -41,8 +43,10 @@ public final class Main {
             .setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
+    WhisperEngine engine = new WhisperJniEngine(config.audio().whisper().maxStates());
+    Clock clock = Clock.systemUTC();
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
-        StageRegistry.of(), Clock.systemUTC());
+        AudioPipeline.stages(config, engine, clock), clock);
 
     try {
       node.start().await(5, TimeUnit.MINUTES);
@@ -63,6 +67,7 @@ public final class Main {
         // Awaited separately: a future bound to a closed event loop would never complete.
         node.stop().await(graceSeconds, TimeUnit.SECONDS);
         vertx.close().await(30, TimeUnit.SECONDS);
+        engine.close(); // after the runners: no transcription is using a whisper state any more
         LOG.info("shutdown complete");
       } catch (Exception e) {
         LOG.warn("shutdown did not finish cleanly: {}", rootMessage(e));

@@ -5,6 +5,9 @@ import earshot.jobs.JobStage;
 import earshot.metrics.JobMetrics;
 import earshot.pipeline.StageRegistry;
 import earshot.pipeline.StageRunnerVerticle;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The GPU role: a runner that serves only the transcribe queues ({@code transcribe} and any per-model queues) and
@@ -14,9 +17,27 @@ import earshot.pipeline.StageRunnerVerticle;
  * loop.
  */
 public final class TranscriberVerticle extends StageRunnerVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(TranscriberVerticle.class);
+  private final EarshotConfig.Audio audio;
+
   public TranscriberVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
             config.jobs().heartbeatInterval(), config.jobs().shutdownGrace()),
         stages.only(JobStage.AUDIO_TRANSCRIBE), metrics);
+    this.audio = config.audio();
+  }
+
+  /** Says at start-up, not only on the first job, when the default model is not installed. */
+  @Override
+  public Future<?> start() {
+    ModelRegistry models = new ModelRegistry(audio.modelsDir(), audio.defaultModel());
+    return vertx.executeBlocking(() -> {
+      try {
+        models.resolve(ModelRegistry.DEFAULT_ALIAS);
+      } catch (RuntimeException e) {
+        LOG.error("default model unavailable: {}", e.getMessage());
+      }
+      return null;
+    }).compose(v -> super.start());
   }
 }
