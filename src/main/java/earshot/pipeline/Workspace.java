@@ -53,6 +53,12 @@ public record Workspace(Path dataDir) {
         deleted = true;
       }
     }
+    try (var rest = Files.list(dir)) {
+      if (rest.findAny().isEmpty()) {
+        Files.deleteIfExists(dir); // nothing kept: no directory left behind either
+        deleted = true;
+      }
+    }
     return deleted;
   }
 
