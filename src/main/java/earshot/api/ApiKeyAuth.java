@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * Single-user mode: the {@code X-API-KEY} header must match the configured key (compared in constant time). With no
+ * Single-user mode: the {@code X-API-KEY} header (or {@code Authorization: Bearer}, as the OpenAI SDKs send it) must
+ * match the configured key (compared in constant time). With no
  * key configured the server listens on loopback only, and every local caller is the single user. The single user
  * is an admin.
  */
@@ -26,8 +27,12 @@ final class ApiKeyAuth implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     if (key != null) {
       String given = ctx.request().getHeader(HEADER);
+      String authorization = ctx.request().getHeader("Authorization");
+      if (given == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        given = authorization.substring(7).trim(); // what the OpenAI SDKs send
+      }
       if (given == null) {
-        ctx.fail(ApiError.unauthorized("missing " + HEADER + " header"));
+        ctx.fail(ApiError.unauthorized("missing " + HEADER + " header (or Authorization: Bearer <key>)"));
         return;
       }
       if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {

@@ -33,6 +33,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
   private Router router;
+  private RateLimiter rateLimiter;
   private boolean warnedOpen;
 
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry) {
@@ -56,16 +57,14 @@ public final class HttpApiVerticle extends VerticleBase {
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    Router api = Router.router(vertx);
-    api.route().handler(config.api().multiUser()
-        ? new JwtAuth(vertx, config.api().jwt()) : new ApiKeyAuth(config.api()));
-    if (config.api().rateLimit().enabled()) {
-      api.route().handler(new RateLimiter(config.api().rateLimit()));
-    }
-    new JobsApi(vertx, config).mount(api);
-    router.route(JobsApi.BASE + "/*").subRouter(api);
+    rateLimiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
+    Router jobs = secured();
+    new JobsApi(vertx, config).mount(jobs);
+    router.route(JobsApi.BASE + "/*").subRouter(jobs);
+    Router openai = secured();
+    new OpenAiApi(vertx, config).mount(openai);
+    router.route(OpenAiApi.BASE + "/*").subRouter(openai);
     router.route().failureHandler(HttpApiVerticle::failure);
-    api.route().failureHandler(HttpApiVerticle::failure);
     router.errorHandler(404, ctx -> Problem.of(404, ProblemTypes.NOT_FOUND, "Not Found",
         "no resource at " + ctx.request().path()).send(ctx));
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
@@ -78,6 +77,18 @@ public final class HttpApiVerticle extends VerticleBase {
           server = s;
           LOG.info("HTTP API listening on {}:{}", host(), s.actualPort());
         });
+  }
+
+  /** A sub-router behind authentication (and the rate limit), with the shared failure handler. */
+  private Router secured() {
+    Router api = Router.router(vertx);
+    api.route().handler(config.api().multiUser()
+        ? new JwtAuth(vertx, config.api().jwt()) : new ApiKeyAuth(config.api()));
+    if (rateLimiter != null) {
+      api.route().handler(rateLimiter); // one bucket per caller across both API families
+    }
+    api.route().failureHandler(HttpApiVerticle::failure);
+    return api;
   }
 
   /** Without an API key the API is open, so it listens on loopback only. */

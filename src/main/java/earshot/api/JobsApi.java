@@ -25,14 +25,9 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -92,22 +87,10 @@ final class JobsApi {
 
   private void upload(RoutingContext ctx) {
     Principal who = Principal.of(ctx);
-    FileUpload file = ctx.fileUploads().stream().filter(f -> f.name().equals("file")).findFirst()
-        .orElseThrow(() -> ApiError.invalid("file", "a multipart part named file is required"));
     SubmitRequest req = SubmitRequest.fromForm(ctx.request().formAttributes());
     String uuid = UUID.randomUUID().toString();
-    String name = file.fileName() == null ? "upload" : Path.of(file.fileName()).getFileName().toString();
-    vertx.executeBlocking(() -> {
-      Path uploaded = Path.of(file.uploadedFileName());
-      if (!AudioSniffer.extensionAllowed(name) || !AudioSniffer.looksLikeMedia(uploaded)) {
-        throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
-            "file: " + name + " is not a supported audio or video file", "file");
-      }
-      Path target = workspace.createWorkDir(uuid).resolve(Workspace.UPLOAD_PREFIX + extension(name));
-      Files.move(uploaded, target, StandardCopyOption.REPLACE_EXISTING);
-      return target;
-    }, false).onSuccess(target -> {
-      req.payload().put(PayloadKeys.UPLOAD_PATH, target.toAbsolutePath().toString()).put(PayloadKeys.FILE_NAME, name);
+    Uploads.accept(vertx, workspace, uuid, ctx).onSuccess(stored -> {
+      req.payload().put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
       send(ctx, who, req, uuid);
     }).onFailure(ctx::fail);
   }
@@ -137,12 +120,6 @@ final class JobsApi {
                   .put("status", job.status().wireName()).encode());
         })
         .onFailure(ctx::fail);
-  }
-
-  private static String extension(String name) {
-    int dot = name.lastIndexOf('.');
-    String ext = dot < 0 ? "" : name.substring(dot).toLowerCase(Locale.ROOT);
-    return ext.matches("\\.[a-z0-9]{1,5}") ? ext : "";
   }
 
   // ---- following a job ---------------------------------------------------------------------------------------

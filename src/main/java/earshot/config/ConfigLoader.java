@@ -55,6 +55,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_RATE_LIMIT_RPS", "api.rate_limit.requests_per_second");
     m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
     m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
+    m.put("EARSHOT_SYNC_TIMEOUT_SECONDS", "api.sync_timeout_seconds");
     m.put("EARSHOT_JWT_ALGORITHM", "api.jwt.algorithm");
     m.put("EARSHOT_JWT_SECRET", "api.jwt.secret");
     m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
@@ -194,7 +195,8 @@ public final class ConfigLoader {
         r.longIn("api.max_upload_bytes", 1, Long.MAX_VALUE), r.longIn("api.max_body_bytes", 1, 64L << 20), jwt(r),
         new EarshotConfig.RateLimit(r.nonNegative("api.rate_limit.requests_per_second"),
             r.intIn("api.rate_limit.burst", 1, 1_000_000)),
-        r.stringList("api.cors_origins"));
+        r.stringList("api.cors_origins"),
+        Duration.ofSeconds(r.intIn("api.sync_timeout_seconds", 0, 86_400)));
   }
 
   private static EarshotConfig.Jwt jwt(Reader r) {

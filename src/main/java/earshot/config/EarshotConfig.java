@@ -121,7 +121,7 @@ public record EarshotConfig(
    * single-user mode acts as, and request/upload size limits.
    */
   public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt,
-                    RateLimit rateLimit, List<String> corsOrigins) {
+                    RateLimit rateLimit, List<String> corsOrigins, Duration syncTimeout) {
     /** Multi-user mode: callers present a JWT; otherwise single-user mode with the API key. */
     public boolean multiUser() {
       return jwt != null;
