@@ -1,0 +1,127 @@
+package earshot.bench;
+
+import earshot.EarshotNode;
+import earshot.config.ConfigLoader;
+import earshot.metrics.NoopJobMetrics;
+import earshot.pipeline.StageRegistry;
+import earshot.testsupport.Databases;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * HTTP throughput of {@code POST /api/v1/audio/jobs/submit} (URL jobs; no runners, so stages stay idle) and
+ * {@code GET /api/v1/audio/jobs/{id}}, against a plain Vert.x hello-world route on the same machine. A closed-loop
+ * load generator (Vert.x HttpClient, keep-alive, {@code connections} requests in flight) runs in its own Vert.x
+ * instance; each case warms up, then counts 2xx answers for a fixed time.
+ */
+public final class HttpApiBench {
+  static final String KEY = "bench-key-0123456789abcdef";
+
+  public static void main(String[] args) throws Exception {
+    String store = args.length > 0 ? args[0] : "sqlite";
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    int connections = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+    Path dir = Files.createTempDirectory("earshot-http-bench");
+
+    Vertx server = Vertx.vertx();
+    int helloPort = server.createHttpServer().requestHandler(req -> req.response()
+            .putHeader("Content-Type", "text/plain").end("Hello, World!"))
+        .listen(0, "127.0.0.1").await(1, TimeUnit.MINUTES).actualPort();
+    EarshotNode node = new EarshotNode(server, ConfigLoader.fromOverrides(new JsonObject()
+        .put("data_dir", dir.resolve("data").toString())
+        .put("roles", List.of("api", "scheduler"))
+        .put("store", new JsonObject().put("url", store.equals("postgres") ? Databases.postgresUrl()
+            : Databases.sqliteUrl(dir)))
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("api", new JsonObject().put("key", KEY))),
+        NoopJobMetrics.INSTANCE, null, StageRegistry.of(), Clock.systemUTC());
+    node.start().await(2, TimeUnit.MINUTES);
+    int port = node.httpPort();
+
+    Vertx load = Vertx.vertx();
+    HttpClient client = load.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(connections));
+    Buffer submitBody = new JsonObject().put("url", "https://example.org/talk.mp3").toBuffer();
+    RequestOptions hello = new RequestOptions().setHost("127.0.0.1").setPort(helloPort).setURI("/");
+    RequestOptions submit = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+        .setURI("/api/v1/audio/jobs/submit").putHeader("X-API-KEY", KEY).putHeader("Content-Type", "application/json");
+    long jobId = client.request(submit).compose(r -> r.send(submitBody)).compose(r -> r.body())
+        .map(b -> b.toJsonObject().getLong("id")).await(1, TimeUnit.MINUTES);
+    RequestOptions status = new RequestOptions().setHost("127.0.0.1").setPort(port)
+        .setURI("/api/v1/audio/jobs/" + jobId).putHeader("X-API-KEY", KEY);
+
+    double helloRate = run(load, client, hello, null, seconds, connections);
+    double statusRate = run(load, client, status, null, seconds, connections);
+    double submitRate = run(load, client, submit, submitBody, seconds, connections);
+
+    System.out.printf(Locale.ROOT, "machine: %d cores; store %s; %d connections; %d s per case%n",
+        Runtime.getRuntime().availableProcessors(), store, connections, seconds);
+    System.out.println("| case | requests/s | share of hello-world |");
+    System.out.println("|---|---|---|");
+    System.out.printf(Locale.ROOT, "| hello-world | %.0f | 100%% |%n", helloRate);
+    System.out.printf(Locale.ROOT, "| GET /jobs/{id} | %.0f | %.0f%% (target ≥ 50%%) |%n", statusRate,
+        100 * statusRate / helloRate);
+    System.out.printf(Locale.ROOT, "| POST /jobs/submit | %.0f | %.0f%% (target ≥ 25%%) |%n", submitRate,
+        100 * submitRate / helloRate);
+    System.exit(0);
+  }
+
+  /** Closed loop: {@code connections} requests in flight; 2 s warm-up, then 2xx answers per second. */
+  private static double run(Vertx vertx, HttpClient client, RequestOptions options, Buffer body, int seconds,
+                            int connections) throws Exception {
+    AtomicLong ok = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    long warmupEnd = System.nanoTime() + 2_000_000_000L;
+    long end = warmupEnd + seconds * 1_000_000_000L;
+    Promise<Void> done = Promise.promise();
+    AtomicLong running = new AtomicLong(connections);
+    for (int i = 0; i < connections; i++) {
+      loop(client, options, body, ok, errors, warmupEnd, end, () -> {
+        if (running.decrementAndGet() == 0) {
+          done.complete();
+        }
+      });
+    }
+    done.future().await(seconds + 60L, TimeUnit.SECONDS);
+    if (errors.get() > 0) {
+      System.out.println(options.getURI() + ": " + errors.get() + " non-2xx or failed requests");
+    }
+    return ok.get() / (double) seconds;
+  }
+
+  private static void loop(HttpClient client, RequestOptions options, Buffer body, AtomicLong ok, AtomicLong errors,
+                           long warmupEnd, long end, Runnable finished) {
+    if (System.nanoTime() >= end) {
+      finished.run();
+      return;
+    }
+    client.request(options)
+        .compose(req -> body == null ? req.send() : req.send(body))
+        .compose(resp -> resp.body().map(b -> resp.statusCode()))
+        .onComplete(ar -> {
+          long now = System.nanoTime();
+          if (now >= warmupEnd && now < end) {
+            if (ar.succeeded() && ar.result() / 100 == 2) {
+              ok.incrementAndGet();
+            } else {
+              errors.incrementAndGet();
+            }
+          }
+          loop(client, options, body, ok, errors, warmupEnd, end, finished);
+        });
+  }
+}
