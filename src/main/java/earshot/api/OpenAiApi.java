@@ -85,7 +85,7 @@ final class OpenAiApi {
 
   private static JsonObject payload(MultiMap form, boolean translate) {
     JsonObject p = new JsonObject()
-        .put(PayloadKeys.MODEL, blankTo(form.get("model"), "whisper-1"))
+        .put(PayloadKeys.MODEL, SubmitRequest.knownModel(blankTo(form.get("model"), "whisper-1")))
         .put(PayloadKeys.LANGUAGE, translate ? "auto" : blankTo(form.get("language"), "auto").toLowerCase(Locale.ROOT))
         .put(PayloadKeys.TRANSLATE, translate)
         .put(PayloadKeys.PERFORM_CHUNKING, false)

@@ -1,6 +1,7 @@
 package earshot.api;
 
 import earshot.pipeline.PayloadKeys;
+import earshot.transcribe.ModelRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -49,7 +50,7 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
       }
       p.put(PayloadKeys.LOCAL_PATH, localPath);
     }
-    p.put(PayloadKeys.MODEL, orDefault(f.string("model"), "whisper-1"));
+    p.put(PayloadKeys.MODEL, knownModel(orDefault(f.string("model"), "whisper-1")));
     String language = orDefault(f.string("language"), "auto").toLowerCase(Locale.ROOT);
     if (!language.matches("auto|[a-z]{2,3}")) {
       throw ApiError.invalid("language", "must be \"auto\" or an ISO-639-1 code such as \"en\"");
@@ -81,6 +82,15 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
     String callback = f.string("callback_url");
     return new SubmitRequest(p, priority == null ? 0 : priority.intValue(),
         callback == null ? null : httpUrl("callback_url", callback));
+  }
+
+  /** A well-formed but unknown model name is unprocessable (422), not malformed. */
+  static String knownModel(String model) {
+    if (!ModelRegistry.isKnown(model)) {
+      throw new ApiError(422, ProblemTypes.UNKNOWN_MODEL, "Unknown model",
+          "model: '" + model + "' is not a whisper model; use whisper-1 or one of " + ModelRegistry.BASE_NAMES, "model");
+    }
+    return model;
   }
 
   private static String httpUrl(String field, String value) {

@@ -191,6 +191,7 @@ class JobsApiTest {
     assertProblem(post("/jobs/submit", new JsonObject().put("url", "https://a/b").put("priority", -1)), 400, "priority");
     assertProblem(post("/jobs/submit", new JsonObject().put("url", "https://a/b").put("translate", "yes")), 400, "translate");
     assertProblem(post("/jobs/submit", new JsonObject().put("url", "https://a/b").put("model", 7)), 400, "model");
+    assertProblem(post("/jobs/submit", new JsonObject().put("url", "https://a/b").put("model", "gpt-4o")), 422, "model");
     assertProblem(get("/jobs/abc"), 400, "id");
     assertProblem(get("/jobs/999999"), 404, null);
     assertProblem(get("/jobs?limit=0"), 400, "limit");

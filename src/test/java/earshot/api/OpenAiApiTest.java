@@ -143,6 +143,8 @@ class OpenAiApiTest {
     start(false, 60);
     JobsApiTest.assertProblem(transcribe("/v1/audio/transcriptions", "xml"), 400, "response_format");
     JobsApiTest.assertProblem(transcribe("/v1/audio/transcriptions", "json", "temperature", "7"), 400, "temperature");
+    JobsApiTest.assertProblem(await(post("/v1/audio/transcriptions").sendMultipartForm(MultipartForm.create()
+        .binaryFileUpload("file", "speech.wav", wav.toString(), "audio/wav").attribute("model", "gpt-4o"))), 422, "model");
     Path text = Files.writeString(tempDir.resolve("x.wav"), "definitely not a wav file");
     JobsApiTest.assertProblem(await(post("/v1/audio/transcriptions").sendMultipartForm(MultipartForm.create()
         .binaryFileUpload("file", "x.wav", text.toString(), "audio/wav").attribute("model", "whisper-1"))), 415, "file");
