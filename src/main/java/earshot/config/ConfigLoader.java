@@ -352,22 +352,16 @@ public final class ConfigLoader {
     }
 
     double nonNegative(String path) {
-      Object v = raw(path);
-      double d;
-      if (v instanceof Number num) {
-        d = num.doubleValue();
-      } else if (v instanceof String s && s.matches("\\d+(\\.\\d+)?")) {
-        d = Double.parseDouble(s);
-      } else {
-        throw new ConfigException(path, "must be a number of at least 0, got " + describe(v));
-      }
-      if (d < 0) {
-        throw new ConfigException(path, "must be at least 0, got " + d);
-      }
-      return d;
+      return number(path, 0, Double.MAX_VALUE, "a number of at least 0");
     }
 
     Duration seconds(String path) {
+      double d = number(path, Double.MIN_VALUE, 86_400, "a positive number of seconds up to 86400");
+      return Duration.ofMillis(Math.round(d * 1000));
+    }
+
+    /** A decimal number (JSON number or numeric string) within [min, max]. */
+    private double number(String path, double min, double max, String expected) {
       Object v = raw(path);
       double d;
       if (v instanceof Number num) {
@@ -375,12 +369,12 @@ public final class ConfigLoader {
       } else if (v instanceof String s && s.matches("\\d+(\\.\\d+)?")) {
         d = Double.parseDouble(s);
       } else {
-        throw new ConfigException(path, "must be a positive number of seconds, got " + describe(v));
+        throw new ConfigException(path, "must be " + expected + ", got " + describe(v));
       }
-      if (!(d > 0) || d > 86_400) {
-        throw new ConfigException(path, "must be a positive number of seconds up to 86400, got " + describe(v));
+      if (!(d >= min) || d > max) {
+        throw new ConfigException(path, "must be " + expected + ", got " + describe(v));
       }
-      return Duration.ofMillis(Math.round(d * 1000));
+      return d;
     }
 
     boolean bool(String path) {
