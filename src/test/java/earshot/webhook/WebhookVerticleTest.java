@@ -58,7 +58,7 @@ class WebhookVerticleTest {
   final Vertx vertx = Vertx.vertx();
   final WebClient client = WebClient.create(vertx);
   final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
-  /** Statuses the receiver answers with, in order; 200 once they run out. */
+  /** Statuses the receiver answers with, in order (0: no answer at all); 200 once they run out. */
   final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
   HttpServer receiver;
   EarshotNode node;
@@ -73,7 +73,9 @@ class WebhookVerticleTest {
       req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
       received.add(new Received(headers, body.toString(StandardCharsets.UTF_8)));
       Integer status = answers.poll();
-      req.response().setStatusCode(status == null ? 200 : status).end();
+      if (status == null || status != 0) {
+        req.response().setStatusCode(status == null ? 200 : status).end();
+      }
     })).listen(0, "127.0.0.1"));
 
     EarshotConfig config = ConfigLoader.fromOverrides(new JsonObject()
@@ -84,7 +86,7 @@ class WebhookVerticleTest {
         .put("jobs", new JsonObject().put("poll_interval_ms", 100))
         .put("audio", new JsonObject().put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32"))))
         .put("webhooks", new JsonObject().put("secret", HOOK_SECRET).put("max_attempts", 3).put("backoff_ms", 20)
-            .put("timeout_ms", 5000))
+            .put("timeout_ms", 1000))
         .put("api", new JsonObject().put("jwt", new JsonObject().put("algorithm", "HS256").put("secret", JWT_SECRET))));
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
     await(node.start());
@@ -219,5 +221,17 @@ class WebhookVerticleTest {
     assertEquals(200, admin.statusCode(), admin.bodyAsString());
     assertEquals(1, admin.bodyAsJsonObject().getJsonArray("deliveries").size());
     assertNull(admin.bodyAsJsonObject().getJsonArray("deliveries").getJsonObject(0).getValue("job_id"));
+  }
+
+  @Test
+  void aReceiverThatDoesNotAnswerTimesOutAndIsRetried() {
+    answers.add(0);
+    long id = submit(alice, hook());
+    JsonArray attempts = deliveries(id, alice, 2);
+    JsonObject first = attempts.getJsonObject(0);
+    assertNull(first.getValue("status_code"));
+    assertEquals("no answer within 1000 ms", first.getString("error"));
+    assertTrue(first.getLong("duration_ms") >= 900, first.encode());
+    assertEquals(200, attempts.getJsonObject(1).getInteger("status_code"));
   }
 }
