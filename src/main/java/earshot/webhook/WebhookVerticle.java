@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * and the connection goes to the address it validated; a refused URL is recorded as a failed attempt, never retried.
  *
  * <p>Threading: an event-loop verticle; the Vert.x HTTP client is non-blocking, DNS runs in executeBlocking and
- * retries wait on timers. Its only state is its own HTTP client.
+ * retries wait on timers. Its only state is its own HTTP client. Pending retries live in memory: a delivery whose
+ * node stops between attempts is not resumed (its recorded attempts show where it stopped).
  *
  * <p>Clusters: every scheduler node receives every job event. The delivery id is derived from the job, the event
  * and the event's time, so all nodes agree on it, and the store records each attempt of a delivery once: a node
@@ -219,7 +220,7 @@ public final class WebhookVerticle extends VerticleBase {
   }
 
   private String describe(Throwable err) {
-    if (err instanceof TimeoutException || err.getClass().getSimpleName().contains("Timeout")) {
+    if (err instanceof TimeoutException) { // Vert.x's request idle timeout
       return "no answer within " + timeoutMs() + " ms";
     }
     return err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
