@@ -12,6 +12,7 @@ import earshot.pipeline.StageRegistry;
 import earshot.pipeline.Workspace;
 import earshot.pipeline.WorkspaceCleaner;
 import earshot.transcribe.TranscriberVerticle;
+import earshot.webhook.WebhookVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -29,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Earshot node: deploys the verticles of its configured roles in dependency order (scheduler, runners, API) and
- * undeploys them in reverse on shutdown, so a stopping node first stops taking requests, then stops acquiring and
+ * One Earshot node: deploys the verticles of its configured roles in dependency order (scheduler and webhooks,
+ * runners, API) and undeploys them in reverse on shutdown, so a stopping node first stops taking requests, then stops acquiring and
  * lets running stages finish or give their leases back, and closes the store last.
  */
 public final class EarshotNode {
@@ -66,6 +67,8 @@ public final class EarshotNode {
     if (config.runs(Role.SCHEDULER)) {
       chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, clock),
           ThreadingModel.EVENT_LOOP));
+      chain = chain.compose(v -> deploy("webhooks", () -> new WebhookVerticle(config.webhooks(),
+          config.audio().download(), clock), ThreadingModel.EVENT_LOOP));
     }
     if (runners && config.runs(Role.CPU)) {
       chain = chain.compose(v -> deploy("cpu runner", () -> new CpuRunnerVerticle(config, stages, metrics),

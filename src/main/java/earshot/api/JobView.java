@@ -3,10 +3,10 @@ package earshot.api;
 import io.vertx.core.json.JsonObject;
 
 /** The public shape of a job (seed 001 plus progress, model and duration); internal lease fields stay hidden. */
-final class JobView {
+public final class JobView {
   private JobView() {}
 
-  static JsonObject of(JsonObject job) {
+  public static JsonObject of(JsonObject job) {
     JsonObject payload = job.getJsonObject("payload", new JsonObject());
     JsonObject result = job.getJsonObject("result");
     Object duration = payload.getValue("duration_seconds", result == null ? null : result.getValue("duration"));

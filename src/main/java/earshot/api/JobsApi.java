@@ -4,6 +4,7 @@ import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
 import earshot.bus.Failures;
 import earshot.bus.GetJob;
+import earshot.bus.ListDeliveries;
 import earshot.bus.JobSummary;
 import earshot.bus.ListJobs;
 import earshot.bus.RetryJob;
@@ -31,7 +32,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.UUID;
 
 /**
- * {@code /api/v1/audio}: submit, upload, follow, fetch results, cancel and list jobs, and the admin views. Every
+ * {@code /api/v1/audio}: submit, upload, follow, fetch results, cancel and list jobs, their webhook deliveries, and
+ * the admin views. Every
  * call goes to the scheduler over the event bus with a timeout; bus failures map to problems by failure code.
  *
  * <p>Threading: event loop. The only blocking work (moving and sniffing an upload) runs in executeBlocking.
@@ -63,6 +65,7 @@ final class JobsApi {
     router.get("/jobs/:id/result").handler(this::result);
     router.post("/jobs/:id/cancel").handler(this::cancel);
     router.post("/jobs/:id/retry").handler(this::retry);
+    router.get("/jobs/:id/deliveries").handler(this::deliveries);
     router.get("/jobs/:id").handler(this::get);
     router.get("/jobs").handler(this::list);
     router.get("/queue/stats").handler(this::queueStats);
@@ -160,6 +163,22 @@ final class JobsApi {
     visibleJob(ctx)
         .compose(job -> request(Addresses.JOBS_RETRY, new RetryJob(job.getLong("id")).toJson()))
         .onSuccess(job -> ok(ctx, JobView.of(job)))
+        .onFailure(ctx::fail);
+  }
+
+  /** The job's webhook delivery attempts, oldest first; the job itself stays hidden. */
+  private void deliveries(RoutingContext ctx) {
+    visibleJob(ctx)
+        .compose(job -> request(Addresses.JOBS_DELIVERIES, new ListDeliveries(job.getLong("id")).toJson()))
+        .onSuccess(reply -> {
+          JsonArray out = new JsonArray();
+          ListDeliveries.attempts(reply).forEach(a -> {
+            JsonObject view = a.toJson();
+            view.remove("job_id");
+            out.add(view);
+          });
+          ok(ctx, new JsonObject().put("deliveries", out));
+        })
         .onFailure(ctx::fail);
   }
 

@@ -34,6 +34,13 @@ public final class Addresses {
   public static final String JOBS_STAGE_REPORT = "earshot.jobs.stage.report";
   /** Send {@link ProgressReport}: progress 0–100 of the running stage, fenced by token. */
   public static final String JOBS_PROGRESS = "earshot.jobs.progress";
+  /**
+   * Request {@link RecordDelivery} → reply {@code {recorded}}: stores one webhook delivery attempt; {@code recorded}
+   * is false when that attempt was already recorded (by another scheduler node). Handled by the scheduler.
+   */
+  public static final String JOBS_DELIVERY_RECORD = "earshot.jobs.delivery.record";
+  /** Request {@link ListDeliveries} → reply {@code {deliveries: [DeliveryAttempt]}}, oldest first. */
+  public static final String JOBS_DELIVERIES = "earshot.jobs.deliveries";
   /** Request (empty body) → reply {@link StorePing}; fails 503 when the store does not answer. */
   public static final String JOBS_PING = "earshot.jobs.ping";
 

@@ -61,6 +61,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
     m.put("EARSHOT_JWT_ISSUER", "api.jwt.issuer");
     m.put("EARSHOT_JWT_AUDIENCE", "api.jwt.audience");
+    m.put("EARSHOT_WEBHOOK_SECRET", "webhooks.secret");
     return Map.copyOf(m);
   }
 
@@ -179,7 +180,14 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, env), api(r));
+        audio(r, env), api(r), webhooks(r));
+  }
+
+  private static EarshotConfig.Webhooks webhooks(Reader r) {
+    return new EarshotConfig.Webhooks(r.optionalString("webhooks.secret"),
+        r.intIn("webhooks.max_attempts", 1, 100),
+        Duration.ofMillis(r.intIn("webhooks.backoff_ms", 1, 3_600_000)),
+        Duration.ofMillis(r.intIn("webhooks.timeout_ms", 1, 600_000)));
   }
 
   private static EarshotConfig.Api api(Reader r) {

@@ -19,7 +19,8 @@ public record EarshotConfig(
     Queues queues,
     Runners runners,
     Audio audio,
-    Api api) {
+    Api api,
+    Webhooks webhooks) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -141,6 +142,12 @@ public record EarshotConfig(
    */
   public record Jwt(String algorithm, String secret, String publicKey, String issuer, String audience,
                     String roleClaim) {}
+
+  /**
+   * Job-end callbacks: the HMAC-SHA256 signing secret (null: deliveries are unsigned), how many attempts a delivery
+   * gets, the first retry delay (doubling after each attempt) and the per-attempt timeout.
+   */
+  public record Webhooks(String secret, int maxAttempts, Duration backoff, Duration timeout) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

@@ -100,7 +100,8 @@ public final class SchedulerVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, m -> wake()).completion());
     return Future.all(registrations)
         .compose(v -> new JobQueries(vertx, store).register())
-        .compose(v -> new JobCommands(vertx, store, plan, metrics, events).register());
+        .compose(v -> new JobCommands(vertx, store, plan, metrics, events).register())
+        .compose(v -> new DeliveryLog(vertx, store).register());
   }
 
   private void startTimers() {

@@ -1,6 +1,7 @@
 package earshot.store;
 
 import earshot.jobs.AcquireSpec;
+import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.JobQuery;
 import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
@@ -96,6 +97,15 @@ public interface JobStore {
 
   /** Queued-job counts per queue. */
   Future<Map<String, Long>> queueDepths();
+
+  /**
+   * Records one webhook delivery attempt, stamped with the store's clock. Yields false, recording nothing, when that
+   * attempt of that delivery is already recorded (another scheduler node made it).
+   */
+  Future<Boolean> recordDelivery(DeliveryAttempt attempt);
+
+  /** Every recorded webhook delivery attempt of a job, oldest first. */
+  Future<List<DeliveryAttempt>> deliveries(long jobId);
 
   /** Succeeds when the database answers. */
   Future<Void> ping();

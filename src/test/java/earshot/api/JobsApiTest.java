@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The jobs API over real HTTP, with an API key, a real SQLite store and stand-in stages. */
-class JobsApiTest {
+public class JobsApiTest {
   static final String KEY = "test-key-0123456789abcdef";
   static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -58,7 +58,7 @@ class JobsApiTest {
   }
 
   /** Stages that finish at once; the transcribe stage produces a two-segment transcript. */
-  static StageRegistry stages() {
+  public static StageRegistry stages() {
     List<StageHandler> handlers = new ArrayList<>();
     for (JobStage stage : JobStage.values()) {
       handlers.add(new StageHandler() {

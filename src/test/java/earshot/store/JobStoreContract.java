@@ -418,4 +418,41 @@ abstract class JobStoreContract {
     assertEquals(Map.of("default", 1L), await(store.queueDepths()));
     assertEquals(Set.of("default"), await(store.queueDepths()).keySet().stream().collect(Collectors.toSet()));
   }
+
+  @Test
+  void deliveryAttemptsAreRecordedOnceEachAndListedOldestFirst() {
+    Job job = submit("alice", 0);
+    Job other = submit("bob", 0);
+    earshot.jobs.DeliveryAttempt first = new earshot.jobs.DeliveryAttempt(job.id(), "d-1", "job.completed",
+        "http://127.0.0.1:9/hook", 1, 500, "answered 500", 12, null);
+    assertTrue(await(store.recordDelivery(first)));
+    assertFalse(await(store.recordDelivery(first)), "the same attempt of the same delivery is recorded once");
+    clock.advance(Duration.ofSeconds(1));
+    assertTrue(await(store.recordDelivery(new earshot.jobs.DeliveryAttempt(job.id(), "d-1", "job.completed",
+        "http://127.0.0.1:9/hook", 2, 200, null, 7, null))));
+    assertTrue(await(store.recordDelivery(new earshot.jobs.DeliveryAttempt(other.id(), "d-2", "job.failed",
+        "http://10.0.0.1/hook", 1, null, "refused: private address", 0, null))));
+
+    List<earshot.jobs.DeliveryAttempt> attempts = await(store.deliveries(job.id()));
+    assertEquals(2, attempts.size());
+    earshot.jobs.DeliveryAttempt a1 = attempts.get(0);
+    assertEquals(job.id(), a1.jobId());
+    assertEquals("d-1", a1.deliveryId());
+    assertEquals("job.completed", a1.event());
+    assertEquals("http://127.0.0.1:9/hook", a1.url());
+    assertEquals(1, a1.attempt());
+    assertEquals(500, a1.statusCode());
+    assertEquals("answered 500", a1.error());
+    assertEquals(12, a1.durationMs());
+    assertEquals(Instant.parse("2026-11-23T10:00:00.002Z"), a1.createdAt());
+    assertEquals(2, attempts.get(1).attempt());
+    assertEquals(200, attempts.get(1).statusCode());
+    assertNull(attempts.get(1).error());
+    assertTrue(attempts.get(1).createdAt().isAfter(a1.createdAt()));
+
+    earshot.jobs.DeliveryAttempt refused = await(store.deliveries(other.id())).getFirst();
+    assertNull(refused.statusCode());
+    assertEquals("refused: private address", refused.error());
+    assertEquals(List.of(), await(store.deliveries(424242)));
+  }
 }

@@ -2,6 +2,7 @@ package earshot.store.postgres;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
+import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.JobQuery;
 import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
@@ -450,6 +451,42 @@ public final class PostgresJobStore implements JobStore {
           Map<String, Long> depths = new HashMap<>();
           rows.forEach(r -> depths.put(r.getString(0), r.getLong(1)));
           return depths;
+        });
+  }
+
+  @Override
+  public Future<Boolean> recordDelivery(DeliveryAttempt a) {
+    Tuple params = Tuple.tuple()
+        .addLong(a.jobId())
+        .addString(a.deliveryId())
+        .addString(a.event())
+        .addString(a.url())
+        .addInteger(a.attempt())
+        .addInteger(a.statusCode())
+        .addString(a.error())
+        .addLong(a.durationMs())
+        .addOffsetDateTime(now());
+    return pool.preparedQuery("""
+            INSERT INTO webhook_deliveries (job_id, delivery_id, event, url, attempt, status_code, error, duration_ms,
+                                            created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (delivery_id, attempt) DO NOTHING""")
+        .execute(params)
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  @Override
+  public Future<List<DeliveryAttempt>> deliveries(long jobId) {
+    return pool.preparedQuery("""
+            SELECT job_id, delivery_id, event, url, attempt, status_code, error, duration_ms, created_at
+            FROM webhook_deliveries WHERE job_id = $1 ORDER BY id""")
+        .execute(Tuple.of(jobId))
+        .map(rows -> {
+          List<DeliveryAttempt> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new DeliveryAttempt(r.getLong("job_id"), r.getString("delivery_id"),
+              r.getString("event"), r.getString("url"), r.getInteger("attempt"), r.getInteger("status_code"),
+              r.getString("error"), r.getLong("duration_ms"), instant(r, "created_at"))));
+          return out;
         });
   }
 

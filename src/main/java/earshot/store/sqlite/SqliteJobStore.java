@@ -1,6 +1,7 @@
 package earshot.store.sqlite;
 
 import earshot.jobs.AcquireSpec;
+import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.JobQuery;
 import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
@@ -548,6 +549,43 @@ public final class SqliteJobStore implements JobStore {
         }
       }
       return depths;
+    });
+  }
+
+  @Override
+  public Future<Boolean> recordDelivery(DeliveryAttempt a) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO webhook_deliveries (job_id, delivery_id, event, url, attempt, status_code, error, duration_ms,
+                                          created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (delivery_id, attempt) DO NOTHING""")) {
+        bind(ps, a.jobId(), a.deliveryId(), a.event(), a.url(), a.attempt(), a.statusCode(), a.error(),
+            a.durationMs(), now());
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public Future<List<DeliveryAttempt>> deliveries(long jobId) {
+    return read(c -> {
+      List<DeliveryAttempt> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("""
+          SELECT job_id, delivery_id, event, url, attempt, status_code, error, duration_ms, created_at
+          FROM webhook_deliveries WHERE job_id = ? ORDER BY id""")) {
+        ps.setLong(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            int status = rs.getInt("status_code");
+            Integer statusCode = rs.wasNull() ? null : status;
+            out.add(new DeliveryAttempt(rs.getLong("job_id"), rs.getString("delivery_id"), rs.getString("event"),
+                rs.getString("url"), rs.getInt("attempt"), statusCode, rs.getString("error"),
+                rs.getLong("duration_ms"), instant(rs, "created_at")));
+          }
+        }
+      }
+      return out;
     });
   }
 
