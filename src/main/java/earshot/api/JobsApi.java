@@ -56,7 +56,7 @@ final class JobsApi {
   void mount(Router router) {
     BodyHandler json = BodyHandler.create(false).setBodyLimit(config.api().maxBodyBytes());
     BodyHandler upload = BodyHandler.create(config.dataDir().resolve("uploads").toString())
-        .setBodyLimit(config.api().maxUploadBytes())
+        .setBodyLimit(Uploads.bodyLimit(config.api()))
         .setDeleteUploadedFilesOnEnd(true);
     router.post("/jobs/submit").handler(json).handler(this::submit);
     router.post("/jobs/upload").handler(upload).handler(this::upload);
@@ -92,7 +92,7 @@ final class JobsApi {
     Principal who = Principal.of(ctx);
     SubmitRequest req = SubmitRequest.fromForm(ctx.request().formAttributes());
     String uuid = UUID.randomUUID().toString();
-    Uploads.accept(vertx, workspace, uuid, ctx).onSuccess(stored -> {
+    Uploads.accept(vertx, workspace, config.api().maxUploadBytes(), uuid, ctx).onSuccess(stored -> {
       req.payload().put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
       send(ctx, who, req, uuid);
     }).onFailure(ctx::fail);

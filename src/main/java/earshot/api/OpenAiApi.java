@@ -57,7 +57,7 @@ final class OpenAiApi {
   /** Mounts the routes, relative to {@link #BASE}. */
   void mount(Router router) {
     BodyHandler upload = BodyHandler.create(config.dataDir().resolve("uploads").toString())
-        .setBodyLimit(config.api().maxUploadBytes())
+        .setBodyLimit(Uploads.bodyLimit(config.api()))
         .setDeleteUploadedFilesOnEnd(true);
     router.post("/audio/transcriptions").handler(upload).handler(ctx -> transcribe(ctx, false));
     router.post("/audio/translations").handler(upload).handler(ctx -> transcribe(ctx, true));
@@ -72,7 +72,7 @@ final class OpenAiApi {
     JsonObject payload = payload(form, translate);
     String uuid = UUID.randomUUID().toString();
     boolean async = String.valueOf(ctx.request().getHeader("Prefer")).toLowerCase(Locale.ROOT).contains("respond-async");
-    Uploads.accept(vertx, workspace, uuid, ctx)
+    Uploads.accept(vertx, workspace, config.api().maxUploadBytes(), uuid, ctx)
         .compose(stored -> {
           payload.put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
           SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);

@@ -18,12 +18,27 @@ import java.util.Locale;
 final class Uploads {
   private Uploads() {}
 
+  /** Room for the multipart framing and form fields around the file itself. */
+  static final long FORM_OVERHEAD = 64 * 1024;
+
+  /**
+   * The request body limit: the file limit plus the form around it. Reading stops there (413); the file itself is
+   * then held to {@code api.max_upload_bytes} exactly.
+   */
+  static long bodyLimit(earshot.config.EarshotConfig.Api api) {
+    return api.maxUploadBytes() > Long.MAX_VALUE - FORM_OVERHEAD ? Long.MAX_VALUE : api.maxUploadBytes() + FORM_OVERHEAD;
+  }
+
   /** An accepted upload: where it now lives and the name the client gave it. */
   record Stored(Path path, String name) {}
 
-  static Future<Stored> accept(Vertx vertx, Workspace workspace, String jobUuid, RoutingContext ctx) {
+  static Future<Stored> accept(Vertx vertx, Workspace workspace, long maxBytes, String jobUuid, RoutingContext ctx) {
     FileUpload file = ctx.fileUploads().stream().filter(f -> f.name().equals("file")).findFirst()
         .orElseThrow(() -> ApiError.invalid("file", "a multipart part named file is required"));
+    if (file.size() > maxBytes) {
+      throw new ApiError(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large",
+          "file: " + file.size() + " bytes is over the upload limit of " + maxBytes + " bytes", "file");
+    }
     String name = file.fileName() == null || file.fileName().isBlank()
         ? "upload" : Path.of(file.fileName()).getFileName().toString();
     return vertx.executeBlocking(() -> {

@@ -263,8 +263,16 @@ public class JobsApiTest {
     assertProblem(await(req(io.vertx.core.http.HttpMethod.POST, "/jobs/upload").sendMultipartForm(
         MultipartForm.create().binaryFileUpload("file", "notes.mp3", text.toString(), "audio/mpeg"))), 415, "file");
 
+    byte[] atLimit = java.util.Arrays.copyOf(wav(40000), 64 * 1024); // a WAV padded to exactly the 64 KiB limit
+    Path exact = Files.write(tempDir.resolve("exact.wav"), atLimit);
+    assertEquals(202, await(req(io.vertx.core.http.HttpMethod.POST, "/jobs/upload").sendMultipartForm(
+        MultipartForm.create().binaryFileUpload("file", "exact.wav", exact.toString(), "audio/wav"))).statusCode(),
+        "a file exactly at the limit is accepted");
+    Path over = Files.write(tempDir.resolve("over.wav"), java.util.Arrays.copyOf(atLimit, 64 * 1024 + 1));
+    assertProblem(await(req(io.vertx.core.http.HttpMethod.POST, "/jobs/upload").sendMultipartForm(
+        MultipartForm.create().binaryFileUpload("file", "over.wav", over.toString(), "audio/wav"))), 413, "file");
     Path big = tempDir.resolve("big.wav");
-    Files.write(big, wav(48000)); // ~96 KB, over the 64 KiB limit
+    Files.write(big, wav(100_000)); // ~200 KB: past the body limit, reading stops there
     assertProblem(await(req(io.vertx.core.http.HttpMethod.POST, "/jobs/upload").sendMultipartForm(
         MultipartForm.create().binaryFileUpload("file", "big.wav", big.toString(), "audio/wav"))), 413, null);
     assertProblem(await(req(io.vertx.core.http.HttpMethod.POST, "/jobs/upload").sendMultipartForm(
