@@ -37,16 +37,17 @@ final class JobQueries {
 
   private void onGet(Message<JsonObject> msg) {
     long id = GetJob.fromJson(msg.body()).id();
-    store.get(id)
-        .compose(job -> job.isEmpty()
-            ? Future.<JsonObject>failedFuture(new NotFound("job " + id + " not found"))
-            : store.queuePosition(job.get()).map(pos -> {
-              JsonObject json = job.get().toJson();
-              if (job.get().status() == JobStatus.QUEUED) {
-                json.put("queue_position", pos);
-              }
-              return json;
-            }))
+    store.getWithPosition(id)
+        .compose(found -> {
+          if (found.isEmpty()) {
+            return Future.<JsonObject>failedFuture(new NotFound("job " + id + " not found"));
+          }
+          JsonObject json = found.get().job().toJson();
+          if (found.get().job().status() == JobStatus.QUEUED) {
+            json.put("queue_position", found.get().queuePosition());
+          }
+          return Future.succeededFuture(json);
+        })
         .onSuccess(msg::reply)
         .onFailure(err -> fail(msg, err));
   }

@@ -86,6 +86,9 @@ public interface JobStore {
   /** A page of jobs, newest first (see {@link JobQuery}). */
   Future<List<Job>> list(JobQuery query);
 
+  /** The job and, while it is queued, its 1-based queue position (0 otherwise), read together. */
+  Future<Optional<Positioned>> getWithPosition(long id);
+
   /** 1-based position of a queued job among the queued jobs of its queue, in acquisition order; 0 if not queued. */
   Future<Long> queuePosition(Job job);
 
@@ -111,6 +114,9 @@ public interface JobStore {
   Future<Void> ping();
 
   Future<Void> close();
+
+  /** A job with its queue position (0 when not queued). */
+  record Positioned(Job job, long queuePosition) {}
 
   /** The outcome of {@link #insert}: the job and whether this call created it. */
   record Submitted(Job job, boolean created) {}

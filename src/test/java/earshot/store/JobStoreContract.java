@@ -388,9 +388,15 @@ abstract class JobStoreContract {
     assertEquals(1L, await(store.queuePosition(urgent)));
     assertEquals(2L, await(store.queuePosition(first)));
     assertEquals(3L, await(store.queuePosition(last)));
+    assertEquals(3L, await(store.getWithPosition(last.id())).orElseThrow().queuePosition());
     Job leased = acquire("w", 1, 10, false).getFirst();
     assertEquals(0L, await(store.queuePosition(leased)));
     assertEquals(1L, await(store.queuePosition(first)));
+    JobStore.Positioned read = await(store.getWithPosition(leased.id())).orElseThrow();
+    assertEquals(0L, read.queuePosition());
+    assertEquals(JobStatus.PROCESSING, read.job().status());
+    assertEquals(2L, await(store.getWithPosition(last.id())).orElseThrow().queuePosition());
+    assertTrue(await(store.getWithPosition(424242)).isEmpty());
   }
 
   @Test

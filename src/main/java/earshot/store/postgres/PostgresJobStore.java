@@ -399,6 +399,20 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
+  public Future<Optional<Positioned>> getWithPosition(long id) {
+    return pool.preparedQuery("SELECT " + JOB_COLUMNS + """
+            , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
+                SELECT COUNT(*) + 1 FROM jobs q
+                WHERE q.queue = j.queue AND q.status = 'queued'
+                  AND (q.priority > j.priority OR (q.priority = j.priority AND (q.created_at, q.id) < (j.created_at, j.id))))
+              END AS queue_position
+            FROM jobs j WHERE j.id = $1""")
+        .execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? Optional.<Positioned>empty()
+            : Optional.of(new Positioned(map(rows.iterator().next()), rows.iterator().next().getLong("queue_position"))));
+  }
+
+  @Override
   public Future<Long> queuePosition(Job job) {
     if (job.status() != JobStatus.QUEUED) {
       return Future.succeededFuture(0L);
