@@ -190,6 +190,42 @@ public final class ConfigLoader {
         Duration.ofMillis(r.intIn("webhooks.timeout_ms", 1, 600_000)));
   }
 
+  /** Host names, IP literals or CIDRs; a malformed address or prefix stops start-up here, not on the first job. */
+  static List<String> allowPrivate(List<String> entries) {
+    String key = "audio.download.allow_private";
+    for (String entry : entries) {
+      String address = entry;
+      int slash = entry.indexOf('/');
+      if (slash >= 0) {
+        address = entry.substring(0, slash);
+        String prefix = entry.substring(slash + 1);
+        int max = address.contains(":") ? 128 : 32;
+        if (!prefix.matches("\\d{1,3}") || Integer.parseInt(prefix) > max) {
+          throw new ConfigException(key, "'" + entry + "' has a bad prefix length (0 to " + max + ")");
+        }
+      }
+      boolean literal = address.contains(":") || address.matches("[0-9.]+");
+      if (literal) {
+        if (!(address.matches("[0-9a-fA-F:.]+") && isLiteral(address))) {
+          throw new ConfigException(key, "'" + entry + "' is not an IP address or CIDR");
+        }
+      } else if (slash >= 0 || !address.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+        throw new ConfigException(key, "'" + entry + "' is not a host name, IP address or CIDR");
+      }
+    }
+    return entries;
+  }
+
+  private static boolean isLiteral(String address) {
+    try {
+      // Only literals reach here (digits, dots, colons), so this never does a DNS lookup.
+      java.net.InetAddress.getByName(address.contains(":") ? "[" + address + "]" : address);
+      return address.contains(":") || address.split("\\.").length == 4;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   private static EarshotConfig.Api api(Reader r) {
     Object key = r.raw("api.key");
     String apiKey = key instanceof String s && !s.isBlank() ? s : null;
@@ -237,7 +273,7 @@ public final class ConfigLoader {
         Duration.ofMillis(r.intIn("audio.download.connect_timeout_ms", 1, 600_000)),
         Duration.ofMillis(r.intIn("audio.download.idle_timeout_ms", 1, 3_600_000)),
         r.intIn("audio.download.max_redirects", 0, 20),
-        r.stringList("audio.download.allow_private"));
+        allowPrivate(r.stringList("audio.download.allow_private")));
     EarshotConfig.Whisper whisper = new EarshotConfig.Whisper(
         r.intIn("audio.whisper.threads", 0, 256),
         Duration.ofSeconds(r.intIn("audio.whisper.window_seconds", 30, 3600)),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,11 @@ class ConfigLoaderTest {
     assertKey("store.url", Map.of("JOBS_DB_URL", "mysql://localhost/jobs"));
     assertKey("http.port", Map.of("EARSHOT_HTTP_PORT", "70000"));
     assertKey("roles", Map.of("EARSHOT_ROLES", "api,tpu"));
+    assertKey("audio.download.allow_private", Map.of("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "10.0.0.0/40"));
+    assertKey("audio.download.allow_private", Map.of("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "300.1.1.1"));
+    assertKey("audio.download.allow_private", Map.of("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "bad host!"));
+    assertEquals(List.of("127.0.0.1/32", "fd00::/8", "media.internal"), ConfigLoader.load(new String[0],
+        Map.of("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "127.0.0.1/32,fd00::/8,media.internal")).audio().download().allowPrivate());
   }
 
   @Test
