@@ -89,12 +89,16 @@ class PipelineEndToEndTest {
         .put("store", new JsonObject().put("url", Databases.sqliteUrl(dir)))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100).put("retry_backoff_ms", 100).put("max_retries", 1))
+        // Two transcriber slots: a cancelled transcription finishes its current window before it stops, and must not
+        // hold up the next test's job meanwhile. One whisper thread each: ggml's spinning workers crawl when the
+        // two cores are oversubscribed.
+        .put("runners", new JsonObject().put("cpu_slots", 2).put("gpu_slots", 2))
         .put("api", new JsonObject().put("key", KEY))
         .put("audio", new JsonObject()
             .put("models_dir", models.toString())
             .put("default_model", "base")
             .put("allowed_roots", List.of(audioRoot.toString()))
-            .put("whisper", new JsonObject().put("window_seconds", 30).put("threads", 2))
+            .put("whisper", new JsonObject().put("window_seconds", 30).put("threads", 1))
             .put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32")))
             .put("providers", new JsonObject().put("local", new JsonObject()
                 .put("base_url", "http://127.0.0.1:" + filesPort + "/v1").put("model", "stand-in")))));
