@@ -50,7 +50,7 @@ class TranscribeStageTest {
   static Path pcm;
   static Vertx vertx;
   static WorkerExecutor pool;
-  static WhisperJniEngine engine;
+  static WhisperFfmEngine engine;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -60,7 +60,7 @@ class TranscribeStageTest {
     pcm = TestAudio.writePcm(dir.resolve("audio.pcm"), TestAudio.silence(TestAudio.tones(70, 21), 30.0, 30.4));
     vertx = Vertx.vertx();
     pool = vertx.createSharedWorkerExecutor("transcribe-test", 2);
-    engine = new WhisperJniEngine(2);
+    engine = new WhisperFfmEngine(2, null);
   }
 
   @AfterAll
@@ -70,7 +70,7 @@ class TranscribeStageTest {
   }
 
   static TranscribeStage stage(Path modelsDir) {
-    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), 1, 2);
+    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), 1, 2, null);
     var audio = new EarshotConfig.Audio(modelsDir, "tiny", List.of(), null, whisper, null, Map.of());
     return new TranscribeStage(audio, engine);
   }
