@@ -178,6 +178,16 @@ class PipelineEndToEndTest {
   }
 
   @Test
+  void readyReportsTheBoundWhisperBackend() {
+    HttpResponse<Buffer> r = await(client.get(node.httpPort(), "127.0.0.1", "/ready").send());
+    JsonObject whisper = r.bodyAsJsonObject().getJsonObject("whisper");
+    assertNotNull(whisper, r.bodyAsString());
+    assertEquals("cpu", whisper.getString("backend"));
+    assertTrue(whisper.getString("system_info").contains("AVX"), whisper.encode());
+    assertTrue(whisper.getString("library").endsWith("libwhisper.so.1"), whisper.encode());
+  }
+
+  @Test
   void aDownloadedFileGoesThroughWithAnalysis() {
     JsonObject created = submit(new JsonObject().put("url", "http://127.0.0.1:" + filesPort + "/talk.mp3")
         .put("perform_analysis", true).put("api_name", "local"));

@@ -138,6 +138,17 @@ public final class WhisperLibrary {
     return lib;
   }
 
+  /** The library this JVM bound, if one was loaded (one per process: native code cannot be unloaded). */
+  public static synchronized Optional<WhisperLibrary> active() {
+    return Optional.ofNullable(loaded);
+  }
+
+  /** {@code {backend, system_info, library}} for /ready. */
+  public io.vertx.core.json.JsonObject describe() {
+    return new io.vertx.core.json.JsonObject().put("backend", backend()).put("system_info", systemInfo)
+        .put("library", path.toString());
+  }
+
   /** The backend line of whisper_print_system_info, e.g. {@code "AVX = 1 | ... | CUDA = 0 | ..."}. */
   public String systemInfo() {
     return systemInfo;
