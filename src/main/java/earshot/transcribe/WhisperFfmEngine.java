@@ -55,7 +55,7 @@ public final class WhisperFfmEngine implements WhisperEngine {
   }
 
   /** {@code tokenTimestamps=false} skips word timing (used by the benchmark to compare equal work). */
-  WhisperFfmEngine(int maxStates, Path libraryDir, boolean tokenTimestamps) {
+  public WhisperFfmEngine(int maxStates, Path libraryDir, boolean tokenTimestamps) {
     if (maxStates < 1 || maxStates > MAX_STATES) {
       throw new IllegalArgumentException("max_states must be 1.." + MAX_STATES + ", was " + maxStates);
     }
