@@ -98,7 +98,7 @@ final class FfmSession implements WhisperEngine.Session {
     if (state == null) {
       throw new IllegalStateException("session closed");
     }
-    String language = model.multilingual() ? WhisperJniEngine.languageOrAuto(options.language()) : "en";
+    String language = model.multilingual() ? Languages.orAuto(options.language()) : "en";
     if (samples.length == 0) {
       return new WhisperEngine.Result(List.of(), language);
     }

@@ -77,7 +77,7 @@ public final class TranscribeStage implements StageHandler {
       throw new PermanentStageException("beam_size must be between 1 and 16, was " + beamSize);
     }
     DecodeOptions options = new DecodeOptions(
-        WhisperJniEngine.languageOrAuto(payload.getString(PayloadKeys.LANGUAGE)),
+        Languages.orAuto(payload.getString(PayloadKeys.LANGUAGE)),
         payload.getBoolean(PayloadKeys.TRANSLATE, false),
         payload.getString(PayloadKeys.PROMPT),
         temperature.floatValue(), beamSize, audio.whisper().threads());

@@ -1,20 +1,24 @@
 package earshot.transcribe;
 
-import static earshot.transcribe.WhisperJniEngineTest.assertSane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import earshot.pipeline.PermanentStageException;
+import earshot.pipeline.RetryableStageException;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine.Listener;
 import earshot.transcribe.WhisperEngine.RawSegment;
 import earshot.transcribe.WhisperEngine.Result;
 import earshot.transcribe.WhisperEngine.Word;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -176,6 +180,47 @@ class WhisperFfmEngineTest {
     try (Arena arena = Arena.ofConfined()) {
       String s = "é 日本 😀";
       assertEquals(s, WhisperLibrary.cString(arena.allocateFrom(s)));
+    }
+  }
+
+  @Test
+  void liveStatesNeverExceedTheCap() throws Exception {
+    try (var first = engine.open(model, Duration.ofSeconds(10))) {
+      WhisperEngine.Session second = engine.open(model, Duration.ofSeconds(10));
+      assertEquals(2, engine.liveStates());
+      var e = assertThrows(RetryableStageException.class, () -> engine.open(model, Duration.ofMillis(50)));
+      assertTrue(e.getMessage().contains("busy"), e.getMessage());
+      second.close();
+      try (var third = engine.open(model, Duration.ofSeconds(10))) {
+        assertEquals(2, engine.liveStates());
+        assertSane(third.transcribe(TestAudio.tones(2, 10), GREEDY).segments(), 2_000);
+      }
+      assertSane(first.transcribe(TestAudio.tones(2, 11), GREEDY).segments(), 2_000);
+    }
+    assertEquals(0, engine.liveStates());
+    assertThrows(IllegalArgumentException.class, () -> new WhisperFfmEngine(9, null));
+  }
+
+  @Test
+  void corruptModelsAreRefusedBeforeWhisperCppSeesThem() throws Exception {
+    byte[] all = Files.readAllBytes(model);
+    Path truncated = Files.write(dir.resolve("truncated.bin"), Arrays.copyOf(all, 200));
+    Path halfTensors = Files.write(dir.resolve("half.bin"), Arrays.copyOf(all, all.length / 2));
+    Path noSpace = SyntheticModel.write(dir.resolve("nospace.bin"), SyntheticModel.Spec.tiny().withoutSpaceToken());
+    Path f32 = SyntheticModel.write(dir.resolve("f32.bin"), SyntheticModel.Spec.tiny().ftype(0));
+    for (Path bad : List.of(truncated, halfTensors, noSpace, f32)) {
+      var e = assertThrows(PermanentStageException.class, () -> engine.open(bad, Duration.ofSeconds(1)));
+      assertTrue(e.getMessage().contains("invalid whisper model"), e.getMessage());
+    }
+    assertEquals(0, engine.liveStates(), "a refused model takes no state");
+    assertFalse(once(TestAudio.tones(3, 12)).isEmpty());
+  }
+
+  static void assertSane(List<RawSegment> segments, long lengthMs) {
+    long prevEnd = 0;
+    for (RawSegment s : segments) {
+      assertTrue(s.startMs() >= prevEnd && s.endMs() >= s.startMs() && s.endMs() <= lengthMs, segments.toString());
+      prevEnd = s.endMs();
     }
   }
 
