@@ -167,25 +167,14 @@ final class FullParamsLayout {
    * @throws IllegalStateException naming every field that differs
    */
   static void selfTest(WhisperLibrary lib) {
-    List<String> wrong = new ArrayList<>();
+    List<String> wrong;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment c = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) arena);
-      expect(wrong, "use_gpu", c.get(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "use_gpu")), true);
-      expect(wrong, "flash_attn", c.get(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "flash_attn")), false);
-      expect(wrong, "gpu_device", c.get(JAVA_INT, offset(CONTEXT_PARAMS, "gpu_device")), 0);
-      expect(wrong, "dtw_token_timestamps", c.get(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "dtw_token_timestamps")),
-          false);
-      expect(wrong, "dtw_aheads_preset", c.get(JAVA_INT, offset(CONTEXT_PARAMS, "dtw_aheads_preset")), 0);
-      expect(wrong, "dtw_n_top", c.get(JAVA_INT, offset(CONTEXT_PARAMS, "dtw_n_top")), -1);
-      expect(wrong, "dtw_aheads.n_heads", c.get(JAVA_LONG, offset(CONTEXT_PARAMS, "dtw_aheads", "n_heads")), 0L);
-      expect(wrong, "dtw_mem_size", c.get(JAVA_LONG, offset(CONTEXT_PARAMS, "dtw_mem_size")), 128L << 20);
-      for (int strategy : new int[] {SAMPLING_GREEDY, SAMPLING_BEAM_SEARCH}) {
-        MemorySegment p = (MemorySegment) lib.fullDefaultParams.invokeExact(
-            (SegmentAllocator) arena, strategy);
-        checkFull(wrong, p, strategy);
-      }
-    } catch (IllegalStateException e) {
-      throw e;
+      MemorySegment greedy = (MemorySegment) lib.fullDefaultParams.invokeExact((SegmentAllocator) arena,
+          SAMPLING_GREEDY);
+      MemorySegment beam = (MemorySegment) lib.fullDefaultParams.invokeExact((SegmentAllocator) arena,
+          SAMPLING_BEAM_SEARCH);
+      wrong = differences(c, greedy, beam);
     } catch (Throwable e) {
       throw new IllegalStateException("whisper layout self-test could not call the library: " + e, e);
     }
@@ -193,6 +182,26 @@ final class FullParamsLayout {
       throw new IllegalStateException("whisper library " + lib.path + " does not match the whisper.cpp 1.7.1 "
           + "struct layouts this binding uses; refusing to start. Differences: " + String.join("; ", wrong));
     }
+  }
+
+  /**
+   * Every field of the three default structs that differs from whisper.cpp 1.7.1's defaults, as
+   * {@code "name=actual (expected value)"}; empty when the layouts match.
+   */
+  static List<String> differences(MemorySegment c, MemorySegment greedy, MemorySegment beam) {
+    List<String> wrong = new ArrayList<>();
+    expect(wrong, "use_gpu", c.get(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "use_gpu")), true);
+    expect(wrong, "flash_attn", c.get(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "flash_attn")), false);
+    expect(wrong, "gpu_device", c.get(JAVA_INT, offset(CONTEXT_PARAMS, "gpu_device")), 0);
+    expect(wrong, "dtw_token_timestamps", c.get(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "dtw_token_timestamps")),
+        false);
+    expect(wrong, "dtw_aheads_preset", c.get(JAVA_INT, offset(CONTEXT_PARAMS, "dtw_aheads_preset")), 0);
+    expect(wrong, "dtw_n_top", c.get(JAVA_INT, offset(CONTEXT_PARAMS, "dtw_n_top")), -1);
+    expect(wrong, "dtw_aheads.n_heads", c.get(JAVA_LONG, offset(CONTEXT_PARAMS, "dtw_aheads", "n_heads")), 0L);
+    expect(wrong, "dtw_mem_size", c.get(JAVA_LONG, offset(CONTEXT_PARAMS, "dtw_mem_size")), 128L << 20);
+    checkFull(wrong, greedy, SAMPLING_GREEDY);
+    checkFull(wrong, beam, SAMPLING_BEAM_SEARCH);
+    return wrong;
   }
 
   private static void checkFull(List<String> wrong, MemorySegment p, int strategy) {

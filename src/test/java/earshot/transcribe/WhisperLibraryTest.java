@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +31,25 @@ class WhisperLibraryTest {
     assertEquals(56, FullParamsLayout.TOKEN_DATA.byteSize());
     assertEquals(200, FullParamsLayout.offset(FullParamsLayout.FULL_PARAMS, "abort_callback"));
     assertEquals(256, FullParamsLayout.offset(FullParamsLayout.FULL_PARAMS, "grammar_penalty"));
+  }
+
+  @Test
+  void aLayoutOffByOneFieldIsRefusedBeforeAnyPointerIsFollowed() throws Throwable {
+    WhisperLibrary lib = WhisperLibrary.load(null);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment c = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) arena);
+      MemorySegment greedy = (MemorySegment) lib.fullDefaultParams.invokeExact((SegmentAllocator) arena, 0);
+      MemorySegment beam = (MemorySegment) lib.fullDefaultParams.invokeExact((SegmentAllocator) arena, 1);
+      assertEquals(List.of(), FullParamsLayout.differences(c, greedy, beam));
+      // what a release with one more bool after initial_prompt would look like through our layout
+      long at = FullParamsLayout.offset(FullParamsLayout.FULL_PARAMS, "prompt_tokens");
+      MemorySegment shifted = arena.allocate(FullParamsLayout.FULL_PARAMS);
+      shifted.copyFrom(greedy);
+      MemorySegment.copy(greedy, at, shifted, at + 8, FullParamsLayout.FULL_PARAMS.byteSize() - at - 8);
+      List<String> wrong = FullParamsLayout.differences(c, shifted, beam);
+      assertTrue(wrong.stream().anyMatch(w -> w.startsWith("greedy: temperature_inc")), wrong.toString());
+      assertTrue(wrong.stream().noneMatch(w -> w.startsWith("greedy: language=")), "language must not be dereferenced");
+    }
   }
 
   @Test
