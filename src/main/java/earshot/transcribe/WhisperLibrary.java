@@ -98,11 +98,33 @@ public final class WhisperLibrary {
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     fullGetSegmentNoSpeechProbFromState = b.optional("whisper_full_get_segment_no_speech_prob_from_state",
         FunctionDescriptor.of(JAVA_FLOAT, ADDRESS, JAVA_INT));
+    MethodHandle logSet = b.bind("whisper_log_set", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    try {
+      // whisper.cpp logs to stderr by default; route it to SLF4J like the rest of the server
+      MemorySegment stub = linker.upcallStub(java.lang.invoke.MethodHandles.lookup().findStatic(WhisperLibrary.class,
+              "onNativeLog", java.lang.invoke.MethodType.methodType(void.class, int.class, MemorySegment.class,
+                  MemorySegment.class)),
+          FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+      logSet.invokeExact(stub, MemorySegment.NULL);
+    } catch (Throwable e) {
+      throw new IllegalStateException("whisper_log_set failed", e);
+    }
     MethodHandle printSystemInfo = b.bind("whisper_print_system_info", FunctionDescriptor.of(ADDRESS));
     try {
       systemInfo = cString((MemorySegment) printSystemInfo.invokeExact()).strip();
     } catch (Throwable e) {
       throw new IllegalStateException("whisper_print_system_info failed", e);
+    }
+  }
+
+  /** ggml_log_callback: any thread that is in whisper.cpp; must never throw into C. */
+  private static void onNativeLog(int level, MemorySegment text, MemorySegment userData) {
+    try {
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("whisper.cpp: {}", cString(text).strip());
+      }
+    } catch (Throwable ignored) {
+      // a log line is not worth a crash
     }
   }
 
