@@ -128,6 +128,36 @@ class TranscribeStageTest {
   }
 
   @Test
+  void anAbortDuringADecodeStopsWhisperWithinASecond() throws Exception {
+    StageContext ctx = context(new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()));
+    Method abort = StageContext.class.getDeclaredMethod("abort", String.class);
+    abort.setAccessible(true);
+    java.util.concurrent.atomic.AtomicLong abortedAt = new java.util.concurrent.atomic.AtomicLong();
+    var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_PROGRESS, m -> {
+      ProgressReport r = ProgressReport.fromJson(m.body());
+      if (r.lease().jobId() == ctx.job().id() && r.progress() > 0 && abortedAt.get() == 0) {
+        abortedAt.set(System.nanoTime()); // the first report comes from inside the first window's decode
+        try {
+          abort.invoke(ctx, "cancelled");
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    await(consumer.completion());
+    try {
+      Throwable e = awaitFailure(stage(models).execute(ctx));
+      long stoppedMs = (System.nanoTime() - abortedAt.get()) / 1_000_000;
+      assertInstanceOf(RetryableStageException.class, e);
+      assertTrue(e.getMessage().contains("aborted"), e.getMessage());
+      assertTrue(stoppedMs < 1000, "stopped " + stoppedMs + " ms after the abort");
+      assertEquals(0, engine.liveStates());
+    } finally {
+      await(consumer.unregister());
+    }
+  }
+
+  @Test
   void aMissingModelNamesTheModelsDirectoryAndTheDownloadCommand() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty-models"));
     Throwable e = awaitFailure(stage(empty).execute(context(new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()))));
