@@ -10,7 +10,7 @@ import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.AudioPipeline;
 import earshot.transcribe.SyntheticModel;
-import earshot.transcribe.WhisperJniEngine;
+import earshot.transcribe.WhisperFfmEngine;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -46,7 +46,8 @@ public final class PipelineRssBench {
         .put("audio", new JsonObject().put("models_dir", models.toString()).put("default_model", "base")
             .put("allowed_roots", List.of(audio.toString()))));
     Vertx vertx = Vertx.vertx();
-    WhisperJniEngine engine = new WhisperJniEngine(config.audio().whisper().maxStates());
+    WhisperFfmEngine engine = new WhisperFfmEngine(config.audio().whisper().maxStates(),
+        config.audio().whisper().libraryDir());
     EarshotNode node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null,
         AudioPipeline.stages(config, engine, Clock.systemUTC()), Clock.systemUTC());
     node.start().await(2, TimeUnit.MINUTES);

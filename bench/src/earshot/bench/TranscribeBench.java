@@ -6,7 +6,7 @@ import earshot.transcribe.SyntheticModel;
 import earshot.transcribe.TestAudio;
 import earshot.transcribe.Transcript;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
-import earshot.transcribe.WhisperJniEngine;
+import earshot.transcribe.WhisperFfmEngine;
 import earshot.transcribe.WindowedTranscriber;
 import io.github.givimad.whisperjni.WhisperContext;
 import io.github.givimad.whisperjni.WhisperFullParams;
@@ -43,7 +43,7 @@ public final class TranscribeBench {
     System.out.printf(Locale.ROOT, "audio %.0f s, synthetic model %d bytes, threads %d, %d repetitions%n",
         seconds, Files.size(model), threads, reps);
 
-    try (WhisperJniEngine engine = new WhisperJniEngine(1)) {
+    try (WhisperFfmEngine engine = new WhisperFfmEngine(1, null)) {
       WhisperJNI jni = new WhisperJNI();
       long[] bare = new long[reps];
       long[] path = new long[reps];
@@ -72,7 +72,7 @@ public final class TranscribeBench {
     }
   }
 
-  private static int engineRun(WhisperJniEngine engine, Path model, Path pcmPath, DecodeOptions options)
+  private static int engineRun(WhisperFfmEngine engine, Path model, Path pcmPath, DecodeOptions options)
       throws InterruptedException {
     try (PcmFile pcm = PcmFile.open(pcmPath);
          var session = engine.open(model, Duration.ofSeconds(30))) {

@@ -61,7 +61,9 @@ public final class EarshotNode {
 
   public Future<Void> start() {
     statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, m -> m.reply(new NodeStatus(nodeId, deployed,
-        config.roles().stream().map(Role::wireName).sorted().toList()).toJson()));
+        config.roles().stream().map(Role::wireName).sorted().toList(),
+        earshot.transcribe.WhisperLibrary.active().map(earshot.transcribe.WhisperLibrary::describe).orElse(null))
+        .toJson()));
     boolean runners = config.jobs().workerEnabled();
     Future<Void> chain = statusConsumer.completion();
     if (config.runs(Role.SCHEDULER)) {

@@ -6,7 +6,7 @@ import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
 import earshot.pipeline.AudioPipeline;
 import earshot.transcribe.WhisperEngine;
-import earshot.transcribe.WhisperJniEngine;
+import earshot.transcribe.WhisperFfmEngine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -37,13 +37,22 @@ public final class Main {
       return;
     }
 
+    WhisperEngine engine;
+    try {
+      // loads libwhisper.so.1 and runs the layout self-test: a mismatched library stops start-up here, not later
+      engine = new WhisperFfmEngine(config.audio().whisper().maxStates(), config.audio().whisper().libraryDir());
+    } catch (IllegalStateException e) {
+      System.err.println("earshot: whisper library refused: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
             .setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    WhisperEngine engine = new WhisperJniEngine(config.audio().whisper().maxStates());
     Clock clock = Clock.systemUTC();
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
         AudioPipeline.stages(config, engine, clock), clock);

@@ -14,7 +14,7 @@ import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.AudioPipeline;
 import earshot.testsupport.Databases;
 import earshot.transcribe.SyntheticModel;
-import earshot.transcribe.WhisperJniEngine;
+import earshot.transcribe.WhisperFfmEngine;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -50,7 +50,7 @@ class PipelineEndToEndTest {
 
   static Vertx vertx;
   static WebClient client;
-  static WhisperJniEngine engine;
+  static WhisperFfmEngine engine;
   static EarshotNode node;
   static Path audioRoot;
   static Path dataDir;
@@ -102,7 +102,7 @@ class PipelineEndToEndTest {
             .put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32")))
             .put("providers", new JsonObject().put("local", new JsonObject()
                 .put("base_url", "http://127.0.0.1:" + filesPort + "/v1").put("model", "stand-in")))));
-    engine = new WhisperJniEngine(config.audio().whisper().maxStates());
+    engine = new WhisperFfmEngine(config.audio().whisper().maxStates(), null);
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null,
         AudioPipeline.stages(config, engine, Clock.systemUTC()), Clock.systemUTC());
     await(node.start());
@@ -179,6 +179,16 @@ class PipelineEndToEndTest {
       assertTrue(Files.isRegularFile(stored.resolve(f)), f);
     }
     assertTrue(workDirGone(created.getString("uuid")), "temporary files are gone after success");
+  }
+
+  @Test
+  void readyReportsTheBoundWhisperBackend() {
+    HttpResponse<Buffer> r = await(client.get(node.httpPort(), "127.0.0.1", "/ready").send());
+    JsonObject whisper = r.bodyAsJsonObject().getJsonObject("whisper");
+    assertNotNull(whisper, r.bodyAsString());
+    assertEquals("cpu", whisper.getString("backend"));
+    assertTrue(whisper.getString("system_info").contains("AVX"), whisper.encode());
+    assertTrue(whisper.getString("library").endsWith("libwhisper.so.1"), whisper.encode());
   }
 
   @Test

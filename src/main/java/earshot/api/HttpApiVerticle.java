@@ -149,6 +149,9 @@ public final class HttpApiVerticle extends VerticleBase {
       body.put("verticles", deployed ? "deployed" : "starting");
       if (node.succeeded()) {
         body.put("node_id", node.result().nodeId()).put("roles", node.result().roles());
+        if (node.result().whisper() != null) {
+          body.put("whisper", node.result().whisper());
+        }
       }
       if (store.succeeded()) {
         body.put("store", new JsonObject().put("kind", store.result().store()).put("status", "UP"));

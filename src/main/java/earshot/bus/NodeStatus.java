@@ -4,14 +4,26 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** {@code {node_id, deployed, roles: [..]}}: whether every verticle of this node's roles is deployed. */
-public record NodeStatus(String nodeId, boolean deployed, List<String> roles) {
+/**
+ * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library}}}: whether every verticle of this
+ * node's roles is deployed, and which whisper library this node's transcriber bound (absent when none is loaded).
+ */
+public record NodeStatus(String nodeId, boolean deployed, List<String> roles, JsonObject whisper) {
+  public NodeStatus(String nodeId, boolean deployed, List<String> roles) {
+    this(nodeId, deployed, roles, null);
+  }
+
   public JsonObject toJson() {
-    return new JsonObject().put("node_id", nodeId).put("deployed", deployed).put("roles", new JsonArray(List.copyOf(roles)));
+    JsonObject j = new JsonObject().put("node_id", nodeId).put("deployed", deployed)
+        .put("roles", new JsonArray(List.copyOf(roles)));
+    if (whisper != null) {
+      j.put("whisper", whisper);
+    }
+    return j;
   }
 
   public static NodeStatus fromJson(JsonObject j) {
     return new NodeStatus(j.getString("node_id"), j.getBoolean("deployed"),
-        j.getJsonArray("roles").stream().map(String::valueOf).toList());
+        j.getJsonArray("roles").stream().map(String::valueOf).toList(), j.getJsonObject("whisper"));
   }
 }

@@ -50,6 +50,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_DOWNLOAD_MAX_BYTES", "audio.download.max_bytes");
     m.put("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "audio.download.allow_private");
     m.put("WHISPER_THREADS", "audio.whisper.threads");
+    m.put("WHISPER_LIBRARY_DIR", "audio.whisper.library_dir");
     m.put("EARSHOT_API_KEY", "api.key");
     m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
     m.put("EARSHOT_RATE_LIMIT_RPS", "api.rate_limit.requests_per_second");
@@ -267,6 +268,18 @@ public final class ConfigLoader {
         r.optionalString("api.jwt.audience"), r.string("api.jwt.role_claim"));
   }
 
+  /** Null selects whisper-jni's bundled CPU libraries; a directory must exist and hold libwhisper.so.1. */
+  private static Path whisperLibraryDir(String dir) {
+    if (dir == null) {
+      return null;
+    }
+    Path p = Path.of(dir).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(p.resolve("libwhisper.so.1"))) {
+      throw new ConfigException("audio.whisper.library_dir", "no libwhisper.so.1 in " + p);
+    }
+    return p;
+  }
+
   private static EarshotConfig.Audio audio(Reader r, Map<String, String> env) {
     EarshotConfig.Download download = new EarshotConfig.Download(
         r.longIn("audio.download.max_bytes", 1, Long.MAX_VALUE),
@@ -278,7 +291,8 @@ public final class ConfigLoader {
         r.intIn("audio.whisper.threads", 0, 256),
         Duration.ofSeconds(r.intIn("audio.whisper.window_seconds", 30, 3600)),
         r.intIn("audio.whisper.beam_size", 1, 16),
-        r.intIn("audio.whisper.max_states", 1, 8));
+        r.intIn("audio.whisper.max_states", 1, 8),
+        whisperLibraryDir(r.optionalString("audio.whisper.library_dir")));
     EarshotConfig.Chunking chunking = new EarshotConfig.Chunking(
         r.intIn("audio.chunking.max_seconds", 1, 86_400),
         r.intIn("audio.chunking.max_chars", 1, 1_000_000),

@@ -108,8 +108,12 @@ public record EarshotConfig(
   public record Download(long maxBytes, Duration connectTimeout, Duration idleTimeout, int maxRedirects,
                          List<String> allowPrivate) {}
 
-  /** whisper.cpp: threads per job, the window length long audio is cut into, and the decoding defaults. */
-  public record Whisper(int threads, Duration window, int beamSize, int maxStates) {}
+  /**
+   * whisper.cpp: threads per job, the window length long audio is cut into, the decoding defaults, and the directory
+   * of the {@code libwhisper.so.1} to bind (null: whisper-jni's bundled CPU build; a directory: e.g. a CUDA build of
+   * the same whisper.cpp release).
+   */
+  public record Whisper(int threads, Duration window, int beamSize, int maxStates, Path libraryDir) {}
 
   /** Default chunking of a transcript's segments, overridable per job. */
   public record Chunking(int maxSeconds, int maxChars, int overlapSeconds) {}

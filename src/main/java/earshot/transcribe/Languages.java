@@ -44,6 +44,11 @@ public final class Languages {
       Map.entry("yue", "cantonese"));
 
   /** The English name for a code; unknown codes are returned as given, null as "unknown". */
+  /** The language a job asked for, lower-cased, or "auto" (detect it) when it asked for none. */
+  public static String orAuto(String language) {
+    return language == null || language.isBlank() ? "auto" : language.trim().toLowerCase(java.util.Locale.ROOT);
+  }
+
   public static String name(String code) {
     if (code == null || code.isBlank()) {
       return "unknown";

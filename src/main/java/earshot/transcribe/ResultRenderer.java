@@ -49,6 +49,9 @@ public final class ResultRenderer {
           .put("avg_logprob", s.getDouble("avg_logprob", 0.0))
           .put("compression_ratio", s.getDouble("compression_ratio", 0.0))
           .put("no_speech_prob", s.getDouble("no_speech_prob", 0.0));
+      if (s.containsKey("words")) {
+        out.put("words", s.getJsonArray("words"));
+      }
       segments.add(out);
     }
     JsonObject body = new JsonObject()
@@ -57,6 +60,9 @@ public final class ResultRenderer {
         .put("duration", round(result.getDouble("duration", 0.0)))
         .put("text", text(result))
         .put("segments", segments);
+    if (result.getValue("language_probability") != null) {
+      body.put("language_probability", result.getDouble("language_probability"));
+    }
     JsonArray words = result.getJsonArray("words");
     if (words != null) {
       body.put("words", words);

@@ -15,8 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The audio_transcribe stage: resolves the job's model, then transcribes the converted PCM window by window on the
- * runner's stage pool, reporting progress after each window and stopping between windows when the job is aborted.
+ * The audio_transcribe stage: resolves the job's model, then transcribes the converted PCM (window by window when it
+ * is very long) on the runner's stage pool, publishing whisper.cpp's progress as job progress and stopping a running
+ * decode when the job is aborted.
  * Adds {@link PayloadKeys#TRANSCRIPT} to the payload.
  *
  * <p>Threading: {@link #execute} runs on the runner's context and only parses the payload; all file and native work
@@ -76,7 +77,7 @@ public final class TranscribeStage implements StageHandler {
       throw new PermanentStageException("beam_size must be between 1 and 16, was " + beamSize);
     }
     DecodeOptions options = new DecodeOptions(
-        WhisperJniEngine.languageOrAuto(payload.getString(PayloadKeys.LANGUAGE)),
+        Languages.orAuto(payload.getString(PayloadKeys.LANGUAGE)),
         payload.getBoolean(PayloadKeys.TRANSLATE, false),
         payload.getString(PayloadKeys.PROMPT),
         temperature.floatValue(), beamSize, audio.whisper().threads());
@@ -98,6 +99,6 @@ public final class TranscribeStage implements StageHandler {
     }
     ctx.progress(100);
     return new Transcript(result.text(), result.language(), result.durationSeconds(), result.segments(),
-        request.model());
+        request.model(), result.languageProbability());
   }
 }

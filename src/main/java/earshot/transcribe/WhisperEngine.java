@@ -37,6 +37,21 @@ public interface WhisperEngine extends AutoCloseable {
      */
     Result transcribe(float[] samples, DecodeOptions options);
 
+    /**
+     * Like {@link #transcribe(float[], DecodeOptions)}, and tells {@code listener} about progress and each segment
+     * while whisper.cpp decodes; {@link Listener#cancelled()} stops a running decode. An engine that cannot report
+     * or stop from inside a decode reports once at the end.
+     */
+    default Result transcribe(float[] samples, DecodeOptions options, Listener listener) {
+      if (listener.cancelled()) {
+        return new Result(List.of(), null, null, true);
+      }
+      Result r = transcribe(samples, options);
+      r.segments().forEach(listener::segment);
+      listener.progress(100);
+      return r;
+    }
+
     /** Frees the state and gives its slot back. */
     @Override
     void close();
@@ -52,9 +67,48 @@ public interface WhisperEngine extends AutoCloseable {
   record DecodeOptions(String language, boolean translate, String initialPrompt, float temperature, int beamSize,
                        int threads) {}
 
-  /** @param language the language whisper.cpp used (detected, when "auto" was asked and it told us) */
-  record Result(List<RawSegment> segments, String language) {}
+  /**
+   * What a decode sees from inside whisper.cpp. Called on the decoding thread, except {@link #cancelled()}, which
+   * whisper.cpp may also poll from its compute threads; implementations must be quick and must not throw.
+   */
+  interface Listener {
+    /** 0–100 within this call; never falls. */
+    default void progress(int percent) {}
 
-  /** Times in milliseconds from the start of the samples passed in. */
-  record RawSegment(long startMs, long endMs, String text) {}
+    /** A segment as soon as whisper.cpp finished it, with times relative to the samples passed in. */
+    default void segment(RawSegment segment) {}
+
+    /** True stops the running decode within about a second; the result is then marked aborted. */
+    default boolean cancelled() {
+      return false;
+    }
+  }
+
+  Listener NO_LISTENER = new Listener() {};
+
+  /**
+   * @param language the language whisper.cpp used (detected, when "auto" was asked and it told us)
+   * @param languageProbability the probability whisper.cpp gave the detected language; null when not detected
+   * @param aborted true when {@link Listener#cancelled()} stopped the decode; segments are then incomplete
+   */
+  record Result(List<RawSegment> segments, String language, Double languageProbability, boolean aborted) {
+    public Result(List<RawSegment> segments, String language) {
+      this(segments, language, null, false);
+    }
+  }
+
+  /**
+   * Times in milliseconds from the start of the samples passed in.
+   *
+   * @param words the words with their times and probabilities, empty when the engine has no token data
+   * @param noSpeechProb whisper.cpp's no-speech probability, null where the library does not export it
+   */
+  record RawSegment(long startMs, long endMs, String text, List<Word> words, Double noSpeechProb) {
+    public RawSegment(long startMs, long endMs, String text) {
+      this(startMs, endMs, text, List.of(), null);
+    }
+  }
+
+  /** A word assembled from whisper.cpp tokens: times in ms like its segment, probability the mean token p. */
+  record Word(String word, long startMs, long endMs, double probability) {}
 }

@@ -1,6 +1,7 @@
 package earshot.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,6 +51,16 @@ class ConfigLoaderTest {
     assertEquals(Set.of(EarshotConfig.Role.API, EarshotConfig.Role.SCHEDULER), c.roles());
     assertEquals("transcribe-large", c.queues().transcribeByModel().get("large-v3"));
     assertEquals(java.util.List.of("transcribe", "transcribe-large"), c.queues().transcribeQueues());
+  }
+
+  @Test
+  void whisperLibraryDirDefaultsToTheBundledBuildAndMustHoldTheLibrary() throws Exception {
+    assertNull(ConfigLoader.load(new String[0], Map.of()).audio().whisper().libraryDir());
+    Path cuda = Files.createDirectories(dir.resolve("whisper-cuda"));
+    Files.writeString(cuda.resolve("libwhisper.so.1"), "stand-in");
+    EarshotConfig c = ConfigLoader.load(new String[0], Map.of("WHISPER_LIBRARY_DIR", cuda.toString()));
+    assertEquals(cuda.toAbsolutePath().normalize(), c.audio().whisper().libraryDir());
+    assertKey("audio.whisper.library_dir", Map.of("WHISPER_LIBRARY_DIR", dir.resolve("nowhere").toString()));
   }
 
   @Test

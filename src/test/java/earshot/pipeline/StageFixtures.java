@@ -28,7 +28,7 @@ final class StageFixtures {
 
   static EarshotConfig.Audio audio(EarshotConfig.Download download, Map<String, EarshotConfig.Provider> providers) {
     return new EarshotConfig.Audio(Path.of("/nonexistent/models"), "base.en", List.of(), download,
-        new EarshotConfig.Whisper(1, Duration.ofSeconds(30), 1, 1), new EarshotConfig.Chunking(60, 2000, 0),
+        new EarshotConfig.Whisper(1, Duration.ofSeconds(30), 1, 1, null), new EarshotConfig.Chunking(60, 2000, 0),
         providers);
   }
 

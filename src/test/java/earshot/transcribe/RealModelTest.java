@@ -28,7 +28,7 @@ class RealModelTest {
   @TempDir
   static Path dir;
   static Path model;
-  static WhisperJniEngine engine;
+  static WhisperFfmEngine engine;
 
   @BeforeEach
   void requireModel() {
@@ -40,7 +40,7 @@ class RealModelTest {
         "EARSHOT_TEST_MODEL is not set: skipping the real-model tests (set it to a ggml model file to run them)");
     model = Path.of(configured);
     assumeTrue(Files.isRegularFile(model), "EARSHOT_TEST_MODEL=" + configured + " is not a file: skipping");
-    engine = new WhisperJniEngine(1);
+    engine = new WhisperFfmEngine(1, null);
   }
 
   @AfterAll
@@ -56,7 +56,7 @@ class RealModelTest {
     assertTrue(summary.tensors() > 0);
     try (var session = engine.open(model, Duration.ofSeconds(30))) {
       var r = session.transcribe(TestAudio.tones(5, 1), new DecodeOptions("en", false, null, 0f, 1, 0));
-      WhisperJniEngineTest.assertSane(r.segments(), 5_000);
+      WhisperFfmEngineTest.assertSane(r.segments(), 5_000);
     }
   }
 

@@ -18,6 +18,22 @@ class ResultRendererTest {
           .add(new JsonObject().put("id", 1).put("start", 3723.04).put("end", 3725.5).put("text", " Second line")));
 
   @Test
+  void verboseJsonCarriesWordsNoSpeechAndTheDetectedLanguageProbability() {
+    Transcript t = new Transcript("Hi there", "de", 2.0, java.util.List.of(new Transcript.Segment(0, 0.0, 2.0,
+        " Hi there", java.util.List.of(new Transcript.Word("Hi", 0.1, 0.5, 0.9), new Transcript.Word("there", 0.5,
+            1.9, 0.8)), 0.25)), "base", 0.87);
+    JsonObject stored = t.toJson();
+    assertEquals(t, Transcript.fromJson(stored));
+    JsonObject v = ResultRenderer.verboseJson(stored.put("task", "transcribe"));
+    assertEquals(0.87, v.getDouble("language_probability"));
+    assertEquals(2, v.getJsonArray("words").size());
+    assertEquals("there", v.getJsonArray("words").getJsonObject(1).getString("word"));
+    JsonObject seg = v.getJsonArray("segments").getJsonObject(0);
+    assertEquals(0.25, seg.getDouble("no_speech_prob"));
+    assertEquals(0.9, seg.getJsonArray("words").getJsonObject(0).getDouble("probability"));
+  }
+
+  @Test
   void jsonIsTheOpenAiShape() {
     assertEquals(new JsonObject().put("text", "Hello world. Second line"),
         new JsonObject(ResultRenderer.render(RESULT, ResponseFormat.JSON)));

@@ -50,7 +50,7 @@ class TranscribeStageTest {
   static Path pcm;
   static Vertx vertx;
   static WorkerExecutor pool;
-  static WhisperJniEngine engine;
+  static WhisperFfmEngine engine;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -60,7 +60,7 @@ class TranscribeStageTest {
     pcm = TestAudio.writePcm(dir.resolve("audio.pcm"), TestAudio.silence(TestAudio.tones(70, 21), 30.0, 30.4));
     vertx = Vertx.vertx();
     pool = vertx.createSharedWorkerExecutor("transcribe-test", 2);
-    engine = new WhisperJniEngine(2);
+    engine = new WhisperFfmEngine(2, null);
   }
 
   @AfterAll
@@ -70,7 +70,7 @@ class TranscribeStageTest {
   }
 
   static TranscribeStage stage(Path modelsDir) {
-    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), 1, 2);
+    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), 1, 2, null);
     var audio = new EarshotConfig.Audio(modelsDir, "tiny", List.of(), null, whisper, null, Map.of());
     return new TranscribeStage(audio, engine);
   }
@@ -125,6 +125,36 @@ class TranscribeStageTest {
     assertInstanceOf(RetryableStageException.class, e);
     assertTrue(e.getMessage().contains("aborted"), e.getMessage());
     assertEquals(0, engine.liveStates());
+  }
+
+  @Test
+  void anAbortDuringADecodeStopsWhisperWithinASecond() throws Exception {
+    StageContext ctx = context(new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()));
+    Method abort = StageContext.class.getDeclaredMethod("abort", String.class);
+    abort.setAccessible(true);
+    java.util.concurrent.atomic.AtomicLong abortedAt = new java.util.concurrent.atomic.AtomicLong();
+    var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_PROGRESS, m -> {
+      ProgressReport r = ProgressReport.fromJson(m.body());
+      if (r.lease().jobId() == ctx.job().id() && r.progress() > 0 && abortedAt.get() == 0) {
+        abortedAt.set(System.nanoTime()); // the first report comes from inside the first window's decode
+        try {
+          abort.invoke(ctx, "cancelled");
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    await(consumer.completion());
+    try {
+      Throwable e = awaitFailure(stage(models).execute(ctx));
+      long stoppedMs = (System.nanoTime() - abortedAt.get()) / 1_000_000;
+      assertInstanceOf(RetryableStageException.class, e);
+      assertTrue(e.getMessage().contains("aborted"), e.getMessage());
+      assertTrue(stoppedMs < 1000, "stopped " + stoppedMs + " ms after the abort");
+      assertEquals(0, engine.liveStates());
+    } finally {
+      await(consumer.unregister());
+    }
   }
 
   @Test

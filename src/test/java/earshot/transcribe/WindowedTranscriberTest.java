@@ -23,7 +23,7 @@ class WindowedTranscriberTest {
   static Path dir;
   static Path model;
   static Path longAudio;
-  static WhisperJniEngine engine;
+  static WhisperFfmEngine engine;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -32,7 +32,7 @@ class WindowedTranscriberTest {
     TestAudio.silence(audio, 29.4, 29.8);
     TestAudio.silence(audio, 61.0, 61.3);
     longAudio = TestAudio.writePcm(dir.resolve("long.pcm"), audio);
-    engine = new WhisperJniEngine(2);
+    engine = new WhisperFfmEngine(2, null);
   }
 
   @AfterAll
@@ -57,23 +57,33 @@ class WindowedTranscriberTest {
     }
     assertTrue(r.segments().getLast().start() >= 30.0, "later windows add segments at absolute times: " + r.segments());
 
-    assertEquals(3, progress.size(), progress.toString());
+    assertTrue(progress.size() >= 3, progress.toString()); // within windows too, from whisper's progress callback
     for (int i = 1; i < progress.size(); i++) {
       assertTrue(progress.get(i) > progress.get(i - 1), progress.toString());
     }
     assertEquals(100, progress.getLast());
-    // the first cut falls in the silence at 29.4–29.8 s, so the first window reports 36–37 %
-    assertTrue(progress.getFirst() >= 36 && progress.getFirst() <= 37, progress.toString());
+    // the first cut falls in the silence at 29.4–29.8 s, so the first window ends at 36–37 %
+    assertTrue(progress.stream().anyMatch(p -> p >= 36 && p <= 37), progress.toString());
+    assertTrue(progress.stream().noneMatch(p -> p > 37 && p < 38), progress.toString());
   }
 
   @Test
-  void cancelBetweenWindowsStopsEarly() throws Exception {
+  void cancelStopsEarlyEvenInsideAWindow() throws Exception {
     List<Integer> progress = new CopyOnWriteArrayList<>();
-    WindowedTranscriber.Result r = run(progress::add, () -> !progress.isEmpty());
-    assertTrue(r.aborted());
-    assertEquals(1, r.windows());
-    assertEquals(1, progress.size());
-    assertTrue(r.segments().stream().allMatch(s -> s.end() <= 30.0), r.segments().toString());
+    int firstWindowEnd;
+    try (PcmFile pcm = PcmFile.open(longAudio)) {
+      firstWindowEnd = (int) (new EnergyCutter(WINDOW).nextCut(pcm, 0) * 100 / pcm.samples());
+    }
+    WindowedTranscriber.Result atWindowEnd =
+        run(progress::add, () -> !progress.isEmpty() && progress.getLast() >= firstWindowEnd);
+    assertTrue(atWindowEnd.aborted());
+    assertEquals(1, atWindowEnd.windows());
+    assertTrue(atWindowEnd.segments().stream().allMatch(s -> s.end() <= 30.0), atWindowEnd.segments().toString());
+
+    List<Integer> early = new CopyOnWriteArrayList<>();
+    WindowedTranscriber.Result inside = run(early::add, () -> !early.isEmpty());
+    assertTrue(inside.aborted());
+    assertEquals(0, inside.windows(), "the first window's decode was stopped: " + early);
 
     WindowedTranscriber.Result before = run(p -> {}, () -> true);
     assertTrue(before.aborted());
