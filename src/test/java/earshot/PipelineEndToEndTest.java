@@ -192,6 +192,29 @@ class PipelineEndToEndTest {
   }
 
   @Test
+  void wordTimestampsAreComputedWhenAskedFor() throws Exception {
+    Path file = TestAudio.encode(sourceWav, TestAudio.Format.FLAC, audioRoot, "words");
+    JsonObject with = finished(submit(new JsonObject().put("local_path", file.toString()).put("word_timestamps", true))
+        .getLong("id"));
+    assertEquals("completed", with.getString("status"), with.encode());
+    JsonObject verbose = new JsonObject(result(with.getLong("id"), "verbose_json"));
+    JsonArray words = verbose.getJsonArray("words");
+    assertNotNull(words, verbose.encode());
+    assertFalse(words.isEmpty());
+    for (Object o : verbose.getJsonArray("segments")) {
+      JsonObject segment = (JsonObject) o;
+      for (Object w : segment.getJsonArray("words", new JsonArray())) {
+        JsonObject word = (JsonObject) w;
+        assertTrue(word.getDouble("start") >= segment.getDouble("start") - 1e-6
+            && word.getDouble("end") <= segment.getDouble("end") + 1e-6, word + " in " + segment);
+      }
+    }
+    JsonObject without = finished(submit(new JsonObject().put("local_path", file.toString())).getLong("id"));
+    assertFalse(new JsonObject(result(without.getLong("id"), "verbose_json")).containsKey("words"),
+        "no word timing unless asked: it costs a pass per token");
+  }
+
+  @Test
   void aDownloadedFileGoesThroughWithAnalysis() {
     JsonObject created = submit(new JsonObject().put("url", "http://127.0.0.1:" + filesPort + "/talk.mp3")
         .put("perform_analysis", true).put("api_name", "local"));

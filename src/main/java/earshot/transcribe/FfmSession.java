@@ -39,6 +39,7 @@ final class FfmSession implements WhisperEngine.Session {
   private final WhisperLibrary lib;
   private final WhisperFfmEngine.Model model;
   private final boolean tokenTimestamps;
+  private boolean wordsThisCall;
   private final Consumer<MemorySegment> onClose;
   private final Arena arena = Arena.ofShared();
   private final MemorySegment newSegmentStub;
@@ -108,6 +109,8 @@ final class FfmSession implements WhisperEngine.Session {
     lengthMs = samples.length * 1000L / PcmFile.SAMPLE_RATE;
     lastProgress = 0;
     callbackFailure = null;
+    // Token timing costs a pass per token: only when the job asked for word timestamps.
+    wordsThisCall = tokenTimestamps && options.wordTimestamps();
     WhisperFfmEngine.NATIVE.readLock().lock();
     try (Arena call = Arena.ofConfined()) {
       MemorySegment params = params(call, options, language);
@@ -172,7 +175,7 @@ final class FfmSession implements WhisperEngine.Session {
     // (five decoders, steps of 0.2): the same results and cost as before this binding, at the price of fewer retries.
     set(p, "temperature_inc", 0.4f);
     p.set(JAVA_INT, FullParamsLayout.offset(FullParamsLayout.FULL_PARAMS, "greedy", "best_of"), 1);
-    set(p, "token_timestamps", tokenTimestamps);
+    set(p, "token_timestamps", wordsThisCall);
     // print_realtime writes to the process's stdout; none of these belong in a server.
     set(p, "print_special", false);
     set(p, "print_progress", false);
@@ -192,7 +195,7 @@ final class FfmSession implements WhisperEngine.Session {
     int n = segments.count();
     for (int i = produced.size(); i < n; i++) {
       long prevEnd = produced.isEmpty() ? 0 : produced.getLast().endMs();
-      WhisperEngine.RawSegment s = segments.read(i, prevEnd, lengthMs, tokenTimestamps);
+      WhisperEngine.RawSegment s = segments.read(i, prevEnd, lengthMs, wordsThisCall);
       produced.add(s);
       listener.segment(s);
     }

@@ -80,7 +80,8 @@ public final class TranscribeStage implements StageHandler {
         Languages.orAuto(payload.getString(PayloadKeys.LANGUAGE)),
         payload.getBoolean(PayloadKeys.TRANSLATE, false),
         payload.getString(PayloadKeys.PROMPT),
-        temperature.floatValue(), beamSize, audio.whisper().threads());
+        temperature.floatValue(), beamSize, audio.whisper().threads(),
+        payload.getBoolean(PayloadKeys.WORD_TIMESTAMPS, false));
     return new Request(model, Path.of(pcm), options);
   }
 

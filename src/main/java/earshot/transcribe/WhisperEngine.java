@@ -65,7 +65,7 @@ public interface WhisperEngine extends AutoCloseable {
    * @param threads 0 means all available processors
    */
   record DecodeOptions(String language, boolean translate, String initialPrompt, float temperature, int beamSize,
-                       int threads) {}
+                       int threads, boolean wordTimestamps) {}
 
   /**
    * What a decode sees from inside whisper.cpp. Called on the decoding thread, except {@link #cancelled()}, which

@@ -79,7 +79,7 @@ public final class WindowedTranscriber {
         languageProbability = window.languageProbability();
         // Detect once: later windows decode in the language the first one found, which keeps the text consistent.
         current = new DecodeOptions(language, options.translate(), options.initialPrompt(), options.temperature(),
-            options.beamSize(), options.threads());
+            options.beamSize(), options.threads(), options.wordTimestamps());
       }
       windows++;
       start = end;

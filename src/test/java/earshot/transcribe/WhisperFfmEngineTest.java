@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The FFM engine against whisper-jni's bundled libwhisper.so.1 with a synthetic model (in this forked JVM). */
 class WhisperFfmEngineTest {
-  static final DecodeOptions GREEDY = new DecodeOptions("en", false, null, 0f, 1, 1);
+  static final DecodeOptions GREEDY = new DecodeOptions("en", false, null, 0f, 1, 1, true);
 
   @TempDir
   static Path dir;
@@ -133,7 +133,7 @@ class WhisperFfmEngineTest {
   void autoLanguageOnAMultilingualModelReportsTheLanguageAndItsProbability() throws Exception {
     Path multi = SyntheticModel.write(dir.resolve("ggml-multi.bin"), SyntheticModel.Spec.tiny().multilingual());
     try (var session = engine.open(multi, Duration.ofSeconds(10))) {
-      Result r = session.transcribe(TestAudio.tones(4, 9), new DecodeOptions("auto", false, null, 0f, 1, 1));
+      Result r = session.transcribe(TestAudio.tones(4, 9), new DecodeOptions("auto", false, null, 0f, 1, 1, true));
       assertTrue(r.language() != null && r.language().matches("[a-z]{2,3}"), "detected: " + r.language());
       assertNotNull(r.languageProbability());
       assertTrue(r.languageProbability() > 0 && r.languageProbability() <= 1, "p=" + r.languageProbability());
@@ -167,7 +167,7 @@ class WhisperFfmEngineTest {
   @Test
   void beamSearchAndShortAudioWork() throws Exception {
     try (var session = engine.open(model, Duration.ofSeconds(10))) {
-      Result r = session.transcribe(TestAudio.tones(5, 8), new DecodeOptions("auto", true, "a prompt", 0.2f, 3, 0));
+      Result r = session.transcribe(TestAudio.tones(5, 8), new DecodeOptions("auto", true, "a prompt", 0.2f, 3, 0, true));
       assertEquals("en", r.language(), "an English-only model is decoded as English");
       assertSane(r.segments(), 5_000);
       assertSane(session.transcribe(TestAudio.tones(0.4, 9), GREEDY).segments(), 400);
