@@ -1,6 +1,7 @@
 package earshot;
 
 import earshot.api.HttpApiVerticle;
+import earshot.api.RateLimiter;
 import earshot.bus.Addresses;
 import earshot.bus.NodeStatus;
 import earshot.config.EarshotConfig;
@@ -88,8 +89,14 @@ public final class EarshotNode {
       LOG.info("AUDIO_JOBS_WORKER_ENABLED=false: this node runs no stage runners");
     }
     if (config.runs(Role.API)) {
-      chain = chain.compose(v -> deploy("http api", () -> api = new HttpApiVerticle(config, registry),
-          ThreadingModel.EVENT_LOOP));
+      // Several instances share the port, so request parsing spreads over event loops; the rate limiter is one
+      // thread-safe object per node so a caller has one bucket whichever instance serves it.
+      RateLimiter limiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
+      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter),
+              new DeploymentOptions().setInstances(config.http().effectiveInstances()))
+          .onSuccess(deployments::add)
+          .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
+          .mapEmpty());
     }
     return chain.onSuccess(v -> {
       deployed = true;

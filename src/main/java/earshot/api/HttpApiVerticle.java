@@ -33,12 +33,14 @@ public final class HttpApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
   private Router router;
-  private RateLimiter rateLimiter;
+  private final RateLimiter rateLimiter;
   private boolean warnedOpen;
 
-  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry) {
+  /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
+  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter) {
     this.config = config;
     this.registry = registry;
+    this.rateLimiter = rateLimiter;
   }
 
   @Override
@@ -57,7 +59,6 @@ public final class HttpApiVerticle extends VerticleBase {
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    rateLimiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
     Router jobs = secured();
     new JobsApi(vertx, config).mount(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);

@@ -8,9 +8,10 @@ import java.util.Map;
 
 /**
  * A token bucket per caller (API key user or JWT subject): {@code requests_per_second} refill up to {@code burst}.
- * An empty bucket answers 429 with {@code Retry-After}. Confined to the HTTP verticle's event loop.
+ * An empty bucket answers 429 with {@code Retry-After}. Shared by the node's HTTP verticle instances, which run on
+ * different event loops: the bucket update is synchronized (a few arithmetic operations, so contention is nil).
  */
-final class RateLimiter implements Handler<RoutingContext> {
+public final class RateLimiter implements Handler<RoutingContext> {
   private static final int MAX_CALLERS = 100_000;
 
   private final double perNano;
@@ -22,24 +23,31 @@ final class RateLimiter implements Handler<RoutingContext> {
     }
   };
 
-  RateLimiter(EarshotConfig.RateLimit limit) {
+  public RateLimiter(EarshotConfig.RateLimit limit) {
     this.perNano = limit.requestsPerSecond() / 1e9;
     this.burst = limit.burst();
   }
 
-  @Override
-  public void handle(RoutingContext ctx) {
-    String caller = Principal.of(ctx).ownerUserId();
-    long now = System.nanoTime();
+  /** Takes a token for {@code caller}: 0 when granted, else the seconds until the next one. */
+  private synchronized long take(String caller, long now) {
     double[] b = buckets.computeIfAbsent(caller, c -> new double[] {burst, now});
     b[0] = Math.min(burst, b[0] + (now - (long) b[1]) * perNano);
     b[1] = now;
     if (b[0] >= 1) {
       b[0] -= 1;
+      return 0;
+    }
+    return Math.max(1, (long) Math.ceil((1 - b[0]) / perNano / 1e9));
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String caller = Principal.of(ctx).ownerUserId();
+    long retryAfter = take(caller, System.nanoTime());
+    if (retryAfter == 0) {
       ctx.next();
       return;
     }
-    long retryAfter = (long) Math.ceil((1 - b[0]) / perNano / 1e9);
     ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, retryAfter)));
     ctx.fail(new ApiError(429, ProblemTypes.RATE_LIMITED, "Too Many Requests",
         "rate limit exceeded; retry after " + Math.max(1, retryAfter) + " s", null));

@@ -33,6 +33,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_ROLES", "roles");
     m.put("EARSHOT_HTTP_HOST", "http.host");
     m.put("EARSHOT_HTTP_PORT", "http.port");
+    m.put("EARSHOT_HTTP_INSTANCES", "http.instances");
     m.put("JOBS_DB_URL", "store.url");
     m.put("JOBS_DB_POOL_SIZE", "store.pool_size");
     m.put("JOBS_LEASE_SECONDS", "jobs.lease_seconds");
@@ -159,7 +160,7 @@ public final class ConfigLoader {
   public static EarshotConfig fromJson(JsonObject json, Map<String, String> env) {
     Reader r = new Reader(json);
     EarshotConfig.Http http = new EarshotConfig.Http(
-        r.string("http.host"), r.intIn("http.port", 0, 65535));
+        r.string("http.host"), r.intIn("http.port", 0, 65535), r.intIn("http.instances", 0, 256));
     String url = r.string("store.url");
     if (!(url.startsWith("sqlite://") || url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
       throw new ConfigException("store.url",

@@ -31,7 +31,12 @@ public record EarshotConfig(
     }
   }
 
-  public record Http(String host, int port) {}
+  /** {@code instances}: HTTP verticle instances (event loops parsing requests); 0 means one per core. */
+  public record Http(String host, int port, int instances) {
+    public int effectiveInstances() {
+      return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+    }
+  }
 
   /** {@code url} is {@code sqlite:///path} or {@code postgresql://user:pass@host:port/db}. */
   public record Store(String url, int poolSize) {
