@@ -34,7 +34,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
   private Router router;
   private final RateLimiter rateLimiter;
-  private boolean warnedOpen;
+  /** Log the loopback-only warning once per process, not once per instance. */
+  private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter) {
@@ -95,8 +96,7 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Without an API key the API is open, so it listens on loopback only. */
   private String host() {
     if (!config.api().multiUser() && config.api().apiKey() == null && !isLoopback(config.http().host())) {
-      if (!warnedOpen) {
-        warnedOpen = true;
+      if (WARNED_OPEN.compareAndSet(false, true)) {
         LOG.warn("no API key configured (EARSHOT_API_KEY): listening on 127.0.0.1 only instead of {}",
             config.http().host());
       }
