@@ -37,8 +37,26 @@ final class AcquireWaiters {
   }
 
   private final Map<String, Waiter> byWorker = new LinkedHashMap<>();
+  /**
+   * Workers that withdrew (they are stopping). An acquire of theirs that was already in flight when they withdrew
+   * must not be parked and later answered with leased jobs nobody will run. Bounded: oldest forgotten first.
+   */
+  private final java.util.Set<String> withdrawn = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 10_000;
+    }
+  });
+
+  boolean hasWithdrawn(String worker) {
+    return withdrawn.contains(worker);
+  }
 
   void park(Waiter w) {
+    if (withdrawn.contains(w.request.worker())) {
+      w.answer(List.of());
+      return;
+    }
     Waiter previous = byWorker.put(w.request.worker(), w);
     if (previous != null) {
       previous.answer(List.of());
@@ -47,6 +65,7 @@ final class AcquireWaiters {
 
   /** Answers and forgets the worker's parked request, if any. */
   void withdraw(String worker) {
+    withdrawn.add(worker);
     Waiter w = byWorker.remove(worker);
     if (w != null) {
       w.answer(List.of());

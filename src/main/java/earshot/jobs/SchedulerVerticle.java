@@ -159,8 +159,9 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void onAcquire(Message<JsonObject> msg) {
     AcquireRequest request = AcquireRequest.fromJson(msg.body());
-    if (stopping) {
-      msg.reply(new earshot.bus.AcquireReply(List.of()).toJson()); // closing the store: lease nothing new
+    if (stopping || waiters.hasWithdrawn(request.worker())) {
+      // Closing the store, or the runner is stopping: lease nothing new.
+      msg.reply(new earshot.bus.AcquireReply(List.of()).toJson());
       return;
     }
     long generation = wakeGeneration;

@@ -53,6 +53,8 @@ public class StageRunnerVerticle extends VerticleBase {
   private WorkerExecutor stagePool;
   private MessageConsumer<JsonObject> abortConsumer;
   private boolean pulling;
+  /** The acquire request in flight, if any: stop() waits for its answer so no leased job is left unattended. */
+  private Future<?> inFlightPull = Future.succeededFuture();
   private boolean stopping;
   private long heartbeatTimer = -1;
 
@@ -99,7 +101,7 @@ public class StageRunnerVerticle extends VerticleBase {
     }
     pulling = true;
     AcquireRequest request = new AcquireRequest(worker, spec.queues(), free(), ACQUIRE_WAIT_MS);
-    vertx.eventBus().<JsonObject>request(Addresses.JOBS_ACQUIRE, request.toJson(),
+    inFlightPull = vertx.eventBus().<JsonObject>request(Addresses.JOBS_ACQUIRE, request.toJson(),
             new DeliveryOptions().setSendTimeout(ACQUIRE_WAIT_MS + 10_000))
         .onSuccess(reply -> {
           pulling = false;
@@ -268,6 +270,8 @@ public class StageRunnerVerticle extends VerticleBase {
     });
     return drained.future()
         .onComplete(ar -> vertx.cancelTimer(timer))
+        // An acquire answered after the withdrawal still gets its jobs released (run() sees stopping).
+        .compose(v -> inFlightPull.transform(ar -> Future.succeededFuture()))
         .compose(v -> Future.join(List.copyOf(inFlightReports)).otherwiseEmpty())
         .compose(v -> abortConsumer.unregister())
         .eventually(() -> stagePool.close());
