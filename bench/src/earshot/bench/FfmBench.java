@@ -5,10 +5,7 @@ import earshot.transcribe.TestAudio;
 import earshot.transcribe.WhisperEngine;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperFfmEngine;
-import io.github.givimad.whisperjni.WhisperContext;
-import io.github.givimad.whisperjni.WhisperFullParams;
 import io.github.givimad.whisperjni.WhisperJNI;
-import io.github.givimad.whisperjni.WhisperSamplingStrategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,10 +43,11 @@ public final class FfmBench {
       long[] tJni = new long[reps];
       long[] tFfm = new long[reps];
       long[] tWords = new long[reps];
-      int[] n = {jni(jni, model, samples, threads, new long[1], 0), ffm(plain, model, samples, options, new long[1], 0),
+      int[] n = {BareWhisperJni.timedFull(jni, model, samples, threads, new long[1], 0),
+          ffm(plain, model, samples, options, new long[1], 0),
           ffm(words, model, samples, options, new long[1], 0)};
       for (int i = 0; i < reps; i++) {
-        int a = jni(jni, model, samples, threads, tJni, i);
+        int a = BareWhisperJni.timedFull(jni, model, samples, threads, tJni, i);
         int b = ffm(plain, model, samples, options, tFfm, i);
         int c = ffm(words, model, samples, options, tWords, i);
         if (a != n[0] || b != n[1] || c != n[2]) {
@@ -58,9 +56,9 @@ public final class FfmBench {
         System.out.printf(Locale.ROOT, "rep %d: jni %.1f ms, ffm %.1f ms, ffm+words %.1f ms%n", i, tJni[i] / 1e6,
             tFfm[i] / 1e6, tWords[i] / 1e6);
       }
-      double j = median(tJni) / 1e6;
-      double f = median(tFfm) / 1e6;
-      double w = median(tWords) / 1e6;
+      double j = BareWhisperJni.median(tJni) / 1e6;
+      double f = BareWhisperJni.median(tFfm) / 1e6;
+      double w = BareWhisperJni.median(tWords) / 1e6;
       System.out.printf(Locale.ROOT, "segments: jni %d, ffm %d, ffm+words %d%n", n[0], n[1], n[2]);
       System.out.printf(Locale.ROOT, "median jni full(): %.1f ms (%.1f–%.1f); ffm: %.1f ms (%.1f–%.1f); "
               + "ffm+words: %.1f ms (%.1f–%.1f)%n", j, min(tJni), max(tJni), f, min(tFfm), max(tFfm), w,
@@ -79,38 +77,6 @@ public final class FfmBench {
     }
   }
 
-  /** Loads a fresh context (not timed), then times one full() and the segment reads. */
-  private static int jni(WhisperJNI jni, Path model, float[] samples, int threads, long[] out, int i)
-      throws Exception {
-    try (WhisperContext ctx = jni.init(model)) {
-      WhisperFullParams p = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
-      p.nThreads = threads;
-      p.language = "en";
-      p.printSpecial = false;
-      p.printProgress = false;
-      p.printRealtime = false;
-      p.printTimestamps = false;
-      long t = System.nanoTime();
-      int rc = jni.full(ctx, p, samples, samples.length);
-      int n = jni.fullNSegments(ctx);
-      for (int s = 0; s < n; s++) {
-        jni.fullGetSegmentTimestamp0(ctx, s);
-        jni.fullGetSegmentTimestamp1(ctx, s);
-        jni.fullGetSegmentText(ctx, s);
-      }
-      out[i] = System.nanoTime() - t;
-      if (rc != 0) {
-        throw new IllegalStateException("full() returned " + rc);
-      }
-      return n;
-    }
-  }
-
-  private static double median(long[] v) {
-    long[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
-  }
 
   private static double min(long[] v) {
     return Arrays.stream(v).min().orElse(0) / 1e6;

@@ -8,14 +8,10 @@ import earshot.transcribe.Transcript;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperFfmEngine;
 import earshot.transcribe.WindowedTranscriber;
-import io.github.givimad.whisperjni.WhisperContext;
-import io.github.givimad.whisperjni.WhisperFullParams;
 import io.github.givimad.whisperjni.WhisperJNI;
-import io.github.givimad.whisperjni.WhisperSamplingStrategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -53,7 +49,7 @@ public final class TranscribeBench {
       segments[0] = bareRun(jni, model, samples, threads);
       for (int i = 0; i < reps; i++) {
         long t0 = System.nanoTime();
-        int nb = bareRunTimed(jni, model, samples, threads, bare, i);
+        int nb = BareWhisperJni.timedFull(jni, model, samples, threads, bare, i);
         long t1 = System.nanoTime();
         path[i] = System.nanoTime();
         int ne = engineRun(engine, model, pcmPath, options);
@@ -64,8 +60,8 @@ public final class TranscribeBench {
         System.out.printf(Locale.ROOT, "rep %d: bare %.1f ms, engine %.1f ms (wall %.1f ms)%n", i, bare[i] / 1e6,
             path[i] / 1e6, (t1 - t0) / 1e6);
       }
-      double b = median(bare) / 1e6;
-      double e = median(path) / 1e6;
+      double b = BareWhisperJni.median(bare) / 1e6;
+      double e = BareWhisperJni.median(path) / 1e6;
       System.out.printf(Locale.ROOT, "segments: bare %d, engine %d%n", segments[0], segments[1]);
       System.out.printf(Locale.ROOT, "median bare full(): %.1f ms; median engine path: %.1f ms; ratio %.3f "
           + "(%+.1f %%; target ≤ +5 %%)%n", b, e, e / b, (e / b - 1) * 100);
@@ -84,34 +80,7 @@ public final class TranscribeBench {
   }
 
   private static int bareRun(WhisperJNI jni, Path model, float[] samples, int threads) throws Exception {
-    return bareRunTimed(jni, model, samples, threads, new long[1], 0);
-  }
-
-  /** Loads a fresh context (not timed), then times one full() and the segment reads. */
-  private static int bareRunTimed(WhisperJNI jni, Path model, float[] samples, int threads, long[] out, int i)
-      throws Exception {
-    try (WhisperContext ctx = jni.init(model)) {
-      WhisperFullParams p = new WhisperFullParams(WhisperSamplingStrategy.GREEDY);
-      p.nThreads = threads;
-      p.language = "en";
-      p.printSpecial = false;
-      p.printProgress = false;
-      p.printRealtime = false;
-      p.printTimestamps = false;
-      long t = System.nanoTime();
-      int rc = jni.full(ctx, p, samples, samples.length);
-      int n = jni.fullNSegments(ctx);
-      for (int s = 0; s < n; s++) {
-        jni.fullGetSegmentTimestamp0(ctx, s);
-        jni.fullGetSegmentTimestamp1(ctx, s);
-        jni.fullGetSegmentText(ctx, s);
-      }
-      out[i] = System.nanoTime() - t;
-      if (rc != 0) {
-        throw new IllegalStateException("full() returned " + rc);
-      }
-      return n;
-    }
+    return BareWhisperJni.timedFull(jni, model, samples, threads, new long[1], 0);
   }
 
   private static float[] readBack(Path pcmPath) {
@@ -120,9 +89,4 @@ public final class TranscribeBench {
     }
   }
 
-  private static double median(long[] values) {
-    long[] s = values.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
-  }
 }

@@ -14,9 +14,9 @@ import earshot.jobs.JobStage;
 import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.StageContext;
-import earshot.pipeline.StageHandler;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.StandInStages;
 import earshot.testsupport.Databases;
 import earshot.transcribe.Transcript;
 import io.vertx.core.Future;
@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,31 +58,19 @@ public class JobsApiTest {
 
   /** Stages that finish at once; the transcribe stage produces a two-segment transcript. */
   public static StageRegistry stages() {
-    List<StageHandler> handlers = new ArrayList<>();
-    for (JobStage stage : JobStage.values()) {
-      handlers.add(new StageHandler() {
-        @Override
-        public JobStage stage() {
-          return stage;
-        }
-
-        @Override
-        public Future<StageOutcome> execute(StageContext ctx) {
-          JsonObject payload = ctx.payload();
-          JsonObject result = null;
-          if (stage == JobStage.AUDIO_TRANSCRIBE) {
-            payload.put(PayloadKeys.TRANSCRIPT, new Transcript(" Hello there", "en", 3.0, List.of(
-                new Transcript.Segment(0, 0.0, 1.25, " Hello"), new Transcript.Segment(1, 1.25, 3.0, " there")),
-                "base").toJson());
-          }
-          if (stage == JobStage.AUDIO_STORE) {
-            result = payload.getJsonObject(PayloadKeys.TRANSCRIPT).copy().put("task", "transcribe");
-          }
-          return Future.succeededFuture(new StageOutcome.Completed(payload, result));
-        }
-      });
-    }
-    return StageRegistry.of(handlers.toArray(StageHandler[]::new));
+    return StandInStages.everyStage((stage, ctx) -> {
+      JsonObject payload = ctx.payload();
+      JsonObject result = null;
+      if (stage == JobStage.AUDIO_TRANSCRIBE) {
+        payload.put(PayloadKeys.TRANSCRIPT, new Transcript(" Hello there", "en", 3.0, List.of(
+            new Transcript.Segment(0, 0.0, 1.25, " Hello"), new Transcript.Segment(1, 1.25, 3.0, " there")),
+            "base").toJson());
+      }
+      if (stage == JobStage.AUDIO_STORE) {
+        result = payload.getJsonObject(PayloadKeys.TRANSCRIPT).copy().put("task", "transcribe");
+      }
+      return Future.succeededFuture(new StageOutcome.Completed(payload, result));
+    });
   }
 
   void start(boolean runners, long maxUpload) {
