@@ -89,8 +89,6 @@ public interface JobStore {
   /** The job and, while it is queued, its 1-based queue position (0 otherwise), read together. */
   Future<Optional<Positioned>> getWithPosition(long id);
 
-  /** 1-based position of a queued job among the queued jobs of its queue, in acquisition order; 0 if not queued. */
-  Future<Long> queuePosition(Job job);
 
   /** Job counts by status, for one owner or (null) everyone. */
   Future<Map<String, Long>> countsByStatus(String ownerUserId);

@@ -380,18 +380,22 @@ abstract class JobStoreContract {
     assertEquals(10, await(store.list(new earshot.jobs.JobQuery(null, null, 50, null))).size());
   }
 
+  long position(Job job) {
+    return await(store.getWithPosition(job.id())).orElseThrow().queuePosition();
+  }
+
   @Test
   void queuePositionFollowsAcquisitionOrder() {
     Job first = submit("a", 0);
     Job urgent = submit("b", 5);
     Job last = submit("c", 0);
-    assertEquals(1L, await(store.queuePosition(urgent)));
-    assertEquals(2L, await(store.queuePosition(first)));
-    assertEquals(3L, await(store.queuePosition(last)));
+    assertEquals(1L, position(urgent));
+    assertEquals(2L, position(first));
+    assertEquals(3L, position(last));
     assertEquals(3L, await(store.getWithPosition(last.id())).orElseThrow().queuePosition());
     Job leased = acquire("w", 1, 10, false).getFirst();
-    assertEquals(0L, await(store.queuePosition(leased)));
-    assertEquals(1L, await(store.queuePosition(first)));
+    assertEquals(0L, position(leased));
+    assertEquals(1L, position(first));
     JobStore.Positioned read = await(store.getWithPosition(leased.id())).orElseThrow();
     assertEquals(0L, read.queuePosition());
     assertEquals(JobStatus.PROCESSING, read.job().status());

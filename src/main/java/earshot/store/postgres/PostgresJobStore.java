@@ -413,19 +413,6 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<Long> queuePosition(Job job) {
-    if (job.status() != JobStatus.QUEUED) {
-      return Future.succeededFuture(0L);
-    }
-    return pool.preparedQuery("""
-            SELECT COUNT(*) + 1 FROM jobs
-            WHERE queue = $1 AND status = 'queued'
-              AND (priority > $2 OR (priority = $2 AND (created_at, id) < ($3, $4)))""")
-        .execute(Tuple.of(job.queue(), job.priority(), job.createdAt().atOffset(ZoneOffset.UTC), job.id()))
-        .map(rows -> rows.iterator().next().getLong(0));
-  }
-
-  @Override
   public Future<Map<String, Long>> countsByStatus(String ownerUserId) {
     String sql = "SELECT status, COUNT(*) FROM jobs" + (ownerUserId == null ? "" : " WHERE owner_user_id = $1")
         + " GROUP BY status";

@@ -487,14 +487,6 @@ public final class SqliteJobStore implements JobStore {
     });
   }
 
-  @Override
-  public Future<Long> queuePosition(Job job) {
-    if (job.status() != JobStatus.QUEUED) {
-      return Future.succeededFuture(0L);
-    }
-    return read(c -> position(c, job));
-  }
-
   private static long position(Connection c, Job job) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("""
         SELECT COUNT(*) + 1 FROM jobs
