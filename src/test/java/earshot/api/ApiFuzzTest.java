@@ -4,9 +4,8 @@ import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import earshot.EarshotNode;
-import earshot.config.ConfigLoader;
 import earshot.metrics.NoopJobMetrics;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -51,11 +50,7 @@ class ApiFuzzTest {
 
   @Test
   void randomRequestsNeverGetA5xx() {
-    node = new EarshotNode(vertx, ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
-        .put("roles", List.of("api", "scheduler"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("key", JobsApiTest.KEY).put("max_upload_bytes", 4096))),
         NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
     await(node.start());

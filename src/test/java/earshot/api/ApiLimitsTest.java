@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import earshot.EarshotNode;
-import earshot.config.ConfigLoader;
 import earshot.metrics.NoopJobMetrics;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -34,11 +33,7 @@ class ApiLimitsTest {
 
   @BeforeEach
   void start() {
-    node = new EarshotNode(vertx, ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
-        .put("roles", List.of("api", "scheduler"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("key", JobsApiTest.KEY)
             .put("rate_limit", new JsonObject().put("requests_per_second", 0.5).put("burst", 2))
             .put("cors_origins", List.of("https://app.example.org")))),

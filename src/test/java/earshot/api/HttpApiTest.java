@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import earshot.EarshotNode;
 import earshot.bus.Addresses;
 import earshot.bus.SubmitJob;
-import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
 import earshot.pipeline.StageRegistry;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -47,10 +46,8 @@ class HttpApiTest {
 
   EarshotNode start(List<String> roles) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    EarshotConfig config = ConfigLoader.fromOverrides(new JsonObject()
-        .put("roles", roles)
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)));
+    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
+        .put("roles", roles));
     node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry, StageRegistry.of(),
         Clock.systemUTC());
     await(node.start());

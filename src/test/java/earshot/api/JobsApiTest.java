@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
-import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.metrics.NoopJobMetrics;
@@ -17,7 +16,7 @@ import earshot.pipeline.StageContext;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRegistry;
 import earshot.testsupport.StandInStages;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import earshot.transcribe.Transcript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -74,11 +73,8 @@ public class JobsApiTest {
   }
 
   void start(boolean runners, long maxUpload) {
-    EarshotConfig config = ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
+    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("worker_enabled", runners).put("poll_interval_ms", 100))
         .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", maxUpload)));
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, stages(), Clock.systemUTC());

@@ -4,10 +4,9 @@ import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import earshot.EarshotNode;
-import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -49,11 +48,7 @@ class JwtApiTest {
   }
 
   void start(JsonObject jwt) {
-    EarshotConfig config = ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
-        .put("roles", List.of("api", "scheduler"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("jwt", jwt)));
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
     await(node.start());

@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
-import earshot.config.ConfigLoader;
 import earshot.metrics.NoopJobMetrics;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -54,11 +53,8 @@ class OpenAiApiTest {
     Files.writeString(models.resolve("ggml-small.en.bin"), "listing only");
     Files.writeString(models.resolve("notes.txt"), "not a model");
     wav = Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
-    node = new EarshotNode(vertx, ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
+    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("worker_enabled", runners).put("poll_interval_ms", 100))
         .put("audio", new JsonObject().put("models_dir", models.toString()).put("default_model", "base"))
         .put("api", new JsonObject().put("key", JobsApiTest.KEY).put("sync_timeout_seconds", syncTimeoutSeconds))),

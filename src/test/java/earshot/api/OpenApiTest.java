@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
-import earshot.config.ConfigLoader;
 import earshot.metrics.NoopJobMetrics;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -39,11 +38,7 @@ class OpenApiTest {
 
   @Test
   void documentMatchesRouterAndDocsPageListsIt() {
-    node = new EarshotNode(vertx, ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
-        .put("roles", List.of("api", "scheduler"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))),
+    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()),
         NoopJobMetrics.INSTANCE, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), JobsApiTest.stages(),
         Clock.systemUTC());
     await(node.start());

@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
 import earshot.api.JobsApiTest;
-import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
-import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -78,11 +77,8 @@ class WebhookVerticleTest {
       }
     })).listen(0, "127.0.0.1"));
 
-    EarshotConfig config = ConfigLoader.fromOverrides(new JsonObject()
-        .put("data_dir", tempDir.resolve("data").toString())
+    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
-        .put("store", new JsonObject().put("url", Databases.sqliteUrl(tempDir)))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100))
         .put("audio", new JsonObject().put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32"))))
         .put("webhooks", new JsonObject().put("secret", HOOK_SECRET).put("max_attempts", 3).put("backoff_ms", 20)

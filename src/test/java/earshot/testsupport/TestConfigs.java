@@ -1,0 +1,25 @@
+package earshot.testsupport;
+
+import earshot.config.ConfigLoader;
+import earshot.config.EarshotConfig;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Node configurations for tests: everything under one temporary directory, HTTP on an ephemeral loopback port. */
+public final class TestConfigs {
+  private TestConfigs() {}
+
+  /**
+   * An API + scheduler node on a fresh SQLite file in {@code dir}, with its data under {@code dir/data} and HTTP on
+   * 127.0.0.1 port 0; {@code overrides} (deep-merged) change anything, including the roles.
+   */
+  public static EarshotConfig local(Path dir, JsonObject overrides) {
+    JsonObject base = new JsonObject()
+        .put("data_dir", dir.resolve("data").toString())
+        .put("roles", List.of("api", "scheduler"))
+        .put("store", new JsonObject().put("url", Databases.sqliteUrl(dir)))
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+    return ConfigLoader.fromOverrides(base.mergeIn(overrides, true));
+  }
+}
