@@ -89,10 +89,9 @@ class PipelineEndToEndTest {
         .put("store", new JsonObject().put("url", Databases.sqliteUrl(dir)))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100).put("retry_backoff_ms", 100).put("max_retries", 1))
-        // Two transcriber slots: a cancelled transcription finishes its current window before it stops, and must not
-        // hold up the next test's job meanwhile. One whisper thread each: ggml's spinning workers crawl when the
-        // two cores are oversubscribed.
-        .put("runners", new JsonObject().put("cpu_slots", 2).put("gpu_slots", 2))
+        // One transcriber slot, so the cancel test also proves the abort frees it. One whisper thread: ggml's
+        // spinning workers crawl when the two cores are oversubscribed.
+        .put("runners", new JsonObject().put("cpu_slots", 2).put("gpu_slots", 1))
         .put("api", new JsonObject().put("key", KEY))
         .put("audio", new JsonObject()
             .put("models_dir", models.toString())
@@ -288,6 +287,9 @@ class PipelineEndToEndTest {
     until("temporary files to go", WAIT, () -> workDirGone(created.getString("uuid")));
     assertEquals("cancelled", job(id).getString("status"));
     assertFalse(Files.exists(dataDir.resolve("results").resolve(created.getString("uuid"))));
+    // The abort stopped whisper.cpp mid-decode: the single transcriber slot is free for the next job at once.
+    JsonObject next = finished(submit(new JsonObject().put("local_path", sourceWav.toString())).getLong("id"));
+    assertEquals("completed", next.getString("status"), next.encode());
   }
 
   private static String readResult(String uuid) {

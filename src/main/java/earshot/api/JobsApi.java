@@ -100,7 +100,7 @@ final class JobsApi {
 
   private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid) {
     if (req.callbackUrl() != null) {
-      req.payload().put("callback_url", req.callbackUrl());
+      req.payload().put(PayloadKeys.CALLBACK_URL, req.callbackUrl());
     }
     String key = ctx.request().getHeader("Idempotency-Key");
     if (key != null && (key.isBlank() || key.length() > 255)) {

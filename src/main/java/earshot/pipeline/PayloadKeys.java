@@ -29,6 +29,8 @@ public final class PayloadKeys {
   public static final String PERFORM_ANALYSIS = "perform_analysis";
   /** Which configured analysis provider to use. */
   public static final String API_NAME = "api_name";
+  /** Where the job's end is POSTed (webhooks). */
+  public static final String CALLBACK_URL = "callback_url";
   /** Optional per-job chunking overrides: {@code {max_seconds, max_chars, overlap_seconds}}. */
   public static final String CHUNKING = "chunking";
 

@@ -1,5 +1,6 @@
 package earshot.webhook;
 
+import earshot.pipeline.PayloadKeys;
 import earshot.api.JobView;
 import earshot.bus.Addresses;
 import earshot.bus.GetJob;
@@ -108,7 +109,7 @@ public final class WebhookVerticle extends VerticleBase {
         .compose(reply -> {
           JsonObject job = reply.body();
           JsonObject payload = job.getJsonObject("payload", new JsonObject());
-          if (!(payload.getValue("callback_url") instanceof String url) || url.isBlank()) {
+          if (!(payload.getValue(PayloadKeys.CALLBACK_URL) instanceof String url) || url.isBlank()) {
             return Future.<Void>succeededFuture();
           }
           String id = UUID.nameUUIDFromBytes((event.uuid() + "|" + name + "|" + event.at())
