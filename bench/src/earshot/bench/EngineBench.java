@@ -13,6 +13,7 @@ import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRegistry;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.Databases;
+import earshot.testsupport.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -67,8 +68,9 @@ public final class EngineBench {
     return new JsonObject()
         .put("roles", List.of("scheduler", "cpu", "gpu"))
         .put("store", new JsonObject().put("url", url).put("pool_size", 8))
-        .put("jobs", new JsonObject().put("worker_enabled", runners).put("owner_concurrent_limit", 1000)
+        .put("jobs", new JsonObject().put("worker_enabled", runners)
             .put("lease_seconds", 60).put("poll_interval_ms", 1000))
+        .put("quota", TestConfigs.unlimitedQuota(1000))
         .put("runners", new JsonObject().put("cpu_slots", 32).put("gpu_slots", 8));
   }
 

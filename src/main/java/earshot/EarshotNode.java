@@ -8,6 +8,9 @@ import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
 import earshot.jobs.SchedulerVerticle;
 import earshot.metrics.JobMetrics;
+import earshot.metrics.MicrometerQuotaMetrics;
+import earshot.metrics.NoopQuotaMetrics;
+import earshot.metrics.QuotaMetrics;
 import earshot.pipeline.CpuRunnerVerticle;
 import earshot.pipeline.StageRegistry;
 import earshot.pipeline.Workspace;
@@ -41,6 +44,7 @@ public final class EarshotNode {
   private final Vertx vertx;
   private final EarshotConfig config;
   private final JobMetrics metrics;
+  private final QuotaMetrics quotaMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -56,6 +60,8 @@ public final class EarshotNode {
     this.config = config;
     this.metrics = metrics;
     this.registry = registry;
+    this.quotaMetrics = registry == null ? NoopQuotaMetrics.INSTANCE
+        : new MicrometerQuotaMetrics(registry, config.quota().ownerLabels());
     this.stages = stages;
     this.clock = clock;
   }
@@ -68,7 +74,7 @@ public final class EarshotNode {
     boolean runners = config.jobs().workerEnabled();
     Future<Void> chain = statusConsumer.completion();
     if (config.runs(Role.SCHEDULER)) {
-      chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, clock),
+      chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock),
           ThreadingModel.EVENT_LOOP));
       chain = chain.compose(v -> deploy("webhooks", () -> new WebhookVerticle(config.webhooks(),
           config.audio().download(), clock), ThreadingModel.EVENT_LOOP));

@@ -1,5 +1,8 @@
 package earshot.api;
 
+import earshot.quota.QuotaRefusal;
+import io.vertx.core.json.JsonObject;
+
 /**
  * A client-visible failure: the HTTP status, the problem type and, for validation errors, the offending field.
  * Thrown (or failed into a future) anywhere in the API and turned into one {@link Problem} by the failure handler.
@@ -9,13 +12,42 @@ public final class ApiError extends RuntimeException {
   private final String type;
   private final String title;
   private final String field;
+  private final JsonObject extensions;
 
   public ApiError(int status, String type, String title, String detail, String field) {
+    this(status, type, title, detail, field, null);
+  }
+
+  private ApiError(int status, String type, String title, String detail, String field, JsonObject extensions) {
     super(detail, null, false, false);
     this.status = status;
     this.type = type;
     this.title = title;
     this.field = field;
+    this.extensions = extensions;
+  }
+
+  /**
+   * 429 quota_exceeded: a tier limit refused the request. The problem carries {@code quota} (which limit),
+   * {@code tier}, {@code limit} and {@code used}; the caller sets {@code Retry-After} when waiting helps.
+   */
+  public static ApiError quotaExceeded(QuotaRefusal refusal) {
+    JsonObject ext = new JsonObject().put("quota", refusal.type().wireName()).put("tier", refusal.tier())
+        .put("limit", refusal.limit()).put("used", refusal.used());
+    if (refusal.retryAfterSeconds() != null) {
+      ext.put("retry_after_seconds", refusal.retryAfterSeconds());
+    }
+    return new ApiError(429, ProblemTypes.QUOTA_EXCEEDED, "Quota Exceeded", refusal.detail(), null, ext);
+  }
+
+  /** 429 quota_exceeded for a job a tier limit stopped after it was accepted: only the quota's name is known. */
+  public static ApiError quotaExceeded(String quota, String detail) {
+    return new ApiError(429, ProblemTypes.QUOTA_EXCEEDED, "Quota Exceeded", detail, null,
+        new JsonObject().put("quota", quota));
+  }
+
+  public static ApiError unprocessable(String field, String detail) {
+    return new ApiError(422, ProblemTypes.VALIDATION, "Unprocessable Content", field + ": " + detail, field);
   }
 
   public static ApiError invalid(String field, String detail) {
@@ -47,6 +79,6 @@ public final class ApiError extends RuntimeException {
   }
 
   public Problem problem() {
-    return new Problem(type, title, status, getMessage(), field);
+    return new Problem(type, title, status, getMessage(), field, extensions);
   }
 }

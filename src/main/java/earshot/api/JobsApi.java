@@ -7,6 +7,8 @@ import earshot.bus.GetJob;
 import earshot.bus.ListDeliveries;
 import earshot.bus.JobSummary;
 import earshot.bus.ListJobs;
+import earshot.bus.OwnerQuery;
+import earshot.bus.TierChange;
 import earshot.bus.RetryJob;
 import earshot.bus.SubmitJob;
 import earshot.bus.Submitted;
@@ -62,6 +64,11 @@ final class JobsApi {
     router.post("/jobs/upload").handler(upload).handler(this::upload);
     router.get("/jobs/admin/list").handler(this::adminList);
     router.get("/jobs/admin/summary").handler(this::adminSummary);
+    router.get("/jobs/admin/summary-by-owner").handler(this::adminSummaryByOwner);
+    router.get("/jobs/admin/owner/:owner_user_id/processing").handler(this::adminOwnerProcessing);
+    router.get("/jobs/admin/tiers/:user_id").handler(this::adminGetTier);
+    router.put("/jobs/admin/tiers/:user_id").handler(json).handler(this::adminSetTier);
+    router.get("/usage").handler(this::usage);
     router.get("/jobs/:id/result").handler(this::result);
     router.post("/jobs/:id/cancel").handler(this::cancel);
     router.post("/jobs/:id/retry").handler(this::retry);
@@ -108,7 +115,12 @@ final class JobsApi {
     }
     SubmitJob submit = new SubmitJob(who.ownerUserId(), req.payload(), req.priority(), null, key, uuid);
     request(Addresses.JOBS_SUBMIT, submit.toJson())
-        .map(Submitted::fromJson)
+        .compose(reply -> accepted(ctx, reply))
+        .onFailure(err -> {
+          if (uuid != null) {
+            vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false); // refused: the upload is not needed
+          }
+        })
         .onSuccess(s -> {
           if (!s.created() && uuid != null) {
             // A repeated key: the first job stands; this upload is not needed.
@@ -123,6 +135,21 @@ final class JobsApi {
                   .put("status", job.status().wireName()).encode());
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * The scheduler's answer to a submission: the job, or a tier's refusal as a 429 quota_exceeded problem (with
+   * {@code Retry-After} when waiting helps, as at the end of a UTC day).
+   */
+  static Future<Submitted> accepted(RoutingContext ctx, JsonObject reply) {
+    Submitted s = Submitted.fromJson(reply);
+    if (s.refusal() == null) {
+      return Future.succeededFuture(s);
+    }
+    if (s.refusal().retryAfterSeconds() != null) {
+      ctx.response().putHeader("Retry-After", String.valueOf(s.refusal().retryAfterSeconds()));
+    }
+    return Future.failedFuture(ApiError.quotaExceeded(s.refusal()));
   }
 
   // ---- following a job ---------------------------------------------------------------------------------------
@@ -228,6 +255,64 @@ final class JobsApi {
         .onFailure(ctx::fail);
   }
 
+  // ---- tiers, limits and usage ------------------------------------------------------------------------------
+
+  private void adminSummaryByOwner(RoutingContext ctx) {
+    requireAdmin(ctx);
+    request(Addresses.QUOTA_SUMMARY_BY_OWNER, new JsonObject())
+        .onSuccess(body -> ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private void adminOwnerProcessing(RoutingContext ctx) {
+    requireAdmin(ctx);
+    request(Addresses.QUOTA_OWNER_PROCESSING, new OwnerQuery(ownerParam(ctx, "owner_user_id")).toJson())
+        .onSuccess(body -> ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private void adminGetTier(RoutingContext ctx) {
+    requireAdmin(ctx);
+    request(Addresses.QUOTA_TIER_GET, new OwnerQuery(ownerParam(ctx, "user_id")).toJson())
+        .onSuccess(body -> ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private void adminSetTier(RoutingContext ctx) {
+    requireAdmin(ctx);
+    String user = ownerParam(ctx, "user_id");
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw ApiError.invalid("body", "must be a JSON object such as {\"tier\": \"premium\"}");
+    }
+    if (body == null || !(body.getValue("tier") instanceof String tier) || tier.isBlank()) {
+      throw ApiError.invalid("tier", "is required: the name of a configured tier");
+    }
+    request(Addresses.QUOTA_TIER_SET, new TierChange(user, tier).toJson())
+        .recover(err -> Future.failedFuture(err instanceof ApiError e && e.status() == 422
+            ? ApiError.unprocessable("tier", e.getMessage()) : err))
+        .onSuccess(reply -> ok(ctx, reply))
+        .onFailure(ctx::fail);
+  }
+
+  /** The caller's own tier, today's (UTC) minutes used and left, their limits and active counts. */
+  private void usage(RoutingContext ctx) {
+    Principal who = Principal.of(ctx);
+    request(Addresses.QUOTA_USAGE, new OwnerQuery(who.ownerUserId()).toJson())
+        .onSuccess(body -> ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private static String ownerParam(RoutingContext ctx, String name) {
+    String v = ctx.pathParam(name);
+    if (v == null || v.isBlank() || v.length() > 255) {
+      throw ApiError.invalid(name, "must be 1 to 255 characters");
+    }
+    return v;
+  }
+
   private void queueStats(RoutingContext ctx) {
     Principal.of(ctx);
     request(Addresses.JOBS_QUEUE_STATS, new JsonObject())
@@ -289,6 +374,8 @@ final class JobsApi {
       case Failures.BAD_REQUEST -> ApiError.invalid("body", re.getMessage());
       case Failures.NOT_FOUND -> ApiError.notFound(re.getMessage());
       case Failures.CONFLICT -> ApiError.conflict(re.getMessage());
+      case Failures.UNPROCESSABLE -> new ApiError(422, ProblemTypes.VALIDATION, "Unprocessable Content",
+          re.getMessage(), null);
       default -> ApiError.unavailable(re.getMessage());
     };
   }

@@ -76,7 +76,10 @@ final class OpenAiApi {
         .compose(stored -> {
           payload.put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
           SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
-          return request(Addresses.JOBS_SUBMIT, submit.toJson()).map(b -> Submitted.fromJson(b).job().id());
+          return request(Addresses.JOBS_SUBMIT, submit.toJson())
+              .compose(reply -> JobsApi.accepted(ctx, reply))
+              .map(s -> s.job().id())
+              .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
         })
         .compose(id -> async ? get(id) : awaitEnd(id))
         .onSuccess(job -> respond(ctx, job, format))
@@ -143,13 +146,23 @@ final class OpenAiApi {
     });
   }
 
+  /** A failed job: 429 when a tier limit stopped it (its error starts with quota_exceeded), 422 otherwise. */
+  private static ApiError failed(long id, String error) {
+    java.util.regex.Matcher quota = java.util.regex.Pattern.compile("^quota_exceeded: ([a-z_]+): (.*)$",
+        java.util.regex.Pattern.DOTALL).matcher(String.valueOf(error));
+    if (quota.matches()) {
+      return ApiError.quotaExceeded(quota.group(1), "job " + id + ": " + quota.group(2));
+    }
+    return new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed", "job " + id + ": " + error,
+        null);
+  }
+
   private void respond(RoutingContext ctx, JsonObject job, ResponseFormat format) {
     long id = job.getLong("id");
     switch (job.getString("status")) {
       case "completed" -> ctx.response().putHeader("Content-Type", format.contentType())
           .end(ResultRenderer.render(job.getJsonObject("result", new JsonObject()), format));
-      case "failed" -> ctx.fail(new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed",
-          "job " + id + ": " + job.getString("error"), null));
+      case "failed" -> ctx.fail(failed(id, job.getString("error")));
       case "cancelled" -> ctx.fail(ApiError.conflict("job " + id + " was cancelled"));
       default -> ctx.response().setStatusCode(202)
           .putHeader("Content-Type", "application/json")

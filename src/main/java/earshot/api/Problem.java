@@ -3,9 +3,16 @@ package earshot.api;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** An RFC 9457 problem document; {@code field} names the offending input of a validation error. */
-public record Problem(String type, String title, int status, String detail, String field) {
+/**
+ * An RFC 9457 problem document; {@code field} names the offending input of a validation error, and {@code extensions}
+ * (may be null) adds members of its own, such as a quota refusal's {@code quota}, {@code limit} and {@code used}.
+ */
+public record Problem(String type, String title, int status, String detail, String field, JsonObject extensions) {
   public static final String CONTENT_TYPE = "application/problem+json";
+
+  public Problem(String type, String title, int status, String detail, String field) {
+    this(type, title, status, detail, field, null);
+  }
 
   public static Problem of(int status, String type, String title, String detail) {
     return new Problem(type, title, status, detail, null);
@@ -18,6 +25,9 @@ public record Problem(String type, String title, int status, String detail, Stri
     }
     if (field != null) {
       json.put("field", field);
+    }
+    if (extensions != null) {
+      extensions.forEach(e -> json.put(e.getKey(), e.getValue()));
     }
     return json;
   }

@@ -44,6 +44,23 @@ public final class Addresses {
   /** Request (empty body) → reply {@link StorePing}; fails 503 when the store does not answer. */
   public static final String JOBS_PING = "earshot.jobs.ping";
 
+  /**
+   * Request {@link OwnerQuery} → reply
+   * {@code {user_id, tier, assigned, limits: Tier}}: the user's stored tier, or the default ({@code assigned=false}).
+   */
+  public static final String QUOTA_TIER_GET = "earshot.quota.tier.get";
+  /** Request {@link TierChange} → reply as {@link #QUOTA_TIER_GET}; fails 422 for a tier that is not configured. */
+  public static final String QUOTA_TIER_SET = "earshot.quota.tier.set";
+  /** Request {@link OwnerQuery} → reply {@code {owner_user_id, processing, limit}} (limit: the tier's concurrent_jobs). */
+  public static final String QUOTA_OWNER_PROCESSING = "earshot.quota.owner.processing";
+  /** Request (empty body) → reply {@code {owners: [{owner_user_id, counts_by_status, total}]}}, by owner id. */
+  public static final String QUOTA_SUMMARY_BY_OWNER = "earshot.quota.summary.by_owner";
+  /**
+   * Request {@link OwnerQuery} → reply {@code {owner_user_id, tier, day, minutes_used, minutes_reserved,
+   * minutes_left, resets_at, limits: Tier, active: {jobs, streams, queued}}}: today's (UTC) usage and limits.
+   */
+  public static final String QUOTA_USAGE = "earshot.quota.usage";
+
   /** Publish {@link JobsAvailable}: a queue has new work; wakes every scheduler in the cluster. */
   public static final String JOBS_AVAILABLE = "earshot.jobs.available";
   /** Publish {@link JobAbort}: runners holding the job stop it (cancel, lease lost). */
@@ -56,6 +73,20 @@ public final class Addresses {
 
   /** Local request (empty body) → reply {@link NodeStatus}: answered by this node's start-up code. */
   public static final String NODE_STATUS = "earshot.node.status";
+
+  /**
+   * Local request {@link HoldRequest} → reply {@link HoldReply}: take a place in an owner's active jobs or streams
+   * counter. Holding a holder that already holds one is granted again (idempotent). Answered by this node's
+   * {@code QuotaVerticle}, also while Redis is unreachable; fails 400 on a malformed request.
+   */
+  public static final String QUOTA_HOLD = "earshot.quota.hold";
+  /**
+   * Local request {@link ReleaseHold} → reply {@code {}}: free a holder's place; releasing a holder that holds
+   * nothing succeeds. Fails 400 on a malformed request.
+   */
+  public static final String QUOTA_RELEASE = "earshot.quota.release";
+  /** Local request {@link ActiveCounts} → reply {@link ActiveCountsReply}: an owner's active job and stream counts. */
+  public static final String QUOTA_ACTIVE = "earshot.quota.active";
 
   /** Publish {@link JobEvent}s of one job only. */
   public static String jobEvents(long jobId) {

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import earshot.quota.Tier;
+import earshot.quota.Tiers;
 
 /**
  * Builds {@link EarshotConfig} from three layers, lowest first: the bundled {@code conf/earshot.json}, an optional
@@ -35,7 +37,6 @@ public final class ConfigLoader {
     m.put("JOBS_LEASE_SECONDS", "jobs.lease_seconds");
     m.put("AUDIO_JOBS_WORKER_ENABLED", "jobs.worker_enabled");
     m.put("AUDIO_JOBS_OWNER_STRICT", "jobs.owner_strict");
-    m.put("AUDIO_JOBS_OWNER_LIMIT", "jobs.owner_concurrent_limit");
     m.put("JOBS_MAX_RETRIES", "jobs.max_retries");
     m.put("JOBS_POLL_INTERVAL_MS", "jobs.poll_interval_ms");
     m.put("JOBS_SHUTDOWN_GRACE_SECONDS", "jobs.shutdown_grace_seconds");
@@ -60,6 +61,11 @@ public final class ConfigLoader {
     m.put("EARSHOT_JWT_ISSUER", "api.jwt.issuer");
     m.put("EARSHOT_JWT_AUDIENCE", "api.jwt.audience");
     m.put("EARSHOT_WEBHOOK_SECRET", "webhooks.secret");
+    m.put("EARSHOT_DEFAULT_TIER", "quota.default_tier");
+    m.put("REDIS_URL", "quota.redis_url");
+    m.put("AUDIO_QUOTA_USE_REDIS", "quota.use_redis");
+    m.put("AUDIO_QUOTA_COUNTER_TTL_SECONDS", "quota.counter_ttl_seconds");
+    m.put("EARSHOT_METRICS_OWNER_LABELS", "quota.owner_labels");
     return Map.copyOf(m);
   }
 
@@ -167,7 +173,6 @@ public final class ConfigLoader {
         r.seconds("jobs.lease_seconds"),
         r.bool("jobs.worker_enabled"),
         r.bool("jobs.owner_strict"),
-        r.intIn("jobs.owner_concurrent_limit", 1, 100_000),
         r.intIn("jobs.max_retries", 0, 1000),
         Duration.ofMillis(r.intIn("jobs.retry_backoff_ms", 0, Integer.MAX_VALUE)),
         Duration.ofMillis(r.intIn("jobs.retry_backoff_max_ms", 0, Integer.MAX_VALUE)),
@@ -178,7 +183,44 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, env), api(r), webhooks(r));
+        audio(r, env), api(r), webhooks(r), quota(r));
+  }
+
+  /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */
+  private static EarshotConfig.Quota quota(ConfigReader r) {
+    Object raw = r.raw("quota.tiers");
+    if (!(raw instanceof JsonObject all) || all.isEmpty()) {
+      throw new ConfigException("quota.tiers", "must be an object of tier name to limits, with at least one tier");
+    }
+    Map<String, Tier> tiers = new LinkedHashMap<>();
+    for (String name : all.fieldNames()) {
+      String base = "quota.tiers." + name;
+      if (!name.matches(Tier.NAME_PATTERN)) {
+        throw new ConfigException(base, "tier names must match " + Tier.NAME_PATTERN);
+      }
+      int concurrentJobs = r.intIn(base + ".concurrent_jobs", 1, 100_000);
+      tiers.put(name, new Tier(name, concurrentJobs,
+          r.intIn(base + ".concurrent_streams", 0, 100_000),
+          r.optionalIntIn(base + ".daily_minutes", 0, 10_000_000),
+          r.optionalIntIn(base + ".max_file_minutes", 1, 10_000_000),
+          r.optionalIntIn(base + ".max_queued_jobs", 1, 100_000_000),
+          java.util.Objects.requireNonNullElse(r.optionalIntIn(base + ".priority_boost", 0, 1000), 0),
+          // Without an explicit weight, a tier gets as many owner-strict turns as it may run jobs at once.
+          java.util.Objects.requireNonNullElse(r.optionalIntIn(base + ".weight", 1, 1000), concurrentJobs)));
+    }
+    String defaultTier = r.string("quota.default_tier");
+    if (!tiers.containsKey(defaultTier)) {
+      throw new ConfigException("quota.default_tier", "must name one of the tiers " + tiers.keySet()
+          + ", got '" + defaultTier + "'");
+    }
+    String redisUrl = r.optionalString("quota.redis_url");
+    if (redisUrl != null && !(redisUrl.startsWith("redis://") || redisUrl.startsWith("rediss://"))) {
+      throw new ConfigException("quota.redis_url", "must start with redis:// or rediss:// (set REDIS_URL)");
+    }
+    // AUDIO_QUOTA_USE_REDIS defaults to true when REDIS_URL is present (seed 000).
+    boolean useRedis = r.raw("quota.use_redis") == null || r.bool("quota.use_redis");
+    return new EarshotConfig.Quota(new Tiers(defaultTier, tiers), useRedis ? redisUrl : null,
+        r.seconds("quota.counter_ttl_seconds"), r.bool("quota.owner_labels"));
   }
 
   private static EarshotConfig.Webhooks webhooks(ConfigReader r) {

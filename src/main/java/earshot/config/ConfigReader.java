@@ -95,6 +95,18 @@ record ConfigReader(JsonObject root) {
     return List.copyOf(out);
   }
 
+  /** An integer in [min, max], or null when the key is absent or JSON null (meaning: no limit). */
+  Integer optionalIntIn(String path, int min, int max) {
+    try {
+      if (raw(path) == null) {
+        return null;
+      }
+    } catch (ConfigException missing) {
+      return null;
+    }
+    return intIn(path, min, max);
+  }
+
   int intIn(String path, int min, int max) {
     return (int) longIn(path, min, max);
   }

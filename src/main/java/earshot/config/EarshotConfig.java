@@ -20,7 +20,8 @@ public record EarshotConfig(
     Runners runners,
     Audio audio,
     Api api,
-    Webhooks webhooks) {
+    Webhooks webhooks,
+    Quota quota) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -59,7 +60,6 @@ public record EarshotConfig(
       Duration lease,
       boolean workerEnabled,
       boolean ownerStrict,
-      int ownerConcurrentLimit,
       int maxRetries,
       Duration retryBackoff,
       Duration retryBackoffMax,
@@ -157,6 +157,13 @@ public record EarshotConfig(
    * gets, the first retry delay (doubling after each attempt) and the per-attempt timeout.
    */
   public record Webhooks(String secret, int maxAttempts, Duration backoff, Duration timeout) {}
+
+  /**
+   * Per-owner limits: the tiers (and the default tier of owners without a stored one), where the active-job and
+   * active-stream counters live ({@code redisUrl} null: in this process), how long a counter entry lives without
+   * being refreshed, and whether the per-owner gauges carry an {@code owner} label.
+   */
+  public record Quota(earshot.quota.Tiers tiers, String redisUrl, Duration counterTtl, boolean ownerLabels) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

@@ -7,16 +7,22 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-/** Publishes job state changes and "work available" announcements on the event bus. Stateless; any thread. */
+/**
+ * Publishes job state changes and "work available" announcements on the event bus, and hands each change this
+ * scheduler made to {@code onChange} (on the scheduler's event loop) first.
+ */
 final class JobEvents {
   private final Vertx vertx;
+  private final java.util.function.Consumer<Job> onChange;
 
-  JobEvents(Vertx vertx) {
+  JobEvents(Vertx vertx, java.util.function.Consumer<Job> onChange) {
     this.vertx = vertx;
+    this.onChange = onChange;
   }
 
   /** The job's new state, on the all-jobs stream and on the job's own address. */
   void publish(Job job) {
+    onChange.accept(job);
     JsonObject event = JobEvent.of(job).toJson();
     EventBus bus = vertx.eventBus();
     bus.publish(Addresses.JOB_EVENTS, event);

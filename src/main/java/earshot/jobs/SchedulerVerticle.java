@@ -16,6 +16,12 @@ import earshot.bus.SubmitJob;
 import earshot.bus.Submitted;
 import earshot.config.EarshotConfig;
 import earshot.metrics.JobMetrics;
+import earshot.metrics.QuotaMetrics;
+import earshot.pipeline.PayloadKeys;
+import earshot.quota.ActiveJobGate;
+import earshot.quota.QuotaQueries;
+import earshot.quota.Tiers;
+import earshot.quota.UtcDay;
 import earshot.store.JobStore;
 import earshot.store.JobStores;
 import io.vertx.core.Future;
@@ -49,8 +55,13 @@ public final class SchedulerVerticle extends VerticleBase {
   /** How often queue depths are sampled for the queue_depth gauge. */
   private static final long DEPTH_SAMPLE_MS = 2_000;
 
+  /** How long a job the active-jobs counter turned away waits before it may be leased again. */
+  private static final Duration OVER_LIMIT_DELAY = Duration.ofMillis(500);
+
   private final EarshotConfig config;
   private final JobMetrics metrics;
+  private final QuotaMetrics quotaMetrics;
+  private final Tiers tiers;
   private final Clock clock;
   private final StagePlan plan;
   private final Backoff backoff;
@@ -59,15 +70,18 @@ public final class SchedulerVerticle extends VerticleBase {
   private JobStore store;
   private LeaseSweeper sweeper;
   private JobEvents events;
+  private ActiveJobGate gate;
   private boolean draining;
   private boolean stopping;
   private boolean drainAgain;
   private long wakeGeneration;
   private final List<Long> timers = new ArrayList<>();
 
-  public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, Clock clock) {
+  public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, QuotaMetrics quotaMetrics, Clock clock) {
     this.config = config;
     this.metrics = metrics;
+    this.quotaMetrics = quotaMetrics;
+    this.tiers = config.quota().tiers();
     this.clock = clock;
     this.plan = new StagePlan(config.queues());
     this.backoff = new Backoff(config.jobs().retryBackoff(), config.jobs().retryBackoffMax());
@@ -79,7 +93,8 @@ public final class SchedulerVerticle extends VerticleBase {
         .onSuccess(s -> {
           store = s;
           sweeper = new LeaseSweeper(s);
-          events = new JobEvents(vertx);
+          events = new JobEvents(vertx, this::settleIfFinished);
+          gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY);
           LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
         })
         .compose(s -> registerConsumers())
@@ -99,6 +114,8 @@ public final class SchedulerVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_PING, this::onPing).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, m -> wake()).completion());
     return Future.all(registrations)
+        .compose(v -> gate.register())
+        .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
         .compose(v -> new JobQueries(vertx, store).register())
         .compose(v -> new JobCommands(vertx, store, plan, metrics, events).register())
         .compose(v -> new DeliveryLog(vertx, store).register());
@@ -117,7 +134,8 @@ public final class SchedulerVerticle extends VerticleBase {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     waiters.answerAll();
-    return store == null ? Future.succeededFuture() : store.close();
+    Future<Void> holds = gate == null ? Future.succeededFuture() : gate.stop();
+    return holds.eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 
   // ---- submissions and queries -------------------------------------------------------------------------------
@@ -136,15 +154,20 @@ public final class SchedulerVerticle extends VerticleBase {
     String uuid = submit.uuid() != null ? submit.uuid() : java.util.UUID.randomUUID().toString();
     NewJob job = new NewJob(uuid, submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
-        submit.idempotencyKey());
+        submit.idempotencyKey(), new NewJob.Admission(tiers, UtcDay.today(clock), UtcDay.secondsToMidnight(clock)));
     store.insert(job)
         .onSuccess(result -> {
+          if (result.refusal() != null) {
+            quotaMetrics.quotaHit(result.refusal().type().wireName());
+            msg.reply(new Submitted(null, false, result.refusal()).toJson());
+            return;
+          }
           if (result.created()) {
             metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
             publish(result.job());
             announce(result.job().queue());
           }
-          msg.reply(new Submitted(result.job(), result.created()).toJson());
+          msg.reply(new Submitted(result.job(), result.created(), null).toJson());
         })
         .onFailure(err -> fail(msg, "submit", err));
   }
@@ -192,12 +215,14 @@ public final class SchedulerVerticle extends VerticleBase {
         if (want <= 0) {
           return Future.succeededFuture();
         }
-        AcquireSpec spec = new AcquireSpec(queue, request.worker(), want, config.jobs().lease(),
-            config.jobs().ownerConcurrentLimit(), config.jobs().ownerStrict());
-        return store.acquire(spec).map(jobs -> {
-          if (jobs.size() < want) {
+        AcquireSpec spec = new AcquireSpec(queue, request.worker(), want, config.jobs().lease(), tiers,
+            config.jobs().ownerStrict());
+        return store.acquire(spec).compose(acquired -> {
+          if (acquired.size() < want) {
             emptyQueues.add(queue); // nothing more for anyone on this queue in this round
           }
+          return gate.admit(acquired, this::publish);
+        }).map(jobs -> {
           jobs.forEach(j -> {
             metrics.started(j.queue(), j.jobType().wireName());
             publish(j);
@@ -297,6 +322,10 @@ public final class SchedulerVerticle extends VerticleBase {
     return switch (r.outcome()) {
       case COMPLETED -> {
         Optional<JobStage> next = plan.next(r.stage(), payload);
+        Double seconds = payload.getDouble(PayloadKeys.DURATION_SECONDS);
+        if (r.stage() == JobStage.AUDIO_CONVERT && seconds != null && next.isPresent()) {
+          yield reserveThenAdvance(r, payload, seconds, next.get(), queue, stage);
+        }
         if (next.isPresent()) {
           String nextQueue = plan.queueFor(next.get(), payload);
           yield store.advance(r.lease(), payload, next.get(), nextQueue).andThen(ar -> {
@@ -341,9 +370,46 @@ public final class SchedulerVerticle extends VerticleBase {
     };
   }
 
+  /**
+   * audio_convert learned the audio's length: reserve it against the owner's daily minutes (and check the tier's
+   * longest file) before the job goes on to be transcribed; a job that does not fit fails here with a quota error.
+   */
+  private Future<Optional<Job>> reserveThenAdvance(StageReport r, JsonObject payload, double seconds, JobStage next,
+                                                   String queue, String stage) {
+    String nextQueue = plan.queueFor(next, payload);
+    return store.reserve(r.lease(), seconds, UtcDay.today(clock), tiers).compose(refusal -> {
+      if (refusal.isPresent()) {
+        quotaMetrics.quotaHit(refusal.get().type().wireName());
+        LOG.info("job {} refused: {}", r.lease().jobId(), refusal.get().jobError());
+        return store.fail(r.lease(), refusal.get().jobError()).andThen(ar -> {
+          if (ar.succeeded() && ar.result().isPresent()) {
+            metrics.failed(queue, stage);
+          }
+        });
+      }
+      return store.advance(r.lease(), payload, next, nextQueue).andThen(ar -> {
+        if (ar.succeeded() && ar.result().isPresent()) {
+          metrics.completed(queue, stage);
+          metrics.enqueued(nextQueue, next.wireName());
+          announce(nextQueue);
+        }
+      });
+    });
+  }
+
+  /** A job that finished (here, by a report, a cancel or the sweeper) settles its reserved minutes. */
+  private void settleIfFinished(Job job) {
+    if (job.status().isTerminal()) {
+      store.settle(List.of(job.id()))
+          .onFailure(err -> LOG.warn("settling the minutes of job {} failed: {}", job.id(), err.getMessage()));
+    }
+  }
+
   // ---- lease sweeping ----------------------------------------------------------------------------------------
 
   private void sweep() {
+    // Reservations of jobs that finished while their settlement was lost (a crash in between) are settled here.
+    store.settle(null).onFailure(err -> LOG.warn("settling finished jobs failed: {}", err.getMessage()));
     sweeper.sweep()
         .onSuccess(rescued -> rescued.forEach(job -> {
           LOG.warn("job {} lost its lease at {}: {}", job.id(), job.jobType().wireName(),

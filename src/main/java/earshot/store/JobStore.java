@@ -12,6 +12,11 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Collection;
+import earshot.quota.DailyUsage;
+import earshot.quota.QuotaRefusal;
+import earshot.quota.Tiers;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,14 +38,19 @@ public interface JobStore {
   /** Applies the versioned schema migrations that this database has not seen yet. */
   Future<Void> migrate();
 
-  /** Inserts a queued job, or returns the existing one when the owner already used the idempotency key. */
+  /**
+   * Inserts a queued job, or returns the existing one when the owner already used the idempotency key. With an
+   * {@link NewJob.Admission}, the owner's tier is checked first in the same transaction: at {@code max_queued_jobs}
+   * unfinished jobs, or with the day's minutes used up, nothing is inserted and the refusal is returned.
+   */
   Future<Submitted> insert(NewJob job);
 
   Future<Optional<Job>> get(long id);
 
   /**
    * Atomically leases up to {@code spec.max()} queued, available jobs of one queue, by priority and then age,
-   * never letting an owner exceed {@code spec.ownerLimit()} processing jobs, even with concurrent acquirers.
+   * never letting an owner exceed their tier's {@code concurrent_jobs} processing jobs (the tier stored for them, or
+   * {@code spec.tiers()}' default), even with concurrent acquirers.
    */
   Future<List<Job>> acquire(AcquireSpec spec);
 
@@ -63,7 +73,15 @@ public interface JobStore {
   Future<Optional<Job>> fail(Lease lease, String error);
 
   /** Fenced: the runner gives the job back unfinished (shutdown), queued at the same stage without penalty. */
-  Future<Optional<Job>> release(Lease lease);
+  default Future<Optional<Job>> release(Lease lease) {
+    return release(lease, null);
+  }
+
+  /**
+   * Fenced: gives the job back without penalty, available again at {@code availableAt} (null: at once); used when a
+   * node-wide counter says the owner is already at their limit elsewhere.
+   */
+  Future<Optional<Job>> release(Lease lease, Instant availableAt);
 
   /** Fenced: records progress 0–100 of the current stage; empty when the lease is lost. */
   Future<Optional<Job>> progress(Lease lease, int progress);
@@ -108,6 +126,38 @@ public interface JobStore {
   /** Every recorded webhook delivery attempt of a job, oldest first. */
   Future<List<DeliveryAttempt>> deliveries(long jobId);
 
+  // ---- tiers and daily usage (quota) -----------------------------------------------------------------------
+
+  /** The tier stored for an owner; empty when none is (the default tier applies). */
+  Future<Optional<String>> tierOf(String ownerUserId);
+
+  /** The stored tiers of these owners; owners without one are absent. */
+  Future<Map<String, String>> tiersOf(Collection<String> owners);
+
+  /** Stores an owner's tier; the next acquisition applies it. */
+  Future<Void> setTier(String ownerUserId, String tier);
+
+  /** An owner's used and reserved audio seconds on one UTC day (zeros when nothing is recorded). */
+  Future<DailyUsage> usage(String ownerUserId, LocalDate day);
+
+  /**
+   * Fenced: the job's audio turned out {@code seconds} long. Checks the owner's tier ({@code max_file_minutes},
+   * then what is left of {@code day}'s minutes) and, if it fits, reserves the seconds on that day (replacing any
+   * earlier reservation of this job). Yields the refusal when it does not fit; empty when reserved, or when the
+   * lease is no longer held (the fenced write that follows then fails too).
+   */
+  Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers);
+
+  /**
+   * Settles the reservations of finished jobs: a completed job's seconds become used on the day they were reserved,
+   * a failed or cancelled job's are given back. Idempotent; {@code jobIds} null settles every finished job that
+   * still holds a reservation (what a crash between a job's end and its settlement leaves). Yields how many settled.
+   */
+  Future<Integer> settle(Collection<Long> jobIds);
+
+  /** Job counts by owner and status: {@code owner -> status -> count}. */
+  Future<Map<String, Map<String, Long>>> countsByOwner();
+
   /** Succeeds when the database answers. */
   Future<Void> ping();
 
@@ -116,6 +166,17 @@ public interface JobStore {
   /** A job with its queue position (0 when not queued). */
   record Positioned(Job job, long queuePosition) {}
 
-  /** The outcome of {@link #insert}: the job and whether this call created it. */
-  record Submitted(Job job, boolean created) {}
+  /**
+   * The outcome of {@link #insert}: the job and whether this call created it, or (job null) the tier limit that
+   * refused it.
+   */
+  record Submitted(Job job, boolean created, QuotaRefusal refusal) {
+    public Submitted(Job job, boolean created) {
+      this(job, created, null);
+    }
+
+    public static Submitted refused(QuotaRefusal refusal) {
+      return new Submitted(null, false, refusal);
+    }
+  }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
+import earshot.quota.Tiers;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
@@ -77,7 +78,7 @@ abstract class JobStoreContract {
   }
 
   List<Job> acquire(String worker, int n, int ownerLimit, boolean strict) {
-    return await(store.acquire(new AcquireSpec("default", worker, n, LEASE, ownerLimit, strict)));
+    return await(store.acquire(new AcquireSpec("default", worker, n, LEASE, Tiers.uniform(ownerLimit), strict)));
   }
 
   @Test
@@ -318,7 +319,7 @@ abstract class JobStoreContract {
 
   private void loop(String worker, int limit, Map<String, AtomicInteger> active, Set<Long> held, Set<Long> finished,
                     List<String> violations, AtomicInteger maxSeen, Promise<Void> done) {
-    store.acquire(new AcquireSpec("default", worker, 3, LEASE, limit, false))
+    store.acquire(new AcquireSpec("default", worker, 3, LEASE, Tiers.uniform(limit), false))
         .compose(jobs -> {
           if (jobs.isEmpty()) {
             return Future.succeededFuture(false);

@@ -23,6 +23,10 @@ public final class MutableClock extends Clock {
     millis.addAndGet(d.toMillis());
   }
 
+  public void set(Instant now) {
+    millis.set(now.toEpochMilli());
+  }
+
   @Override
   public ZoneId getZone() {
     return ZoneOffset.UTC;

@@ -22,4 +22,14 @@ public final class TestConfigs {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0));
     return ConfigLoader.fromOverrides(base.mergeIn(overrides, true));
   }
+
+  /**
+   * A {@code quota} section whose default tier, {@code unlimited}, lets an owner run {@code concurrentJobs} jobs at
+   * once and limits nothing else: for tests and benchmarks that are not about quotas.
+   */
+  public static JsonObject unlimitedQuota(int concurrentJobs) {
+    return new JsonObject().put("default_tier", "unlimited").put("tiers", new JsonObject().put("unlimited",
+        new JsonObject().put("concurrent_jobs", concurrentJobs).put("concurrent_streams", 1000)
+            .putNull("daily_minutes").putNull("max_file_minutes").putNull("max_queued_jobs")));
+  }
 }

@@ -10,6 +10,10 @@ import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
+import earshot.quota.DailyUsage;
+import earshot.quota.QuotaRefusal;
+import earshot.quota.Tier;
+import earshot.quota.Tiers;
 import earshot.store.JobStore;
 import earshot.store.Migrations;
 import io.vertx.core.Future;
@@ -21,11 +25,14 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Collection;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -113,33 +120,54 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public Future<Submitted> insert(NewJob job) {
+    if (job.admission() == null) {
+      return insertRow(pool, job, job.priority());
+    }
+    // Admission and insert in one transaction; the owner's admission lock serializes the max_queued_jobs check.
+    return pool.withTransaction(conn -> existing(conn, job).compose(found -> {
+      if (found.isPresent()) {
+        return Future.succeededFuture(new Submitted(found.get(), false));
+      }
+      return PostgresQuotaSql.tierOf(conn, job.ownerUserId())
+          .map(stored -> job.admission().tiers().resolve(stored.orElse(null)))
+          .compose(tier -> PostgresQuotaSql.admit(conn, job, tier).compose(refusal -> refusal.isPresent()
+              ? Future.succeededFuture(Submitted.refused(refusal.get()))
+              : insertRow(conn, job, job.priority() + tier.priorityBoost())));
+    }));
+  }
+
+  private Future<Optional<Job>> existing(SqlClient client, NewJob job) {
+    if (job.idempotencyKey() == null) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return client.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2")
+        .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
+        .map(PostgresJobStore::first);
+  }
+
+  private Future<Submitted> insertRow(SqlClient client, NewJob job, int priority) {
     OffsetDateTime now = now();
     Tuple params = Tuple.tuple()
         .addString(job.uuid())
         .addString(job.ownerUserId())
         .addString(job.firstStage().wireName())
         .addString(job.queue())
-        .addInteger(job.priority())
+        .addInteger(priority)
         .addInteger(job.maxRetries())
         .addValue(job.payload())
         .addOffsetDateTime(now)
         .addString(job.idempotencyKey());
     // ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back.
-    return pool.preparedQuery("""
+    return client.preparedQuery("""
             INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
                               available_at, idempotency_key, created_at, updated_at)
             VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
             ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING """ + " " + JOB_COLUMNS)
         .execute(params)
-        .compose(rows -> {
-          if (rows.size() == 1) {
-            return Future.succeededFuture(new Submitted(map(rows.iterator().next()), true));
-          }
-          return pool.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2")
-              .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
-              .map(existing -> new Submitted(map(existing.iterator().next()), false));
-        });
+        .compose(rows -> rows.size() == 1
+            ? Future.succeededFuture(new Submitted(map(rows.iterator().next()), true))
+            : existing(client, job).map(found -> new Submitted(found.orElseThrow(), false)));
   }
 
   @Override
@@ -149,31 +177,55 @@ public final class PostgresJobStore implements JobStore {
         .map(PostgresJobStore::first);
   }
 
+  /**
+   * Candidates, locked: queued, available jobs ranked within their owner ({@code rn}), minus what would push an
+   * owner over their tier's limit (%1$s: the tier's concurrent_jobs). Also yields each owner's tier and rotation
+   * start; the limit is checked again under the owners' advisory locks.
+   */
   private static final String SELECT_CANDIDATES = """
       WITH active AS (
         SELECT owner_user_id, COUNT(*) AS n FROM jobs WHERE status = 'processing' GROUP BY owner_user_id
       ), ranked AS (
-        SELECT j.id, j.priority, j.created_at,
-               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id)
-                 + COALESCE(a.n, 0) AS owner_slot
+        SELECT j.id, j.priority, j.created_at, ut.tier,
+               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id) AS rn,
+               COALESCE(a.n, 0) AS active_n
         FROM jobs j LEFT JOIN active a ON a.owner_user_id = j.owner_user_id
+        LEFT JOIN user_tiers ut ON ut.user_id = j.owner_user_id
         WHERE j.queue = $1 AND j.status = 'queued' AND j.available_at <= $2
       )
-      SELECT j.id, j.owner_user_id FROM jobs j JOIN ranked r ON r.id = j.id
+      SELECT j.id, j.owner_user_id, r.tier, %3$s AS start_pass
+      FROM jobs j JOIN ranked r ON r.id = j.id
       LEFT JOIN owner_turns t ON t.owner_user_id = j.owner_user_id
-      WHERE r.owner_slot <= $3 AND j.status = 'queued'
-      ORDER BY %s LIMIT $4
+      WHERE r.rn + r.active_n <= %1$s AND j.status = 'queued'
+      ORDER BY %2$s LIMIT $3
       FOR UPDATE OF j SKIP LOCKED""";
   private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
-  /** Owner-strict: each owner's next job in turn, least recently served owner first. */
+  /**
+   * Owner-strict: weighted fair rotation. Each owner's k-th job in this round finishes at start_pass + k/weight (an
+   * owner lags at most one turn behind the most served one), so a tier of weight 3 gets three turns for one.
+   */
   private static final String OWNER_STRICT_ORDER =
-      "r.owner_slot, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
+      "%s + r.rn * 1.0 / %s, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
+  /** Where an owner's rotation starts (Postgres cannot order by an output alias inside an expression). */
+  private static final String START_PASS =
+      "GREATEST(COALESCE(t.pass, 0), (SELECT COALESCE(MAX(pass), 0) FROM owner_turns) - 1)";
+
+  private final Map<Tiers, String> candidateSql = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Tiers, String> strictCandidateSql = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private String candidates(AcquireSpec spec) {
+    return (spec.ownerStrict() ? strictCandidateSql : candidateSql).computeIfAbsent(spec.tiers(), k ->
+        SELECT_CANDIDATES.formatted(
+            spec.tiers().sqlCase("r.tier", Tier::concurrentJobs),
+            spec.ownerStrict() ? OWNER_STRICT_ORDER.formatted(START_PASS, spec.tiers().sqlCase("r.tier", Tier::weight))
+                : PRIORITY_ORDER, START_PASS));
+  }
 
   private static final String RECORD_TURNS = """
-      INSERT INTO owner_turns (owner_user_id, last_turn)
-      SELECT o, (SELECT COALESCE(MAX(last_turn), 0) FROM owner_turns) + ord
-      FROM unnest($1::text[]) WITH ORDINALITY AS u(o, ord)
-      ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn""";
+      INSERT INTO owner_turns (owner_user_id, last_turn, pass)
+      SELECT o, (SELECT COALESCE(MAX(last_turn), 0) FROM owner_turns) + ord, p
+      FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS u(o, p, ord)
+      ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn, pass = excluded.pass""";
 
   private static final String LOCK_OWNERS = """
       SELECT pg_advisory_xact_lock(%d, k) FROM (
@@ -193,15 +245,18 @@ public final class PostgresJobStore implements JobStore {
   @Override
   public Future<List<Job>> acquire(AcquireSpec spec) {
     OffsetDateTime now = now();
-    String candidates = SELECT_CANDIDATES.formatted(spec.ownerStrict() ? OWNER_STRICT_ORDER : PRIORITY_ORDER);
-    return pool.withTransaction(conn -> conn.preparedQuery(candidates)
-        .execute(Tuple.of(spec.queue(), now, spec.ownerLimit(), spec.max()))
+    return pool.withTransaction(conn -> conn.preparedQuery(candidates(spec))
+        .execute(Tuple.of(spec.queue(), now, spec.max()))
         .compose(rows -> {
           List<Long> ids = new ArrayList<>();
           List<String> owners = new ArrayList<>();
+          Map<String, Tier> tierOf = new HashMap<>();
+          Map<String, Double> startOf = new HashMap<>();
           rows.forEach(r -> {
             ids.add(r.getLong(0));
             owners.add(r.getString(1));
+            tierOf.put(r.getString(1), spec.tiers().resolve(r.getString(2)));
+            startOf.put(r.getString(1), r.getDouble(3));
           });
           if (ids.isEmpty()) {
             return Future.succeededFuture(List.<Job>of());
@@ -213,21 +268,20 @@ public final class PostgresJobStore implements JobStore {
                 Map<String, Long> active = new HashMap<>();
                 counts.forEach(r -> active.put(r.getString(0), r.getLong(1)));
                 List<Long> admitted = new ArrayList<>();
-                LinkedHashSet<String> served = new LinkedHashSet<>();
+                Map<String, Integer> served = new java.util.LinkedHashMap<>();
                 for (int i = 0; i < ids.size(); i++) {
                   String owner = owners.get(i);
                   long n = active.getOrDefault(owner, 0L);
-                  if (n < spec.ownerLimit()) {
+                  if (n < tierOf.get(owner).concurrentJobs()) {
                     active.put(owner, n + 1);
                     admitted.add(ids.get(i));
-                    served.add(owner);
+                    served.merge(owner, 1, Integer::sum);
                   }
                 }
                 if (admitted.isEmpty()) {
                   return Future.succeededFuture(List.<Job>of());
                 }
-                Future<?> turns = spec.ownerStrict()
-                    ? conn.preparedQuery(RECORD_TURNS).execute(Tuple.of(served.toArray(String[]::new)))
+                Future<?> turns = spec.ownerStrict() ? recordTurns(conn, served, tierOf, startOf)
                     : Future.succeededFuture();
                 return turns.compose(t -> conn.preparedQuery(LEASE)
                     .execute(Tuple.of(admitted.toArray(Long[]::new), spec.worker(),
@@ -235,6 +289,17 @@ public final class PostgresJobStore implements JobStore {
                     .map(leased -> inOrder(admitted, leased)));
               });
         }));
+  }
+
+  /** Remembers the order in which owners were served and how far each advanced (by jobs/weight) in the rotation. */
+  private static Future<?> recordTurns(SqlConnection conn, Map<String, Integer> served, Map<String, Tier> tierOf,
+                                       Map<String, Double> startOf) {
+    String[] owners = served.keySet().toArray(String[]::new);
+    Double[] passes = new Double[owners.length];
+    for (int i = 0; i < owners.length; i++) {
+      passes[i] = startOf.get(owners[i]) + (double) served.get(owners[i]) / tierOf.get(owners[i]).weight();
+    }
+    return conn.preparedQuery(RECORD_TURNS).execute(Tuple.tuple().addArrayOfString(owners).addArrayOfDouble(passes));
   }
 
   private static List<Job> inOrder(List<Long> ids, RowSet<Row> rows) {
@@ -306,10 +371,10 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> release(Lease lease) {
+  public Future<Optional<Job>> release(Lease lease, Instant availableAt) {
     return fenced(lease, """
-        status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = $3, updated_at = $3""",
-        now());
+        status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = $3, updated_at = $4""",
+        availableAt == null ? now() : availableAt.atOffset(ZoneOffset.UTC), now());
   }
 
   @Override
@@ -489,6 +554,43 @@ public final class PostgresJobStore implements JobStore {
               r.getString("error"), r.getLong("duration_ms"), instant(r, "created_at"))));
           return out;
         });
+  }
+
+  // ---- tiers and daily usage: the SQL is in PostgresQuotaSql ---------------------------------------------------
+
+  @Override
+  public Future<Optional<String>> tierOf(String ownerUserId) {
+    return PostgresQuotaSql.tierOf(pool, ownerUserId);
+  }
+
+  @Override
+  public Future<Map<String, String>> tiersOf(Collection<String> owners) {
+    return PostgresQuotaSql.tiersOf(pool, owners);
+  }
+
+  @Override
+  public Future<Void> setTier(String ownerUserId, String tier) {
+    return PostgresQuotaSql.setTier(pool, ownerUserId, tier, now());
+  }
+
+  @Override
+  public Future<DailyUsage> usage(String ownerUserId, LocalDate day) {
+    return PostgresQuotaSql.usage(pool, ownerUserId, day);
+  }
+
+  @Override
+  public Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers) {
+    return pool.withTransaction(conn -> PostgresQuotaSql.reserve(conn, lease, seconds, day, tiers, now()));
+  }
+
+  @Override
+  public Future<Integer> settle(Collection<Long> jobIds) {
+    return PostgresQuotaSql.settle(pool, jobIds, now());
+  }
+
+  @Override
+  public Future<Map<String, Map<String, Long>>> countsByOwner() {
+    return PostgresQuotaSql.countsByOwner(pool);
   }
 
   @Override

@@ -9,6 +9,10 @@ import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
+import earshot.quota.DailyUsage;
+import earshot.quota.QuotaRefusal;
+import earshot.quota.Tier;
+import earshot.quota.Tiers;
 import earshot.store.JobStore;
 import earshot.store.Migrations;
 import io.vertx.core.Future;
@@ -28,6 +32,8 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Collection;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -173,6 +179,15 @@ public final class SqliteJobStore implements JobStore {
           return new Submitted(existing.get(), false);
         }
       }
+      int priority = job.priority();
+      if (job.admission() != null) {
+        Tier tier = job.admission().tiers().resolve(SqliteQuotaSql.tierOf(c, job.ownerUserId()).orElse(null));
+        Optional<QuotaRefusal> refusal = SqliteQuotaSql.admit(c, job, tier);
+        if (refusal.isPresent()) {
+          return Submitted.refused(refusal.get());
+        }
+        priority += tier.priorityBoost();
+      }
       long now = now();
       try (PreparedStatement ps = c.prepareStatement("""
           INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
@@ -183,7 +198,7 @@ public final class SqliteJobStore implements JobStore {
         ps.setString(2, job.ownerUserId());
         ps.setString(3, job.firstStage().wireName());
         ps.setString(4, job.queue());
-        ps.setInt(5, job.priority());
+        ps.setInt(5, priority);
         ps.setInt(6, job.maxRetries());
         ps.setString(7, job.payload().encode());
         ps.setLong(8, now);
@@ -203,42 +218,64 @@ public final class SqliteJobStore implements JobStore {
     return read(c -> selectOne(c, "id = ?", id));
   }
 
-  /** Candidates: queued, available jobs ranked within their owner, minus what would push an owner over its limit. */
+  /**
+   * Candidates: queued, available jobs ranked within their owner ({@code rn}), minus what would push an owner over
+   * their tier's limit (%1$s: the tier's concurrent_jobs). Also yields each owner's tier and rotation start.
+   */
   private static final String SELECT_CANDIDATES = """
       WITH active AS (
         SELECT owner_user_id, COUNT(*) AS n FROM jobs WHERE status = 'processing' GROUP BY owner_user_id
       ), ranked AS (
-        SELECT j.id, j.owner_user_id, j.priority, j.created_at,
-               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id)
-                 + COALESCE(a.n, 0) AS owner_slot
+        SELECT j.id, j.owner_user_id, j.priority, j.created_at, ut.tier,
+               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id) AS rn,
+               COALESCE(a.n, 0) AS active_n
         FROM jobs j LEFT JOIN active a ON a.owner_user_id = j.owner_user_id
+        LEFT JOIN user_tiers ut ON ut.user_id = j.owner_user_id
         WHERE j.queue = ? AND j.status = 'queued' AND j.available_at <= ?
       )
-      SELECT r.id, r.owner_user_id FROM ranked r LEFT JOIN owner_turns t ON t.owner_user_id = r.owner_user_id
-      WHERE r.owner_slot <= ?
-      ORDER BY %s LIMIT ?""";
+      SELECT r.id, r.owner_user_id, r.tier,
+             MAX(COALESCE(t.pass, 0), (SELECT COALESCE(MAX(pass), 0) FROM owner_turns) - 1) AS start_pass
+      FROM ranked r LEFT JOIN owner_turns t ON t.owner_user_id = r.owner_user_id
+      WHERE r.rn + r.active_n <= %1$s
+      ORDER BY %2$s LIMIT ?""";
 
   private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
-  /** Owner-strict: each owner's next job in turn, least recently served owner first. */
+  /**
+   * Owner-strict: weighted fair rotation. Each owner's k-th job in this round finishes at start_pass + k/weight (an
+   * owner lags at most one turn behind the most served one), so a tier of weight 3 gets three turns for one.
+   */
   private static final String OWNER_STRICT_ORDER =
-      "r.owner_slot, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
+      "start_pass + r.rn * 1.0 / %s, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
+
+  /** The candidate query for these tiers, built once per distinct Tiers value (tier names are safe literals). */
+  private final Map<Tiers, String> candidateSql = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Tiers, String> strictCandidateSql = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private String candidates(AcquireSpec spec) {
+    return (spec.ownerStrict() ? strictCandidateSql : candidateSql).computeIfAbsent(spec.tiers(), k ->
+        SELECT_CANDIDATES.formatted(
+        spec.tiers().sqlCase("r.tier", Tier::concurrentJobs),
+        spec.ownerStrict() ? OWNER_STRICT_ORDER.formatted(spec.tiers().sqlCase("r.tier", Tier::weight))
+            : PRIORITY_ORDER));
+  }
 
   @Override
   public Future<List<Job>> acquire(AcquireSpec spec) {
     return write(c -> {
       long now = now();
       List<Long> ids = new ArrayList<>();
-      List<String> owners = new ArrayList<>();
-      String sql = SELECT_CANDIDATES.formatted(spec.ownerStrict() ? OWNER_STRICT_ORDER : PRIORITY_ORDER);
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
+      Map<String, Turn> turns = new java.util.LinkedHashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(candidates(spec))) {
         ps.setString(1, spec.queue());
         ps.setLong(2, now);
-        ps.setInt(3, spec.ownerLimit());
-        ps.setInt(4, spec.max());
+        ps.setInt(3, spec.max());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             ids.add(rs.getLong(1));
-            owners.add(rs.getString(2));
+            String owner = rs.getString(2);
+            Tier tier = spec.tiers().resolve(rs.getString(3));
+            double start = rs.getDouble(4);
+            turns.merge(owner, new Turn(start, tier.weight(), 1), (a, b) -> new Turn(a.start, a.weight, a.jobs + 1));
           }
         }
       }
@@ -246,7 +283,7 @@ public final class SqliteJobStore implements JobStore {
         return List.of();
       }
       if (spec.ownerStrict()) {
-        recordTurns(c, owners);
+        recordTurns(c, turns);
       }
       String in = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
       Map<Long, Job> leased = new HashMap<>();
@@ -277,14 +314,22 @@ public final class SqliteJobStore implements JobStore {
     });
   }
 
-  /** Remembers the order in which owners were served, for the owner-strict rotation. */
-  private static void recordTurns(Connection c, List<String> owners) throws SQLException {
+  /** An owner served in one acquisition: where its rotation started, its tier's weight, how many jobs it got. */
+  private record Turn(double start, int weight, int jobs) {
+    double pass() {
+      return start + (double) jobs / weight;
+    }
+  }
+
+  /** Remembers the order in which owners were served and how far each advanced, for the owner-strict rotation. */
+  private static void recordTurns(Connection c, Map<String, Turn> turns) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("""
-        INSERT INTO owner_turns (owner_user_id, last_turn)
-        VALUES (?, (SELECT COALESCE(MAX(last_turn), 0) + 1 FROM owner_turns))
-        ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn""")) {
-      for (String owner : owners) {
-        ps.setString(1, owner);
+        INSERT INTO owner_turns (owner_user_id, last_turn, pass)
+        VALUES (?, (SELECT COALESCE(MAX(last_turn), 0) + 1 FROM owner_turns), ?)
+        ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn, pass = excluded.pass""")) {
+      for (Map.Entry<String, Turn> e : turns.entrySet()) {
+        ps.setString(1, e.getKey());
+        ps.setDouble(2, e.getValue().pass());
         ps.executeUpdate();
       }
     }
@@ -352,11 +397,11 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> release(Lease lease) {
+  public Future<Optional<Job>> release(Lease lease, Instant availableAt) {
     long now = now();
     return fenced(lease, """
         status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
-        now, now);
+        availableAt == null ? now : availableAt.toEpochMilli(), now);
   }
 
   @Override
@@ -592,6 +637,46 @@ public final class SqliteJobStore implements JobStore {
       }
       return out;
     });
+  }
+
+  // ---- tiers and daily usage: the SQL is in SqliteQuotaSql -----------------------------------------------------
+
+  @Override
+  public Future<Optional<String>> tierOf(String ownerUserId) {
+    return read(c -> SqliteQuotaSql.tierOf(c, ownerUserId));
+  }
+
+  @Override
+  public Future<Map<String, String>> tiersOf(Collection<String> owners) {
+    return read(c -> SqliteQuotaSql.tiersOf(c, owners));
+  }
+
+  @Override
+  public Future<Void> setTier(String ownerUserId, String tier) {
+    return write(c -> {
+      SqliteQuotaSql.setTier(c, ownerUserId, tier, now());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<DailyUsage> usage(String ownerUserId, LocalDate day) {
+    return read(c -> SqliteQuotaSql.usage(c, ownerUserId, day));
+  }
+
+  @Override
+  public Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers) {
+    return write(c -> SqliteQuotaSql.reserve(c, lease, seconds, day, tiers, now()));
+  }
+
+  @Override
+  public Future<Integer> settle(Collection<Long> jobIds) {
+    return write(c -> SqliteQuotaSql.settle(c, jobIds, now()));
+  }
+
+  @Override
+  public Future<Map<String, Map<String, Long>>> countsByOwner() {
+    return read(SqliteQuotaSql::countsByOwner);
   }
 
   @Override

@@ -1,0 +1,158 @@
+package earshot.quota;
+
+import earshot.bus.Addresses;
+import earshot.bus.HoldReply;
+import earshot.bus.HoldRequest;
+import earshot.bus.JobEvent;
+import earshot.bus.ReleaseHold;
+import earshot.jobs.Job;
+import earshot.jobs.JobStatus;
+import earshot.metrics.QuotaMetrics;
+import earshot.store.JobStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The after-acquisition check of the concurrent-jobs limit. The acquire transaction already keeps each owner under
+ * their tier's limit within one store; nodes with their own stores (or a limit that must hold across a cluster) are
+ * kept honest here: every leased job takes a place in the owner's active-jobs counter (this node's
+ * {@code QuotaVerticle}: in-process, or Redis shared by every node). A job that finds the counter full is released
+ * at once without penalty and becomes available again after a short delay, so together the nodes never exceed the
+ * limit. The place is freed when the job leaves that lease (any event that is not "processing", from any node).
+ *
+ * <p>Threading: used only on the scheduler's event loop; its map of holds is confined to it.
+ */
+public final class ActiveJobGate {
+  private static final Logger LOG = LoggerFactory.getLogger(ActiveJobGate.class);
+  private static final DeliveryOptions REQUEST = new DeliveryOptions().setSendTimeout(5_000);
+  /** How often holds are checked against the store, in case a job's final event never reached this node. */
+  private static final long RECONCILE_MS = 15_000;
+
+  private final Vertx vertx;
+  private final JobStore store;
+  private final Tiers tiers;
+  private final QuotaMetrics metrics;
+  private final Clock clock;
+  private final Duration retryDelay;
+  private final Map<Long, Held> held = new HashMap<>();
+  private MessageConsumer<JsonObject> events;
+  private long reconcileTimer = -1;
+
+  private record Held(String owner, String holder, long token) {}
+
+  public ActiveJobGate(Vertx vertx, JobStore store, Tiers tiers, QuotaMetrics metrics, Clock clock,
+                       Duration retryDelay) {
+    this.vertx = vertx;
+    this.store = store;
+    this.tiers = tiers;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.retryDelay = retryDelay;
+  }
+
+  public Future<Void> register() {
+    events = vertx.eventBus().consumer(Addresses.JOB_EVENTS, m -> {
+      JobEvent e = JobEvent.fromJson(m.body());
+      if (!JobStatus.PROCESSING.wireName().equals(e.status())) {
+        release(e.id());
+      }
+    });
+    reconcileTimer = vertx.setPeriodic(RECONCILE_MS, id -> reconcile());
+    return events.completion();
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(reconcileTimer);
+    List<Long> ids = List.copyOf(held.keySet());
+    ids.forEach(this::release);
+    return events == null ? Future.succeededFuture() : events.unregister();
+  }
+
+  /** This node's holds per owner, for the processing endpoint and tests. */
+  public int held() {
+    return held.size();
+  }
+
+  /**
+   * Takes a counter place for each leased job; yields the jobs that got one. The others are released back to the
+   * queue (available again after the retry delay) and passed to {@code onReleased}.
+   */
+  public Future<List<Job>> admit(List<Job> leased, Consumer<Job> onReleased) {
+    if (leased.isEmpty()) {
+      return Future.succeededFuture(leased);
+    }
+    Set<String> owners = new LinkedHashSet<>();
+    leased.forEach(j -> owners.add(j.ownerUserId()));
+    return store.tiersOf(owners).compose(stored -> {
+      List<Future<Optional<Job>>> checks = leased.stream()
+          .map(job -> hold(job, tiers.resolve(stored.get(job.ownerUserId())), onReleased))
+          .toList();
+      return Future.all(checks).map(all -> checks.stream().map(Future::result).flatMap(Optional::stream).toList());
+    });
+  }
+
+  private Future<Optional<Job>> hold(Job job, Tier tier, Consumer<Job> onReleased) {
+    String holder = job.uuid() + ":" + job.lease().token();
+    HoldRequest request = new HoldRequest(CounterKind.JOBS.wireName(), job.ownerUserId(), holder,
+        tier.concurrentJobs());
+    return vertx.eventBus().<JsonObject>request(Addresses.QUOTA_HOLD, request.toJson(), REQUEST)
+        .map(reply -> HoldReply.fromJson(reply.body()).granted())
+        .recover(err -> {
+          // Without a quota verticle (or one that does not answer) the acquire transaction's check stands alone.
+          if (!(err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS)) {
+            LOG.warn("active-jobs counter did not answer for job {}: {}; admitting it", job.id(), err.getMessage());
+          }
+          return Future.succeededFuture(true);
+        })
+        .compose(granted -> {
+          if (granted) {
+            held.put(job.id(), new Held(job.ownerUserId(), holder, job.lease().token()));
+            return Future.succeededFuture(Optional.of(job));
+          }
+          metrics.quotaHit(QuotaMetrics.CONCURRENT_JOBS);
+          LOG.debug("owner {} is at {} active jobs elsewhere; job {} goes back to the queue", job.ownerUserId(),
+              tier.concurrentJobs(), job.id());
+          return store.release(job.lease(), clock.instant().plus(retryDelay))
+              .map(released -> {
+                released.ifPresent(onReleased);
+                return Optional.<Job>empty();
+              });
+        });
+  }
+
+  private void release(long jobId) {
+    Held h = held.remove(jobId);
+    if (h != null) {
+      vertx.eventBus().request(Addresses.QUOTA_RELEASE,
+              new ReleaseHold(CounterKind.JOBS.wireName(), h.owner(), h.holder()).toJson(), REQUEST)
+          .onFailure(err -> LOG.debug("releasing {} failed: {}", h.holder(), err.getMessage()));
+    }
+  }
+
+  /** Frees holds whose job no longer runs under the held lease (an event this node missed). */
+  private void reconcile() {
+    Map.copyOf(held).forEach((id, h) -> store.get(id).onSuccess(job -> {
+      boolean stillHeld = job.isPresent() && job.get().status() == JobStatus.PROCESSING
+          && job.get().lease().token() == h.token();
+      if (!stillHeld) {
+        release(id);
+      }
+    }));
+  }
+}

@@ -1,0 +1,221 @@
+package earshot.store.sqlite;
+
+import earshot.jobs.Lease;
+import earshot.jobs.NewJob;
+import earshot.quota.DailyUsage;
+import earshot.quota.QuotaRefusal;
+import earshot.quota.QuotaType;
+import earshot.quota.Tier;
+import earshot.quota.Tiers;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The quota statements of the SQLite store: tiers, daily usage, reservations and admission. Every method runs on the
+ * store's single JDBC thread inside the transaction {@link SqliteJobStore} opened for it.
+ */
+final class SqliteQuotaSql {
+  private SqliteQuotaSql() {}
+
+  static Optional<String> tierOf(Connection c, String owner) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT tier FROM user_tiers WHERE user_id = ?")) {
+      ps.setString(1, owner);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
+  static Map<String, String> tiersOf(Connection c, Collection<String> owners) throws SQLException {
+    Map<String, String> out = new HashMap<>();
+    for (String owner : owners) {
+      tierOf(c, owner).ifPresent(t -> out.put(owner, t));
+    }
+    return out;
+  }
+
+  static void setTier(Connection c, String owner, String tier, long now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO user_tiers (user_id, tier, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier, updated_at = excluded.updated_at""")) {
+      ps.setString(1, owner);
+      ps.setString(2, tier);
+      ps.setLong(3, now);
+      ps.executeUpdate();
+    }
+  }
+
+  static DailyUsage usage(Connection c, String owner, LocalDate day) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT used_seconds, reserved_seconds FROM audio_usage_daily WHERE owner_user_id = ? AND day = ?")) {
+      ps.setString(1, owner);
+      ps.setString(2, day.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new DailyUsage(owner, day, rs.getDouble(1), rs.getDouble(2))
+            : new DailyUsage(owner, day, 0, 0);
+      }
+    }
+  }
+
+  /** Adds to an owner's day: {@code used} and {@code reserved} may be negative (a refund or a settlement). */
+  static void addUsage(Connection c, String owner, String day, double used, double reserved, long now)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO audio_usage_daily (owner_user_id, day, used_seconds, reserved_seconds, updated_at)
+        VALUES (?, ?, MAX(?, 0), MAX(?, 0), ?)
+        ON CONFLICT (owner_user_id, day) DO UPDATE SET
+          used_seconds = MAX(used_seconds + ?, 0), reserved_seconds = MAX(reserved_seconds + ?, 0),
+          updated_at = excluded.updated_at""")) {
+      ps.setString(1, owner);
+      ps.setString(2, day);
+      ps.setDouble(3, used);
+      ps.setDouble(4, reserved);
+      ps.setLong(5, now);
+      ps.setDouble(6, used);
+      ps.setDouble(7, reserved);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The submit-time checks of {@link NewJob.Admission}; empty when the job may be inserted. */
+  static Optional<QuotaRefusal> admit(Connection c, NewJob job, Tier tier) throws SQLException {
+    NewJob.Admission a = job.admission();
+    if (tier.maxQueuedJobs() != null) {
+      long unfinished;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT COUNT(*) FROM jobs WHERE owner_user_id = ? AND status IN ('queued', 'processing')")) {
+        ps.setString(1, job.ownerUserId());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          unfinished = rs.getLong(1);
+        }
+      }
+      if (unfinished >= tier.maxQueuedJobs()) {
+        return Optional.of(new QuotaRefusal(QuotaType.QUEUED_JOBS, tier.name(), tier.maxQueuedJobs(), unfinished,
+            "tier " + tier.name() + " allows " + tier.maxQueuedJobs() + " unfinished jobs and " + unfinished
+                + " are queued or processing; submit again when some have finished", null));
+      }
+    }
+    if (tier.dailySeconds() != null) {
+      DailyUsage used = usage(c, job.ownerUserId(), a.day());
+      if (used.totalSeconds() >= tier.dailySeconds()) {
+        return Optional.of(dailyRefusal(tier, used.totalSeconds(), a.secondsToMidnight(),
+            "the " + tier.dailyMinutes() + " audio minutes of tier " + tier.name() + " for " + a.day()
+                + " (UTC) are used up"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  static QuotaRefusal dailyRefusal(Tier tier, double usedSeconds, Long retryAfter, String detail) {
+    return new QuotaRefusal(QuotaType.DAILY_MINUTES, tier.name(), tier.dailyMinutes(), usedSeconds / 60.0, detail,
+        retryAfter);
+  }
+
+  /** See {@code JobStore.reserve}. */
+  static Optional<QuotaRefusal> reserve(Connection c, Lease lease, double seconds, LocalDate day, Tiers tiers,
+                                        long now) throws SQLException {
+    String owner;
+    Double held;
+    String heldDay;
+    try (PreparedStatement ps = c.prepareStatement("""
+        SELECT owner_user_id, reserved_seconds, reserved_day FROM jobs
+        WHERE id = ? AND lease_token = ? AND status = 'processing'""")) {
+      ps.setLong(1, lease.jobId());
+      ps.setLong(2, lease.token());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        owner = rs.getString(1);
+        double r = rs.getDouble(2);
+        held = rs.wasNull() ? null : r;
+        heldDay = rs.getString(3);
+      }
+    }
+    Tier tier = tiers.resolve(tierOf(c, owner).orElse(null));
+    if (held != null) {
+      addUsage(c, owner, heldDay, 0, -held, now); // a re-run of audio_convert replaces its earlier reservation
+      setReservation(c, lease.jobId(), null, null);
+    }
+    if (tier.maxFileSeconds() != null && seconds > tier.maxFileSeconds()) {
+      return Optional.of(new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(), tier.maxFileMinutes(),
+          seconds / 60.0, String.format(Locale.ROOT, "the audio is %.1f minutes long and tier %s allows files of up"
+              + " to %d minutes", seconds / 60.0, tier.name(), tier.maxFileMinutes()), null));
+    }
+    if (tier.dailySeconds() != null) {
+      DailyUsage used = usage(c, owner, day);
+      if (used.totalSeconds() + seconds > tier.dailySeconds()) {
+        double left = Math.max(0, tier.dailySeconds() - used.totalSeconds());
+        return Optional.of(dailyRefusal(tier, used.totalSeconds(), null, String.format(Locale.ROOT,
+            "the audio is %.1f minutes long but only %.1f of the %d daily minutes of tier %s are left for %s (UTC)",
+            seconds / 60.0, left / 60.0, tier.dailyMinutes(), tier.name(), day)));
+      }
+    }
+    addUsage(c, owner, day.toString(), 0, seconds, now);
+    setReservation(c, lease.jobId(), seconds, day.toString());
+    return Optional.empty();
+  }
+
+  private static void setReservation(Connection c, long jobId, Double seconds, String day) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE jobs SET reserved_seconds = ?, reserved_day = ? WHERE id = ?")) {
+      if (seconds == null) {
+        ps.setNull(1, java.sql.Types.REAL);
+      } else {
+        ps.setDouble(1, seconds);
+      }
+      ps.setString(2, day);
+      ps.setLong(3, jobId);
+      ps.executeUpdate();
+    }
+  }
+
+  /** See {@code JobStore.settle}. */
+  static int settle(Connection c, Collection<Long> jobIds, long now) throws SQLException {
+    record Held(long id, String owner, String status, double seconds, String day) {}
+    List<Held> held = new ArrayList<>();
+    String where = "status IN ('completed', 'failed', 'cancelled') AND reserved_seconds IS NOT NULL";
+    if (jobIds != null) {
+      if (jobIds.isEmpty()) {
+        return 0;
+      }
+      where += " AND id IN (" + String.join(",", jobIds.stream().map(String::valueOf).toList()) + ")";
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT id, owner_user_id, status, reserved_seconds, reserved_day FROM jobs WHERE " + where);
+         ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        held.add(new Held(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getDouble(4), rs.getString(5)));
+      }
+    }
+    for (Held h : held) {
+      double used = "completed".equals(h.status()) ? h.seconds() : 0;
+      addUsage(c, h.owner(), h.day(), used, -h.seconds(), now);
+      setReservation(c, h.id(), null, null);
+    }
+    return held.size();
+  }
+
+  static Map<String, Map<String, Long>> countsByOwner(Connection c) throws SQLException {
+    Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT owner_user_id, status, COUNT(*) FROM jobs GROUP BY owner_user_id, status");
+         ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.computeIfAbsent(rs.getString(1), o -> new HashMap<>()).put(rs.getString(2), rs.getLong(3));
+      }
+    }
+    return out;
+  }
+}
