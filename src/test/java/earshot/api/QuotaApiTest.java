@@ -1,0 +1,240 @@
+package earshot.api;
+
+import static earshot.testsupport.Await.await;
+import static earshot.testsupport.Await.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import earshot.EarshotNode;
+import earshot.config.EarshotConfig;
+import earshot.jobs.JobStage;
+import earshot.metrics.MicrometerJobMetrics;
+import earshot.pipeline.PayloadKeys;
+import earshot.pipeline.StageOutcome;
+import earshot.pipeline.StageRegistry;
+import earshot.testsupport.MutableClock;
+import earshot.testsupport.StandInStages;
+import earshot.testsupport.TestConfigs;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tiers and quotas over real HTTP in multi-user (JWT) mode: the 429 problems (queued jobs, daily minutes with
+ * Retry-After), jobs that fail on a quota (and answer 409 for their result), the admin tier, processing and
+ * summary-by-owner endpoints, a user's own usage, and a tier change that the next acquisition applies.
+ */
+class QuotaApiTest {
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  @TempDir
+  Path tempDir;
+
+  final Vertx vertx = Vertx.vertx();
+  final WebClient client = WebClient.create(vertx);
+  /** 23:00 UTC: the day ends in an hour, so a daily-minutes refusal says Retry-After: 3600. */
+  final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T23:00:00Z"));
+  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** audio_download waits on this while {@link #hold} is set, so jobs stay processing. */
+  final Promise<Void> gate = Promise.promise();
+  volatile boolean hold;
+  EarshotNode node;
+  String alice;
+  String bob;
+  String admin;
+
+  @BeforeEach
+  void start() {
+    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
+        .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
+        .put("runners", new JsonObject().put("cpu_slots", 8))
+        .put("jobs", new JsonObject().put("poll_interval_ms", 100))
+        .put("api", new JsonObject().put("jwt", new JsonObject().put("algorithm", "HS256")
+            .put("secret", JwtApiTest.SECRET)))
+        .put("quota", new JsonObject().put("default_tier", "free").put("tiers", new JsonObject()
+            .put("free", new JsonObject().put("concurrent_jobs", 1).put("concurrent_streams", 1)
+                .put("daily_minutes", 2).put("max_file_minutes", 30).put("max_queued_jobs", 3))
+            .put("premium", new JsonObject().put("concurrent_jobs", 3).put("concurrent_streams", 3)
+                .put("daily_minutes", 100).put("max_queued_jobs", 100).put("weight", 3)))));
+    node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry, stages(), clock);
+    await(node.start());
+    JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
+        new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(JwtApiTest.SECRET)));
+    alice = JwtApiTest.token(signer, "HS256", "alice");
+    bob = JwtApiTest.token(signer, "HS256", "bob");
+    admin = JwtApiTest.token(signer, "HS256", "root", "admin");
+  }
+
+  @AfterEach
+  void stop() {
+    gate.tryComplete();
+    await(node.stop());
+    await(vertx.close());
+  }
+
+  /**
+   * Stand-in stages: audio_convert reports the duration named by the URL's file name ({@code .../90.mp3} is 90 s),
+   * audio_download waits on the gate while {@link #hold} is set.
+   */
+  StageRegistry stages() {
+    return StandInStages.everyStage((stage, ctx) -> {
+      JsonObject payload = ctx.payload();
+      if (stage == JobStage.AUDIO_CONVERT) {
+        String url = payload.getString(PayloadKeys.URL);
+        String name = url.substring(url.lastIndexOf('/') + 1, url.lastIndexOf('.'));
+        payload.put(PayloadKeys.DURATION_SECONDS, Double.parseDouble(name));
+      }
+      JsonObject result = stage == JobStage.AUDIO_STORE ? new JsonObject().put("text", "ok") : null;
+      Future<Void> wait = stage == JobStage.AUDIO_DOWNLOAD && hold ? gate.future() : Future.succeededFuture();
+      return wait.map(v -> new StageOutcome.Completed(payload, result));
+    });
+  }
+
+  HttpResponse<Buffer> call(HttpMethod method, String path, String token, JsonObject body) {
+    var req = client.request(method, node.httpPort(), "127.0.0.1", "/api/v1/audio" + path)
+        .putHeader("Authorization", "Bearer " + token);
+    return await(body == null ? req.send() : req.sendJsonObject(body));
+  }
+
+  HttpResponse<Buffer> submit(String token, int seconds) {
+    return call(HttpMethod.POST, "/jobs/submit", token,
+        new JsonObject().put("url", "https://example.org/" + seconds + ".mp3"));
+  }
+
+  JsonObject finished(String token, long id) {
+    return until("job " + id + " finishes", WAIT, () -> call(HttpMethod.GET, "/jobs/" + id, token, null)
+        .bodyAsJsonObject(), j -> List.of("completed", "failed", "cancelled").contains(j.getString("status")));
+  }
+
+  static JsonObject quotaProblem(HttpResponse<Buffer> r, String quota) {
+    JobsApiTest.assertProblem(r, 429, null);
+    JsonObject p = r.bodyAsJsonObject();
+    assertEquals("https://earshot.dev/problems/quota_exceeded", p.getString("type"));
+    assertEquals(quota, p.getString("quota"), p.encode());
+    return p;
+  }
+
+  String scrape() {
+    return await(client.get(node.httpPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
+  }
+
+  @Test
+  void submissionsBeyondTheQueuedJobsLimitAre429() {
+    hold = true;
+    for (int i = 0; i < 3; i++) {
+      assertEquals(202, submit(alice, 10).statusCode());
+    }
+    JsonObject p = quotaProblem(submit(alice, 10), "queued_jobs");
+    assertEquals("free", p.getString("tier"));
+    assertEquals(3.0, p.getDouble("limit"));
+    assertTrue(p.getString("detail").contains("3 unfinished jobs"), p.getString("detail"));
+    assertEquals(202, submit(bob, 10).statusCode(), "another owner has their own limit");
+    assertTrue(scrape().contains("audio_quota_hits_total{type=\"queued_jobs\"} 1.0"), "quota hit counted");
+  }
+
+  @Test
+  void dailyMinutesAreUsedThenRefusedUntilMidnight() {
+    long first = submit(alice, 90).bodyAsJsonObject().getLong("id");
+    assertEquals("completed", finished(alice, first).getString("status"));
+    JsonObject usage = until("the 90 s are settled", WAIT,
+        () -> call(HttpMethod.GET, "/usage", alice, null).bodyAsJsonObject(),
+        u -> u.getDouble("minutes_used") == 1.5);
+    assertEquals("alice", usage.getString("owner_user_id"));
+    assertEquals("free", usage.getString("tier"));
+    assertEquals("2026-11-23", usage.getString("day"));
+    assertEquals(0.5, usage.getDouble("minutes_left"));
+    assertEquals("2026-11-24T00:00:00Z", usage.getString("resets_at"));
+    assertEquals(2, usage.getJsonObject("limits").getInteger("daily_minutes"));
+
+    // 60 s does not fit into the 30 s left: the job fails before transcription, and its result is a 409.
+    long tooLong = submit(alice, 60).bodyAsJsonObject().getLong("id");
+    JsonObject failed = finished(alice, tooLong);
+    assertEquals("failed", failed.getString("status"));
+    assertTrue(failed.getString("error").startsWith("quota_exceeded: daily_minutes: "), failed.getString("error"));
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/" + tooLong + "/result", alice, null), 409, null);
+    // Longer than any free file may be: refused for max_file_minutes, whatever is left.
+    JsonObject huge = finished(alice, submit(alice, 1900).bodyAsJsonObject().getLong("id"));
+    assertTrue(huge.getString("error").startsWith("quota_exceeded: max_file_minutes: "), huge.getString("error"));
+    assertEquals(1.5, call(HttpMethod.GET, "/usage", alice, null).bodyAsJsonObject().getDouble("minutes_used"),
+        "failed jobs use nothing");
+
+    assertEquals("completed", finished(alice, submit(alice, 30).bodyAsJsonObject().getLong("id"))
+        .getString("status"));
+    HttpResponse<Buffer> refused = until("the day's minutes are used up", WAIT, () -> submit(alice, 1),
+        r -> r.statusCode() == 429);
+    quotaProblem(refused, "daily_minutes");
+    assertEquals("3600", refused.getHeader("Retry-After"), "next UTC midnight");
+    assertEquals(202, submit(bob, 1).statusCode(), "bob has his own minutes");
+
+    clock.advance(Duration.ofHours(1));
+    assertEquals(202, submit(alice, 1).statusCode(), "a new UTC day");
+    assertTrue(scrape().contains("audio_quota_hits_total{type=\"daily_minutes\"}"));
+  }
+
+  @Test
+  void adminTierEndpointsAndATierChangeAppliesToTheNextAcquisition() {
+    hold = true;
+    for (int i = 0; i < 3; i++) {
+      assertEquals(202, submit(alice, 10).statusCode());
+    }
+    JsonObject processing = until("alice runs one job", WAIT,
+        () -> call(HttpMethod.GET, "/jobs/admin/owner/alice/processing", admin, null).bodyAsJsonObject(),
+        j -> j.getInteger("processing") == 1);
+    assertEquals(new JsonObject().put("owner_user_id", "alice").put("processing", 1).put("limit", 1), processing);
+
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/admin/tiers/alice", alice, null), 403, null);
+    JobsApiTest.assertProblem(call(HttpMethod.PUT, "/jobs/admin/tiers/alice", alice,
+        new JsonObject().put("tier", "premium")), 403, null);
+    JobsApiTest.assertProblem(call(HttpMethod.PUT, "/jobs/admin/tiers/alice", admin,
+        new JsonObject().put("tier", "gold")), 422, "tier");
+    JobsApiTest.assertProblem(call(HttpMethod.PUT, "/jobs/admin/tiers/alice", admin, new JsonObject()), 400, "tier");
+    JsonObject before = call(HttpMethod.GET, "/jobs/admin/tiers/alice", admin, null).bodyAsJsonObject();
+    assertEquals("free", before.getString("tier"));
+    assertEquals(false, before.getBoolean("assigned"));
+
+    HttpResponse<Buffer> put = call(HttpMethod.PUT, "/jobs/admin/tiers/alice", admin,
+        new JsonObject().put("tier", "premium"));
+    assertEquals(200, put.statusCode(), put.bodyAsString());
+    assertEquals("premium", put.bodyAsJsonObject().getString("tier"));
+    assertEquals(true, put.bodyAsJsonObject().getBoolean("assigned"));
+    assertEquals(3, put.bodyAsJsonObject().getJsonObject("limits").getInteger("concurrent_jobs"));
+
+    until("the next acquisitions apply premium", WAIT,
+        () -> call(HttpMethod.GET, "/jobs/admin/owner/alice/processing", admin, null).bodyAsJsonObject(),
+        j -> j.getInteger("processing") == 3 && j.getInteger("limit") == 3);
+    JsonObject usage = call(HttpMethod.GET, "/usage", alice, null).bodyAsJsonObject();
+    assertEquals("premium", usage.getString("tier"));
+    assertEquals(3, usage.getJsonObject("active").getInteger("jobs"));
+
+    assertEquals(202, submit(bob, 10).statusCode());
+    JsonObject byOwner = call(HttpMethod.GET, "/jobs/admin/summary-by-owner", admin, null).bodyAsJsonObject();
+    JsonObject aliceRow = byOwner.getJsonArray("owners").stream().map(JsonObject.class::cast)
+        .filter(o -> o.getString("owner_user_id").equals("alice")).findFirst().orElseThrow();
+    assertEquals(3, aliceRow.getJsonObject("counts_by_status").getInteger("processing"));
+    assertEquals(3, aliceRow.getInteger("total"));
+    assertTrue(byOwner.getJsonArray("owners").stream().map(JsonObject.class::cast)
+        .anyMatch(o -> o.getString("owner_user_id").equals("bob")));
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/admin/summary-by-owner", bob, null), 403, null);
+
+    hold = false;
+    gate.complete();
+  }
+}
