@@ -33,10 +33,11 @@ public final class RedisCounters implements ActiveCounters {
   /**
    * Shared start of every script: {@code now} in ms of Redis server time, expired holders dropped, and helpers to
    * stamp a holder and to expire the key with its latest holder. TIME before writes needs effects replication, the
-   * default since Redis 5; replicate_commands asks for it on older servers and is a no-op on newer ones.
+   * default since Redis 5; replicate_commands asks for it on older servers and is a no-op (or gone) on newer
+   * ones.
    */
   private static final String PRELUDE = """
-      redis.replicate_commands()
+      if redis.replicate_commands then redis.replicate_commands() end
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
       redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
