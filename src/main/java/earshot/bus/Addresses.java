@@ -57,6 +57,20 @@ public final class Addresses {
   /** Local request (empty body) → reply {@link NodeStatus}: answered by this node's start-up code. */
   public static final String NODE_STATUS = "earshot.node.status";
 
+  /**
+   * Local request {@link HoldRequest} → reply {@link HoldReply}: take a place in an owner's active jobs or streams
+   * counter. Holding a holder that already holds one is granted again (idempotent). Answered by this node's
+   * {@code QuotaVerticle}, also while Redis is unreachable; fails 400 on a malformed request.
+   */
+  public static final String QUOTA_HOLD = "earshot.quota.hold";
+  /**
+   * Local request {@link ReleaseHold} → reply {@code {}}: free a holder's place; releasing a holder that holds
+   * nothing succeeds. Fails 400 on a malformed request.
+   */
+  public static final String QUOTA_RELEASE = "earshot.quota.release";
+  /** Local request {@link ActiveCounts} → reply {@link ActiveCountsReply}: an owner's active job and stream counts. */
+  public static final String QUOTA_ACTIVE = "earshot.quota.active";
+
   /** Publish {@link JobEvent}s of one job only. */
   public static String jobEvents(long jobId) {
     return JOB_EVENTS + "." + jobId;
