@@ -30,10 +30,14 @@ import org.slf4j.LoggerFactory;
  * node's holders expire within the TTL. A refused hold is not counted as a quota hit here; the caller that enforces
  * the quota records it.
  *
+ * <p>Deploy one per node: a second would share the local addresses round-robin but not its holders.
+ *
  * <p>Threading: an event-loop verticle; everything is non-blocking (the Vert.x Redis client, timers, in-memory maps).
  */
 public final class QuotaVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(QuotaVerticle.class);
+  /** The TTL the issue proposes: long enough to ride out a slow refresh, short enough to heal a crash quickly. */
+  public static final Duration DEFAULT_TTL = Duration.ofSeconds(120);
 
   private final String redisUrl;
   private final Duration ttl;
@@ -145,9 +149,12 @@ public final class QuotaVerticle extends VerticleBase {
   }
 
   private void onActive(Message<JsonObject> msg) {
-    String owner = ActiveCounts.fromJson(msg.body()).owner();
-    if (owner == null || owner.isBlank()) {
-      msg.fail(Failures.BAD_REQUEST, "owner_user_id is required");
+    String owner;
+    try {
+      owner = ActiveCounts.fromJson(msg.body()).owner();
+      requireText("owner_user_id", owner);
+    } catch (RuntimeException e) {
+      msg.fail(Failures.BAD_REQUEST, e.getMessage());
       return;
     }
     Future<Integer> jobs = counters.count(CounterKind.JOBS, owner);

@@ -87,6 +87,8 @@ class QuotaVerticleTest {
         new JsonObject().put("kind", "jobs").put("owner_user_id", owner).put("limit", 1))));
     assertEquals(Failures.BAD_REQUEST, failureCode(vertx.eventBus().request(Addresses.QUOTA_ACTIVE,
         new JsonObject())));
+    assertEquals(Failures.BAD_REQUEST, failureCode(vertx.eventBus().request(Addresses.QUOTA_RELEASE, null)));
+    assertEquals(Failures.BAD_REQUEST, failureCode(vertx.eventBus().request(Addresses.QUOTA_ACTIVE, null)));
   }
 
   @Test
