@@ -31,10 +31,13 @@ class RedisCountersTest extends ActiveCountersContract {
     redis.close();
   }
 
+  /** Generous: these tests are about counting, and a loaded build machine can take a second to connect. */
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
   @Override
   ActiveCounters create(Vertx vertx) {
-    client = Redis.createClient(vertx, RedisCounters.options(redis.url(), Duration.ofSeconds(1)));
-    return new RedisCounters(client, TTL, Duration.ofSeconds(1));
+    client = Redis.createClient(vertx, RedisCounters.options(redis.url(), COMMAND_TIMEOUT));
+    return new RedisCounters(client, TTL, COMMAND_TIMEOUT);
   }
 
   /** Redis expires by its own clock: wait until the counter is empty, then the holder is gone. */
