@@ -11,6 +11,7 @@ import earshot.metrics.JobMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.metrics.QuotaMetrics;
+import earshot.quota.QuotaVerticle;
 import earshot.pipeline.CpuRunnerVerticle;
 import earshot.pipeline.StageRegistry;
 import earshot.pipeline.Workspace;
@@ -73,6 +74,12 @@ public final class EarshotNode {
         .toJson()));
     boolean runners = config.jobs().workerEnabled();
     Future<Void> chain = statusConsumer.completion();
+    if (config.runs(Role.SCHEDULER) || config.runs(Role.API)) {
+      // The active-job and active-stream counters (one per node): the scheduler checks leases against them, and
+      // live streams on API nodes take their places in them.
+      chain = chain.compose(v -> deploy("quota counters", () -> new QuotaVerticle(config.quota().redisUrl(),
+          config.quota().counterTtl(), quotaMetrics, clock), ThreadingModel.EVENT_LOOP));
+    }
     if (config.runs(Role.SCHEDULER)) {
       chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock),
           ThreadingModel.EVENT_LOOP));

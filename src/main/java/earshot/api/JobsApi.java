@@ -1,5 +1,7 @@
 package earshot.api;
 
+import earshot.bus.ActiveCounts;
+import earshot.bus.ActiveCountsReply;
 import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
 import earshot.bus.Failures;
@@ -314,10 +316,24 @@ final class JobsApi {
   }
 
   private void queueStats(RoutingContext ctx) {
-    Principal.of(ctx);
-    request(Addresses.JOBS_QUEUE_STATS, new JsonObject())
-        .onSuccess(body -> ok(ctx, body))
+    Principal who = Principal.of(ctx);
+    Future.all(request(Addresses.JOBS_QUEUE_STATS, new JsonObject()), redisHealth(who.ownerUserId()))
+        .onSuccess(all -> ok(ctx, all.<JsonObject>resultAt(0).put("redis", all.<JsonObject>resultAt(1))))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code {configured, status}}: whether the active counters are meant to live in Redis and, if so, whether they do
+   * ({@code UP}) or this node counts in-process because Redis is unreachable ({@code FALLBACK}).
+   */
+  private Future<JsonObject> redisHealth(String owner) {
+    if (config.quota().redisUrl() == null) {
+      return Future.succeededFuture(new JsonObject().put("configured", false).put("status", "NOT_CONFIGURED"));
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.QUOTA_ACTIVE, new ActiveCounts(owner).toJson(), BUS)
+        .map(m -> "redis".equals(ActiveCountsReply.fromJson(m.body()).backend()) ? "UP" : "FALLBACK")
+        .otherwise("UNKNOWN")
+        .map(status -> new JsonObject().put("configured", true).put("status", status));
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------------

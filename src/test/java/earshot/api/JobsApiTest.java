@@ -226,6 +226,7 @@ public class JobsApiTest {
     assertEquals("default", stats.getJsonArray("queues").getJsonObject(0).getString("queue"));
     assertEquals(5, stats.getJsonArray("queues").getJsonObject(0).getInteger("queued"));
     assertEquals("sqlite", stats.getJsonObject("store").getString("kind"));
+    assertEquals(new JsonObject().put("configured", false).put("status", "NOT_CONFIGURED"), stats.getJsonObject("redis"));
   }
 
   @Test

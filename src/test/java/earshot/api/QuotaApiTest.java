@@ -223,6 +223,7 @@ class QuotaApiTest {
     JsonObject usage = call(HttpMethod.GET, "/usage", alice, null).bodyAsJsonObject();
     assertEquals("premium", usage.getString("tier"));
     assertEquals(3, usage.getJsonObject("active").getInteger("jobs"));
+    assertTrue(scrape().contains("audio_active_jobs{owner=\"alice\"} 3.0"), "the node holds alice's 3 jobs");
 
     assertEquals(202, submit(bob, 10).statusCode());
     JsonObject byOwner = call(HttpMethod.GET, "/jobs/admin/summary-by-owner", admin, null).bodyAsJsonObject();
