@@ -1,8 +1,8 @@
 package earshot.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,6 +85,51 @@ class ConfigLoaderTest {
     assertKey("audio.download.allow_private", Map.of("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "bad host!"));
     assertEquals(List.of("127.0.0.1/32", "fd00::/8", "media.internal"), ConfigLoader.load(new String[0],
         Map.of("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "127.0.0.1/32,fd00::/8,media.internal")).audio().download().allowPrivate());
+  }
+
+  @Test
+  void tiersRedisAndOwnerLabelsComeFromConfigAndEnvironment() throws Exception {
+    EarshotConfig defaults = ConfigLoader.load(new String[0], Map.of());
+    assertEquals("standard", defaults.quota().tiers().defaultTier());
+    assertEquals(1, defaults.quota().tiers().resolve(null).concurrentJobs());
+    assertEquals(3, defaults.quota().tiers().resolve("premium").concurrentJobs());
+    assertEquals(3, defaults.quota().tiers().resolve("premium").weight());
+    assertEquals(1, defaults.quota().tiers().resolve("no-such-tier").concurrentJobs(), "unknown: the default tier");
+    assertNull(defaults.quota().redisUrl());
+    assertEquals(java.time.Duration.ofSeconds(120), defaults.quota().counterTtl());
+    assertTrue(defaults.quota().ownerLabels());
+
+    EarshotConfig env = ConfigLoader.load(new String[0], Map.of("REDIS_URL", "redis://cache:6379",
+        "EARSHOT_DEFAULT_TIER", "premium", "EARSHOT_METRICS_OWNER_LABELS", "false",
+        "AUDIO_QUOTA_COUNTER_TTL_SECONDS", "30"));
+    assertEquals("redis://cache:6379", env.quota().redisUrl(), "REDIS_URL alone turns Redis counters on");
+    assertEquals("premium", env.quota().tiers().defaultTier());
+    assertFalse(env.quota().ownerLabels());
+    assertEquals(java.time.Duration.ofSeconds(30), env.quota().counterTtl());
+    assertNull(ConfigLoader.load(new String[0], Map.of("REDIS_URL", "redis://cache:6379",
+        "AUDIO_QUOTA_USE_REDIS", "false")).quota().redisUrl(), "AUDIO_QUOTA_USE_REDIS=false keeps them in-process");
+
+    Path conf = dir.resolve("tiers.json");
+    Files.writeString(conf, """
+        {"quota": {"default_tier": "team", "tiers": {"team": {"concurrent_jobs": 4, "concurrent_streams": 2,
+          "daily_minutes": null, "max_queued_jobs": 50}}}}""");
+    var team = ConfigLoader.load(new String[] {"--conf", conf.toString()}, Map.of()).quota().tiers().resolve(null);
+    assertEquals(4, team.concurrentJobs());
+    assertEquals(4, team.weight(), "the weight defaults to concurrent_jobs");
+    assertNull(team.dailyMinutes(), "null: unlimited");
+    assertEquals(50, team.maxQueuedJobs());
+
+    assertKey("quota.default_tier", Map.of("EARSHOT_DEFAULT_TIER", "gold"));
+    assertKey("quota.redis_url", Map.of("REDIS_URL", "localhost:6379"));
+    assertKey("quota.use_redis", Map.of("REDIS_URL", "redis://cache:6379", "AUDIO_QUOTA_USE_REDIS", "sometimes"));
+    Path bad = dir.resolve("bad-tier.json");
+    Files.writeString(bad, "{\"quota\": {\"tiers\": {\"Gold Plan\": {\"concurrent_jobs\": 1}}}}");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(new String[] {"--conf", bad.toString()}, Map.of()));
+    assertEquals("quota.tiers.Gold Plan", e.key());
+    Files.writeString(bad, "{\"quota\": {\"tiers\": {\"standard\": {\"concurrent_jobs\": 0}}}}");
+    assertEquals("quota.tiers.standard.concurrent_jobs", assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(new String[] {"--conf", bad.toString()}, Map.of())).key());
   }
 
   @Test
