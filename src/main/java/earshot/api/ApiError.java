@@ -13,23 +13,26 @@ public final class ApiError extends RuntimeException {
   private final String title;
   private final String field;
   private final JsonObject extensions;
+  private final Long retryAfterSeconds;
 
   public ApiError(int status, String type, String title, String detail, String field) {
-    this(status, type, title, detail, field, null);
+    this(status, type, title, detail, field, null, null);
   }
 
-  private ApiError(int status, String type, String title, String detail, String field, JsonObject extensions) {
+  private ApiError(int status, String type, String title, String detail, String field, JsonObject extensions,
+                   Long retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.type = type;
     this.title = title;
     this.field = field;
     this.extensions = extensions;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   /**
    * 429 quota_exceeded: a tier limit refused the request. The problem carries {@code quota} (which limit),
-   * {@code tier}, {@code limit} and {@code used}; the caller sets {@code Retry-After} when waiting helps.
+   * {@code tier}, {@code limit} and {@code used}, and answers with {@code Retry-After} when waiting helps.
    */
   public static ApiError quotaExceeded(QuotaRefusal refusal) {
     JsonObject ext = new JsonObject().put("quota", refusal.type().wireName()).put("tier", refusal.tier())
@@ -37,13 +40,14 @@ public final class ApiError extends RuntimeException {
     if (refusal.retryAfterSeconds() != null) {
       ext.put("retry_after_seconds", refusal.retryAfterSeconds());
     }
-    return new ApiError(429, ProblemTypes.QUOTA_EXCEEDED, "Quota Exceeded", refusal.detail(), null, ext);
+    return new ApiError(429, ProblemTypes.QUOTA_EXCEEDED, "Quota Exceeded", refusal.detail(), null, ext,
+        refusal.retryAfterSeconds());
   }
 
   /** 429 quota_exceeded for a job a tier limit stopped after it was accepted: only the quota's name is known. */
   public static ApiError quotaExceeded(String quota, String detail) {
     return new ApiError(429, ProblemTypes.QUOTA_EXCEEDED, "Quota Exceeded", detail, null,
-        new JsonObject().put("quota", quota));
+        new JsonObject().put("quota", quota), null);
   }
 
   public static ApiError unprocessable(String field, String detail) {
@@ -72,6 +76,11 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError unavailable(String detail) {
     return new ApiError(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail, null);
+  }
+
+  /** Seconds the caller should wait before asking again (the {@code Retry-After} header), or null. */
+  public Long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {

@@ -113,6 +113,9 @@ public final class HttpApiVerticle extends VerticleBase {
   private static void failure(RoutingContext ctx) {
     Throwable err = ctx.failure();
     if (err instanceof ApiError e) {
+      if (e.retryAfterSeconds() != null && !ctx.response().headWritten()) {
+        ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+      }
       e.problem().send(ctx);
     } else if (ctx.statusCode() == 413) {
       Problem.of(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body exceeds the limit").send(ctx);

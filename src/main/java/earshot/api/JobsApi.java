@@ -16,6 +16,7 @@ import earshot.bus.SubmitJob;
 import earshot.bus.Submitted;
 import earshot.config.EarshotConfig;
 import earshot.jobs.Job;
+import earshot.quota.QuotaRefusal;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStatus;
 import earshot.pipeline.PayloadKeys;
@@ -117,7 +118,7 @@ final class JobsApi {
     }
     SubmitJob submit = new SubmitJob(who.ownerUserId(), req.payload(), req.priority(), null, key, uuid);
     request(Addresses.JOBS_SUBMIT, submit.toJson())
-        .compose(reply -> accepted(ctx, reply))
+        .compose(JobsApi::accepted)
         .onFailure(err -> {
           if (uuid != null) {
             vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false); // refused: the upload is not needed
@@ -143,15 +144,9 @@ final class JobsApi {
    * The scheduler's answer to a submission: the job, or a tier's refusal as a 429 quota_exceeded problem (with
    * {@code Retry-After} when waiting helps, as at the end of a UTC day).
    */
-  static Future<Submitted> accepted(RoutingContext ctx, JsonObject reply) {
+  static Future<Submitted> accepted(JsonObject reply) {
     Submitted s = Submitted.fromJson(reply);
-    if (s.refusal() == null) {
-      return Future.succeededFuture(s);
-    }
-    if (s.refusal().retryAfterSeconds() != null) {
-      ctx.response().putHeader("Retry-After", String.valueOf(s.refusal().retryAfterSeconds()));
-    }
-    return Future.failedFuture(ApiError.quotaExceeded(s.refusal()));
+    return s.refusal() == null ? Future.succeededFuture(s) : Future.failedFuture(ApiError.quotaExceeded(s.refusal()));
   }
 
   // ---- following a job ---------------------------------------------------------------------------------------
@@ -390,6 +385,7 @@ final class JobsApi {
       case Failures.BAD_REQUEST -> ApiError.invalid("body", re.getMessage());
       case Failures.NOT_FOUND -> ApiError.notFound(re.getMessage());
       case Failures.CONFLICT -> ApiError.conflict(re.getMessage());
+      case Failures.QUOTA_EXCEEDED -> ApiError.quotaExceeded(QuotaRefusal.fromJson(new JsonObject(re.getMessage())));
       case Failures.UNPROCESSABLE -> new ApiError(422, ProblemTypes.VALIDATION, "Unprocessable Content",
           re.getMessage(), null);
       default -> ApiError.unavailable(re.getMessage());

@@ -77,7 +77,7 @@ final class OpenAiApi {
           payload.put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
           SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
           return request(Addresses.JOBS_SUBMIT, submit.toJson())
-              .compose(reply -> JobsApi.accepted(ctx, reply))
+              .compose(JobsApi::accepted)
               .map(s -> s.job().id())
               .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
         })

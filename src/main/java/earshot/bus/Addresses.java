@@ -17,7 +17,10 @@ public final class Addresses {
   public static final String JOBS_SUMMARY = "earshot.jobs.summary";
   /** Request (empty body) → reply {@code {queues: [QueueStats], store: {kind, status}}}. */
   public static final String JOBS_QUEUE_STATS = "earshot.jobs.queue.stats";
-  /** Request {@link RetryJob} → reply job JSON; fails 404, or 409 unless the job failed or was cancelled. */
+  /**
+   * Request {@link RetryJob} → reply job JSON; fails 404, 409 unless the job failed or was cancelled, or 429 (message:
+   * the {@code QuotaRefusal} JSON) when resuming after audio_convert needs minutes the owner no longer has.
+   */
   public static final String JOBS_RETRY = "earshot.jobs.retry";
   /** Request {@link CancelJob} → reply job JSON; fails 404 or 409. */
   public static final String JOBS_CANCEL = "earshot.jobs.cancel";

@@ -8,5 +8,7 @@ public final class Failures {
   public static final int NOT_FOUND = 404;
   public static final int CONFLICT = 409;
   public static final int UNPROCESSABLE = 422;
+  /** A tier limit refused the command; the failure message is the {@code QuotaRefusal} as JSON. */
+  public static final int QUOTA_EXCEEDED = 429;
   public static final int UNAVAILABLE = 503;
 }

@@ -5,12 +5,19 @@ import earshot.bus.CancelJob;
 import earshot.bus.Failures;
 import earshot.bus.JobAbort;
 import earshot.metrics.JobMetrics;
+import earshot.metrics.QuotaMetrics;
+import earshot.pipeline.PayloadKeys;
+import earshot.quota.QuotaRefusal;
+import earshot.quota.Tiers;
+import earshot.quota.UtcDay;
 import earshot.store.JobStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The scheduler's user commands on existing jobs: cancel and retry. Registered by {@link SchedulerVerticle} on its
@@ -22,13 +29,20 @@ final class JobCommands {
   private final StagePlan plan;
   private final JobMetrics metrics;
   private final JobEvents events;
+  private final Tiers tiers;
+  private final QuotaMetrics quotaMetrics;
+  private final Clock clock;
 
-  JobCommands(Vertx vertx, JobStore store, StagePlan plan, JobMetrics metrics, JobEvents events) {
+  JobCommands(Vertx vertx, JobStore store, StagePlan plan, JobMetrics metrics, JobEvents events, Tiers tiers,
+              QuotaMetrics quotaMetrics, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.plan = plan;
     this.metrics = metrics;
     this.events = events;
+    this.tiers = tiers;
+    this.quotaMetrics = quotaMetrics;
+    this.clock = clock;
   }
 
   Future<Void> register() {
@@ -78,15 +92,38 @@ final class JobCommands {
           }
           JobStage stage = job.jobType().compareTo(JobStage.AUDIO_TRANSCRIBE) <= 0 ? plan.first(job.payload()) : job.jobType();
           String queue = plan.queueFor(stage, job.payload());
-          return store.requeue(id, stage, queue).map(requeued -> {
-            requeued.ifPresentOrElse(j -> {
-              metrics.enqueued(j.queue(), j.jobType().wireName());
-              events.publishAndAnnounce(j);
-              msg.reply(j.toJson());
-            }, () -> msg.fail(Failures.CONFLICT, "job " + id + " changed while retrying; try again"));
-            return null;
+          return minutesForRetry(job, stage).compose(refusal -> {
+            if (refusal.isPresent()) {
+              quotaMetrics.quotaHit(refusal.get().type().wireName());
+              msg.fail(Failures.QUOTA_EXCEEDED, refusal.get().toJson().encode());
+              return Future.<Void>succeededFuture();
+            }
+            return requeue(msg, id, stage, queue);
           });
         })
         .onFailure(err -> SchedulerVerticle.fail(msg, "retry", err));
+  }
+
+  /**
+   * A job that resumes after audio_convert will not reserve its minutes again on its way (the refund when it stopped
+   * gave them back), so they are reserved here, against what the owner has left today.
+   */
+  private Future<Optional<QuotaRefusal>> minutesForRetry(Job job, JobStage resumeAt) {
+    Double seconds = job.payload().getDouble(PayloadKeys.DURATION_SECONDS);
+    if (resumeAt.compareTo(JobStage.AUDIO_CONVERT) <= 0 || seconds == null) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return store.reserveForRetry(job.id(), seconds, UtcDay.today(clock), tiers, UtcDay.secondsToMidnight(clock));
+  }
+
+  private Future<Void> requeue(Message<JsonObject> msg, long id, JobStage stage, String queue) {
+    return store.requeue(id, stage, queue).map(requeued -> {
+      requeued.ifPresentOrElse(j -> {
+        metrics.enqueued(j.queue(), j.jobType().wireName());
+        events.publishAndAnnounce(j);
+        msg.reply(j.toJson());
+      }, () -> msg.fail(Failures.CONFLICT, "job " + id + " changed while retrying; try again"));
+      return null;
+    });
   }
 }

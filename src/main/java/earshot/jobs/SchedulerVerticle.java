@@ -117,7 +117,7 @@ public final class SchedulerVerticle extends VerticleBase {
         .compose(v -> gate.register())
         .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
         .compose(v -> new JobQueries(vertx, store).register())
-        .compose(v -> new JobCommands(vertx, store, plan, metrics, events).register())
+        .compose(v -> new JobCommands(vertx, store, plan, metrics, events, tiers, quotaMetrics, clock).register())
         .compose(v -> new DeliveryLog(vertx, store).register());
   }
 
@@ -270,7 +270,10 @@ public final class SchedulerVerticle extends VerticleBase {
             waiters.remove(w);
             if (w.answered) {
               // The runner withdrew while we were leasing: give the jobs straight back.
-              jobs.forEach(j -> store.release(j.lease()).onSuccess(r -> r.ifPresent(this::publishAndAnnounce)));
+              jobs.forEach(j -> store.release(j.lease()).onSuccess(r -> {
+                gate.release(j.lease());
+                r.ifPresent(this::publishAndAnnounce);
+              }));
             } else {
               w.answer(jobs);
             }
@@ -303,6 +306,7 @@ public final class SchedulerVerticle extends VerticleBase {
     StageReport report = StageReport.fromJson(msg.body());
     String stage = report.stage().wireName();
     applyReport(report)
+        .andThen(ar -> gate.release(report.lease())) // that lease is over, applied or fenced off
         .onSuccess(job -> {
           if (job.isEmpty()) {
             metrics.leaseLost(stage);

@@ -7,6 +7,7 @@ import earshot.bus.JobEvent;
 import earshot.bus.ReleaseHold;
 import earshot.jobs.Job;
 import earshot.jobs.JobStatus;
+import earshot.jobs.Lease;
 import earshot.metrics.QuotaMetrics;
 import earshot.store.JobStore;
 import io.vertx.core.Future;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * kept honest here: every leased job takes a place in the owner's active-jobs counter (this node's
  * {@code QuotaVerticle}: in-process, or Redis shared by every node). A job that finds the counter full is released
  * at once without penalty and becomes available again after a short delay, so together the nodes never exceed the
- * limit. The place is freed when the job leaves that lease (any event that is not "processing", from any node).
+ * limit. The place is freed when the job leaves that lease: when this scheduler applies the lease's outcome, or on
+ * the first event (from any node) that shows the job past that lease, by its fencing token, so that a late event about
+ * an earlier lease never frees a newer one.
  *
  * <p>Threading: used only on the scheduler's event loop; its map of holds is confined to it.
  */
@@ -50,11 +53,12 @@ public final class ActiveJobGate {
   private final QuotaMetrics metrics;
   private final Clock clock;
   private final Duration retryDelay;
-  private final Map<Long, Held> held = new HashMap<>();
+  /** Job id → lease token → the place that lease holds. */
+  private final Map<Long, Map<Long, Held>> held = new HashMap<>();
   private MessageConsumer<JsonObject> events;
   private long reconcileTimer = -1;
 
-  private record Held(String owner, String holder, long token) {}
+  private record Held(String owner, String holder) {}
 
   public ActiveJobGate(Vertx vertx, JobStore store, Tiers tiers, QuotaMetrics metrics, Clock clock,
                        Duration retryDelay) {
@@ -69,8 +73,10 @@ public final class ActiveJobGate {
   public Future<Void> register() {
     events = vertx.eventBus().consumer(Addresses.JOB_EVENTS, m -> {
       JobEvent e = JobEvent.fromJson(m.body());
-      if (!JobStatus.PROCESSING.wireName().equals(e.status())) {
-        release(e.id());
+      if (held.containsKey(e.id())) {
+        boolean running = JobStatus.PROCESSING.wireName().equals(e.status());
+        // Processing under token T: leases before T are over. Anything else: the lease T (and earlier) is over.
+        releaseUpTo(e.id(), running ? e.leaseToken() - 1 : e.leaseToken());
       }
     });
     reconcileTimer = vertx.setPeriodic(RECONCILE_MS, id -> reconcile());
@@ -79,14 +85,18 @@ public final class ActiveJobGate {
 
   public Future<Void> stop() {
     vertx.cancelTimer(reconcileTimer);
-    List<Long> ids = List.copyOf(held.keySet());
-    ids.forEach(this::release);
+    List.copyOf(held.keySet()).forEach(id -> releaseUpTo(id, Long.MAX_VALUE));
     return events == null ? Future.succeededFuture() : events.unregister();
   }
 
-  /** This node's holds per owner, for the processing endpoint and tests. */
+  /** How many places this scheduler holds now. */
   public int held() {
-    return held.size();
+    return held.values().stream().mapToInt(Map::size).sum();
+  }
+
+  /** This scheduler applied the lease's outcome (or gave it back): its place is free. */
+  public void release(Lease lease) {
+    releaseUpTo(lease.jobId(), lease.token());
   }
 
   /**
@@ -122,7 +132,8 @@ public final class ActiveJobGate {
         })
         .compose(granted -> {
           if (granted) {
-            held.put(job.id(), new Held(job.ownerUserId(), holder, job.lease().token()));
+            held.computeIfAbsent(job.id(), id -> new HashMap<>()).put(job.lease().token(),
+                new Held(job.ownerUserId(), holder));
             return Future.succeededFuture(Optional.of(job));
           }
           metrics.quotaHit(QuotaMetrics.CONCURRENT_JOBS);
@@ -136,23 +147,32 @@ public final class ActiveJobGate {
         });
   }
 
-  private void release(long jobId) {
-    Held h = held.remove(jobId);
-    if (h != null) {
+  /** Frees the places of the job's leases up to and including {@code token}. */
+  private void releaseUpTo(long jobId, long token) {
+    Map<Long, Held> leases = held.get(jobId);
+    if (leases == null) {
+      return;
+    }
+    leases.entrySet().removeIf(e -> {
+      if (e.getKey() > token) {
+        return false;
+      }
+      Held h = e.getValue();
       vertx.eventBus().request(Addresses.QUOTA_RELEASE,
               new ReleaseHold(CounterKind.JOBS.wireName(), h.owner(), h.holder()).toJson(), REQUEST)
           .onFailure(err -> LOG.debug("releasing {} failed: {}", h.holder(), err.getMessage()));
+      return true;
+    });
+    if (leases.isEmpty()) {
+      held.remove(jobId);
     }
   }
 
-  /** Frees holds whose job no longer runs under the held lease (an event this node missed). */
+  /** Frees places whose lease has ended without this node hearing of it (an event it missed). */
   private void reconcile() {
-    Map.copyOf(held).forEach((id, h) -> store.get(id).onSuccess(job -> {
-      boolean stillHeld = job.isPresent() && job.get().status() == JobStatus.PROCESSING
-          && job.get().lease().token() == h.token();
-      if (!stillHeld) {
-        release(id);
-      }
+    List.copyOf(held.keySet()).forEach(id -> store.get(id).onSuccess(job -> {
+      boolean running = job.isPresent() && job.get().status() == JobStatus.PROCESSING;
+      releaseUpTo(id, running ? job.get().leaseToken() - 1 : Long.MAX_VALUE);
     }));
   }
 }

@@ -149,6 +149,14 @@ public interface JobStore {
   Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers);
 
   /**
+   * A failed or cancelled job is about to be retried from a stage after audio_convert, so its reservation (given
+   * back when it stopped) is taken again, with the same checks as {@link #reserve}; a daily-minutes refusal carries
+   * {@code secondsToMidnight} as its Retry-After. Empty when reserved, or when the job is not failed or cancelled.
+   */
+  Future<Optional<QuotaRefusal>> reserveForRetry(long jobId, double seconds, LocalDate day, Tiers tiers,
+                                                 long secondsToMidnight);
+
+  /**
    * Settles the reservations of finished jobs: a completed job's seconds become used on the day they were reserved,
    * a failed or cancelled job's are given back. Idempotent; {@code jobIds} null settles every finished job that
    * still holds a reservation (what a crash between a job's end and its settlement leaves). Yields how many settled.

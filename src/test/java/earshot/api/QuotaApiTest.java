@@ -56,6 +56,8 @@ class QuotaApiTest {
   /** audio_download waits on this while {@link #hold} is set, so jobs stay processing. */
   final Promise<Void> gate = Promise.promise();
   volatile boolean hold;
+  /** audio_chunk fails once for a job whose URL names "flaky". */
+  final java.util.Set<Long> failedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
   EarshotNode node;
   String alice;
   String bob;
@@ -97,10 +99,13 @@ class QuotaApiTest {
   StageRegistry stages() {
     return StandInStages.everyStage((stage, ctx) -> {
       JsonObject payload = ctx.payload();
+      String url = payload.getString(PayloadKeys.URL);
       if (stage == JobStage.AUDIO_CONVERT) {
-        String url = payload.getString(PayloadKeys.URL);
         String name = url.substring(url.lastIndexOf('/') + 1, url.lastIndexOf('.'));
         payload.put(PayloadKeys.DURATION_SECONDS, Double.parseDouble(name));
+      }
+      if (stage == JobStage.AUDIO_CHUNK && url.contains("flaky") && failedOnce.add(ctx.job().id())) {
+        return Future.succeededFuture(new StageOutcome.Fail("chunking broke"));
       }
       JsonObject result = stage == JobStage.AUDIO_STORE ? new JsonObject().put("text", "ok") : null;
       Future<Void> wait = stage == JobStage.AUDIO_DOWNLOAD && hold ? gate.future() : Future.succeededFuture();
@@ -117,6 +122,15 @@ class QuotaApiTest {
   HttpResponse<Buffer> submit(String token, int seconds) {
     return call(HttpMethod.POST, "/jobs/submit", token,
         new JsonObject().put("url", "https://example.org/" + seconds + ".mp3"));
+  }
+
+  HttpResponse<Buffer> submitFlaky(String token, int seconds) {
+    return call(HttpMethod.POST, "/jobs/submit", token,
+        new JsonObject().put("url", "https://example.org/flaky/" + seconds + ".mp3"));
+  }
+
+  double minutesUsed(String token) {
+    return call(HttpMethod.GET, "/usage", token, null).bodyAsJsonObject().getDouble("minutes_used");
   }
 
   JsonObject finished(String token, long id) {
@@ -187,6 +201,32 @@ class QuotaApiTest {
     clock.advance(Duration.ofHours(1));
     assertEquals(202, submit(alice, 1).statusCode(), "a new UTC day");
     assertTrue(scrape().contains("audio_quota_hits_total{type=\"daily_minutes\"}"));
+  }
+
+  @Test
+  void aRetryAfterTranscriptionChargesItsMinutesAgainOrIs429WhenNoneAreLeft() {
+    long flaky = submitFlaky(alice, 60).bodyAsJsonObject().getLong("id");
+    assertEquals("failed", finished(alice, flaky).getString("status"));
+    assertEquals(0.0, until("the refund", WAIT, () -> call(HttpMethod.GET, "/usage", alice, null).bodyAsJsonObject(),
+        u -> u.getDouble("minutes_reserved") == 0.0).getDouble("minutes_used"));
+    HttpResponse<Buffer> retried = call(HttpMethod.POST, "/jobs/" + flaky + "/retry", alice, null);
+    assertEquals(200, retried.statusCode(), retried.bodyAsString());
+    assertEquals("audio_chunk", retried.bodyAsJsonObject().getString("job_type"), "resumes where it failed");
+    assertEquals("completed", finished(alice, flaky).getString("status"));
+    until("the retried job's minute is used", WAIT, () -> minutesUsed(alice) == 1.0);
+
+    // Another flaky minute fails and is refunded; a 90 s job then leaves 30 s, too little for its retry.
+    long second = submitFlaky(alice, 60).bodyAsJsonObject().getLong("id");
+    assertEquals("failed", finished(alice, second).getString("status"));
+    assertEquals("completed", finished(alice, submit(alice, 30).bodyAsJsonObject().getLong("id"))
+        .getString("status"));
+    until("1.5 minutes used", WAIT, () -> minutesUsed(alice) == 1.5);
+    HttpResponse<Buffer> refused = call(HttpMethod.POST, "/jobs/" + second + "/retry", alice, null);
+    JsonObject p = quotaProblem(refused, "daily_minutes");
+    assertEquals("3600", refused.getHeader("Retry-After"));
+    assertTrue(p.getString("detail").contains("only 0.5 of the 2 daily minutes"), p.getString("detail"));
+    assertEquals("failed", call(HttpMethod.GET, "/jobs/" + second, alice, null).bodyAsJsonObject()
+        .getString("status"), "a refused retry leaves the job as it was");
   }
 
   @Test

@@ -231,6 +231,32 @@ abstract class QuotaStoreContract {
   }
 
   @Test
+  void aRetryThatResumesAfterConvertReservesItsMinutesAgain() {
+    LocalDate today = UtcDay.today(clock);
+    Job a = leaseOne("sam");
+    await(store.reserve(a.lease(), 300, today, TIERS));
+    await(store.fail(a.lease(), "analysis provider down"));
+    await(store.settle(List.of(a.id())));
+    assertUsage("sam", today, 0, 0);
+
+    assertEquals(Optional.empty(), await(store.reserveForRetry(a.id(), 300, today, TIERS, 99)));
+    assertUsage("sam", today, 0, 300);
+    Job b = leaseOneMore("sam");
+    assertEquals(Optional.empty(), await(store.reserve(b.lease(), 300, today, TIERS)), "5 + 5 of 10 minutes");
+    await(store.fail(b.lease(), "broken"));
+    await(store.settle(List.of(b.id())));
+    Job c = leaseOneMore("sam");
+    assertEquals(Optional.empty(), await(store.reserve(c.lease(), 240, today, TIERS)), "5 + 4 of 10 minutes");
+    Optional<QuotaRefusal> refused = await(store.reserveForRetry(b.id(), 300, today, TIERS, 99));
+    assertEquals(QuotaType.DAILY_MINUTES, refused.orElseThrow().type(), "5 + 4 + 5 > 10");
+    assertEquals(99L, refused.get().retryAfterSeconds());
+    Job queued = submit("sam");
+    assertEquals(Optional.empty(), await(store.reserveForRetry(queued.id(), 60, today, TIERS, 99)),
+        "only a failed or cancelled job is reserved for a retry");
+    assertUsage("sam", today, 0, 540);
+  }
+
+  @Test
   void minutesCountOnTheDayTheyWereReservedAcrossMidnight() {
     clock.set(Instant.parse("2026-11-23T23:59:00Z"));
     LocalDate monday = UtcDay.today(clock);

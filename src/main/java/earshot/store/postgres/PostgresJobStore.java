@@ -584,6 +584,13 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
+  public Future<Optional<QuotaRefusal>> reserveForRetry(long jobId, double seconds, LocalDate day, Tiers tiers,
+                                                        long secondsToMidnight) {
+    return pool.withTransaction(conn -> PostgresQuotaSql.reserveForRetry(conn, jobId, seconds, day, tiers,
+        secondsToMidnight, now()));
+  }
+
+  @Override
   public Future<Integer> settle(Collection<Long> jobIds) {
     return PostgresQuotaSql.settle(pool, jobIds, now());
   }

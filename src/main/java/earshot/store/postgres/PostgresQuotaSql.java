@@ -117,17 +117,36 @@ final class PostgresQuotaSql {
   /** See {@code JobStore.reserve}; runs inside one transaction, the job row locked first. */
   static Future<Optional<QuotaRefusal>> reserve(SqlConnection c, Lease lease, double seconds, LocalDate day,
                                                 Tiers tiers, OffsetDateTime now) {
+    return reserveWhere(c, "j.id = $1 AND j.lease_token = $2 AND j.status = 'processing'",
+        Tuple.of(lease.jobId(), lease.token()), seconds, day, tiers, null, now);
+  }
+
+  /** See {@code JobStore.reserveForRetry}; inside one transaction. */
+  static Future<Optional<QuotaRefusal>> reserveForRetry(SqlConnection c, long jobId, double seconds, LocalDate day,
+                                                        Tiers tiers, long secondsToMidnight, OffsetDateTime now) {
+    return reserveWhere(c, "j.id = $1 AND j.status IN ('failed', 'cancelled')", Tuple.of(jobId), seconds, day,
+        tiers, secondsToMidnight, now);
+  }
+
+  /**
+   * Checks the tier and reserves {@code seconds} on {@code day} for the one job {@code where} selects (nothing when
+   * it selects none), replacing the job's earlier reservation. A daily refusal carries {@code retryAfter}.
+   */
+  private static Future<Optional<QuotaRefusal>> reserveWhere(SqlConnection c, String where, Tuple params,
+                                                             double seconds, LocalDate day, Tiers tiers,
+                                                             Long retryAfter, OffsetDateTime now) {
     return c.preparedQuery("""
-            SELECT j.owner_user_id, j.reserved_seconds, j.reserved_day, ut.tier FROM jobs j
+            SELECT j.owner_user_id, j.reserved_seconds, j.reserved_day, ut.tier, j.id FROM jobs j
             LEFT JOIN user_tiers ut ON ut.user_id = j.owner_user_id
-            WHERE j.id = $1 AND j.lease_token = $2 AND j.status = 'processing'
-            FOR UPDATE OF j""")
-        .execute(Tuple.of(lease.jobId(), lease.token()))
+            WHERE %s
+            FOR UPDATE OF j""".formatted(where))
+        .execute(params)
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.succeededFuture(Optional.<QuotaRefusal>empty());
           }
           Row r = rows.iterator().next();
+          long jobId = r.getLong(4);
           String owner = r.getString(0);
           Double held = r.getDouble(1);
           LocalDate heldDay = r.getLocalDate(2);
@@ -137,7 +156,7 @@ final class PostgresQuotaSql {
               .execute(Tuple.of(owner)).mapEmpty();
           if (held != null) {
             undo = undo.compose(v -> addUsage(c, owner, heldDay, 0, -held, now))
-                .compose(v -> setReservation(c, lease.jobId(), null, null));
+                .compose(v -> setReservation(c, jobId, null, null));
           }
           return undo.compose(v -> {
             if (tier.maxFileSeconds() != null && seconds > tier.maxFileSeconds()) {
@@ -153,13 +172,13 @@ final class PostgresQuotaSql {
                     return Optional.empty();
                   }
                   double left = Math.max(0, tier.dailySeconds() - used.totalSeconds());
-                  return Optional.of(dailyRefusal(tier, used.totalSeconds(), null, String.format(Locale.ROOT,
+                  return Optional.of(dailyRefusal(tier, used.totalSeconds(), retryAfter, String.format(Locale.ROOT,
                       "the audio is %.1f minutes long but only %.1f of the %d daily minutes of tier %s are left"
                           + " for %s (UTC)", seconds / 60.0, left / 60.0, tier.dailyMinutes(), tier.name(), day)));
                 });
             return check.compose(refused -> refused.isPresent() ? Future.succeededFuture(refused)
                 : addUsage(c, owner, day, 0, seconds, now)
-                    .compose(x -> setReservation(c, lease.jobId(), seconds, day))
+                    .compose(x -> setReservation(c, jobId, seconds, day))
                     .map(x -> Optional.<QuotaRefusal>empty()));
           });
         });

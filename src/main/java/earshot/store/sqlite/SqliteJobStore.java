@@ -670,6 +670,12 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
+  public Future<Optional<QuotaRefusal>> reserveForRetry(long jobId, double seconds, LocalDate day, Tiers tiers,
+                                                        long secondsToMidnight) {
+    return write(c -> SqliteQuotaSql.reserveForRetry(c, jobId, seconds, day, tiers, secondsToMidnight, now()));
+  }
+
+  @Override
   public Future<Integer> settle(Collection<Long> jobIds) {
     return write(c -> SqliteQuotaSql.settle(c, jobIds, now()));
   }

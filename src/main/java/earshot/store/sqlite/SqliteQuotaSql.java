@@ -125,28 +125,48 @@ final class SqliteQuotaSql {
   /** See {@code JobStore.reserve}. */
   static Optional<QuotaRefusal> reserve(Connection c, Lease lease, double seconds, LocalDate day, Tiers tiers,
                                         long now) throws SQLException {
+    return reserveWhere(c, "id = ? AND lease_token = ? AND status = 'processing'",
+        new long[] {lease.jobId(), lease.token()}, seconds, day, tiers, null, now);
+  }
+
+  /** See {@code JobStore.reserveForRetry}. */
+  static Optional<QuotaRefusal> reserveForRetry(Connection c, long jobId, double seconds, LocalDate day, Tiers tiers,
+                                                long secondsToMidnight, long now) throws SQLException {
+    return reserveWhere(c, "id = ? AND status IN ('failed', 'cancelled')", new long[] {jobId}, seconds, day, tiers,
+        secondsToMidnight, now);
+  }
+
+  /**
+   * Checks the tier and reserves {@code seconds} on {@code day} for the one job {@code where} selects (nothing when
+   * it selects none), replacing the job's earlier reservation. A daily refusal carries {@code retryAfter}.
+   */
+  private static Optional<QuotaRefusal> reserveWhere(Connection c, String where, long[] params, double seconds,
+                                                     LocalDate day, Tiers tiers, Long retryAfter, long now)
+      throws SQLException {
+    long jobId;
     String owner;
     Double held;
     String heldDay;
-    try (PreparedStatement ps = c.prepareStatement("""
-        SELECT owner_user_id, reserved_seconds, reserved_day FROM jobs
-        WHERE id = ? AND lease_token = ? AND status = 'processing'""")) {
-      ps.setLong(1, lease.jobId());
-      ps.setLong(2, lease.token());
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT id, owner_user_id, reserved_seconds, reserved_day FROM jobs WHERE " + where)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setLong(i + 1, params[i]);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
         }
-        owner = rs.getString(1);
-        double r = rs.getDouble(2);
+        jobId = rs.getLong(1);
+        owner = rs.getString(2);
+        double r = rs.getDouble(3);
         held = rs.wasNull() ? null : r;
-        heldDay = rs.getString(3);
+        heldDay = rs.getString(4);
       }
     }
     Tier tier = tiers.resolve(tierOf(c, owner).orElse(null));
     if (held != null) {
       addUsage(c, owner, heldDay, 0, -held, now); // a re-run of audio_convert replaces its earlier reservation
-      setReservation(c, lease.jobId(), null, null);
+      setReservation(c, jobId, null, null);
     }
     if (tier.maxFileSeconds() != null && seconds > tier.maxFileSeconds()) {
       return Optional.of(new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(), tier.maxFileMinutes(),
@@ -157,13 +177,13 @@ final class SqliteQuotaSql {
       DailyUsage used = usage(c, owner, day);
       if (used.totalSeconds() + seconds > tier.dailySeconds()) {
         double left = Math.max(0, tier.dailySeconds() - used.totalSeconds());
-        return Optional.of(dailyRefusal(tier, used.totalSeconds(), null, String.format(Locale.ROOT,
+        return Optional.of(dailyRefusal(tier, used.totalSeconds(), retryAfter, String.format(Locale.ROOT,
             "the audio is %.1f minutes long but only %.1f of the %d daily minutes of tier %s are left for %s (UTC)",
             seconds / 60.0, left / 60.0, tier.dailyMinutes(), tier.name(), day)));
       }
     }
     addUsage(c, owner, day.toString(), 0, seconds, now);
-    setReservation(c, lease.jobId(), seconds, day.toString());
+    setReservation(c, jobId, seconds, day.toString());
     return Optional.empty();
   }
 
