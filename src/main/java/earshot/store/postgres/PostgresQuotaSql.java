@@ -4,7 +4,7 @@ import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
 import earshot.quota.DailyUsage;
 import earshot.quota.QuotaRefusal;
-import earshot.quota.QuotaType;
+import earshot.quota.QuotaRules;
 import earshot.quota.Tier;
 import earshot.quota.Tiers;
 import io.vertx.core.Future;
@@ -16,7 +16,6 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -88,30 +87,12 @@ final class PostgresQuotaSql {
           .compose(v -> c.preparedQuery(
                   "SELECT COUNT(*) FROM jobs WHERE owner_user_id = $1 AND status IN ('queued', 'processing')")
               .execute(Tuple.of(job.ownerUserId())))
-          .map(rows -> {
-            long unfinished = rows.iterator().next().getLong(0);
-            if (unfinished < tier.maxQueuedJobs()) {
-              return Optional.empty();
-            }
-            return Optional.of(new QuotaRefusal(QuotaType.QUEUED_JOBS, tier.name(), tier.maxQueuedJobs(),
-                unfinished, "tier " + tier.name() + " allows " + tier.maxQueuedJobs() + " unfinished jobs and "
-                    + unfinished + " are queued or processing; submit again when some have finished", null));
-          });
+          .map(rows -> QuotaRules.queuedJobs(tier, rows.iterator().next().getLong(0)));
     }
-    return queued.compose(refused -> {
-      if (refused.isPresent() || tier.dailySeconds() == null) {
-        return Future.succeededFuture(refused);
-      }
-      return usage(c, job.ownerUserId(), a.day()).map(used -> used.totalSeconds() < tier.dailySeconds()
-          ? Optional.<QuotaRefusal>empty()
-          : Optional.of(dailyRefusal(tier, used.totalSeconds(), a.secondsToMidnight(), "the " + tier.dailyMinutes()
-              + " audio minutes of tier " + tier.name() + " for " + a.day() + " (UTC) are used up")));
-    });
-  }
-
-  private static QuotaRefusal dailyRefusal(Tier tier, double usedSeconds, Long retryAfter, String detail) {
-    return new QuotaRefusal(QuotaType.DAILY_MINUTES, tier.name(), tier.dailyMinutes(), usedSeconds / 60.0, detail,
-        retryAfter);
+    return queued.compose(refused -> refused.isPresent() || tier.dailySeconds() == null
+        ? Future.succeededFuture(refused)
+        : usage(c, job.ownerUserId(), a.day()).map(used -> QuotaRules.dailyAtSubmit(tier, used,
+            a.secondsToMidnight())));
   }
 
   /** See {@code JobStore.reserve}; runs inside one transaction, the job row locked first. */
@@ -158,29 +139,13 @@ final class PostgresQuotaSql {
             undo = undo.compose(v -> addUsage(c, owner, heldDay, 0, -held, now))
                 .compose(v -> setReservation(c, jobId, null, null));
           }
-          return undo.compose(v -> {
-            if (tier.maxFileSeconds() != null && seconds > tier.maxFileSeconds()) {
-              return Future.succeededFuture(Optional.of(new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(),
-                  tier.maxFileMinutes(), seconds / 60.0, String.format(Locale.ROOT, "the audio is %.1f minutes long"
-                      + " and tier %s allows files of up to %d minutes", seconds / 60.0, tier.name(),
-                      tier.maxFileMinutes()), null)));
-            }
-            Future<Optional<QuotaRefusal>> check = tier.dailySeconds() == null
-                ? Future.succeededFuture(Optional.empty())
-                : usage(c, owner, day).map(used -> {
-                  if (used.totalSeconds() + seconds <= tier.dailySeconds()) {
-                    return Optional.empty();
-                  }
-                  double left = Math.max(0, tier.dailySeconds() - used.totalSeconds());
-                  return Optional.of(dailyRefusal(tier, used.totalSeconds(), retryAfter, String.format(Locale.ROOT,
-                      "the audio is %.1f minutes long but only %.1f of the %d daily minutes of tier %s are left"
-                          + " for %s (UTC)", seconds / 60.0, left / 60.0, tier.dailyMinutes(), tier.name(), day)));
-                });
-            return check.compose(refused -> refused.isPresent() ? Future.succeededFuture(refused)
-                : addUsage(c, owner, day, 0, seconds, now)
-                    .compose(x -> setReservation(c, jobId, seconds, day))
-                    .map(x -> Optional.<QuotaRefusal>empty()));
-          });
+          return undo
+              .compose(v -> usage(c, owner, day))
+              .map(used -> QuotaRules.fitJob(tier, seconds, used, retryAfter))
+              .compose(refused -> refused.isPresent() ? Future.succeededFuture(refused)
+                  : addUsage(c, owner, day, 0, seconds, now)
+                      .compose(x -> setReservation(c, jobId, seconds, day))
+                      .map(x -> Optional.<QuotaRefusal>empty()));
         });
   }
 

@@ -4,7 +4,7 @@ import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
 import earshot.quota.DailyUsage;
 import earshot.quota.QuotaRefusal;
-import earshot.quota.QuotaType;
+import earshot.quota.QuotaRules;
 import earshot.quota.Tier;
 import earshot.quota.Tiers;
 import java.sql.Connection;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -89,37 +88,24 @@ final class SqliteQuotaSql {
 
   /** The submit-time checks of {@link NewJob.Admission}; empty when the job may be inserted. */
   static Optional<QuotaRefusal> admit(Connection c, NewJob job, Tier tier) throws SQLException {
-    NewJob.Admission a = job.admission();
     if (tier.maxQueuedJobs() != null) {
-      long unfinished;
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT COUNT(*) FROM jobs WHERE owner_user_id = ? AND status IN ('queued', 'processing')")) {
         ps.setString(1, job.ownerUserId());
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          unfinished = rs.getLong(1);
+          Optional<QuotaRefusal> refused = QuotaRules.queuedJobs(tier, rs.getLong(1));
+          if (refused.isPresent()) {
+            return refused;
+          }
         }
       }
-      if (unfinished >= tier.maxQueuedJobs()) {
-        return Optional.of(new QuotaRefusal(QuotaType.QUEUED_JOBS, tier.name(), tier.maxQueuedJobs(), unfinished,
-            "tier " + tier.name() + " allows " + tier.maxQueuedJobs() + " unfinished jobs and " + unfinished
-                + " are queued or processing; submit again when some have finished", null));
-      }
     }
-    if (tier.dailySeconds() != null) {
-      DailyUsage used = usage(c, job.ownerUserId(), a.day());
-      if (used.totalSeconds() >= tier.dailySeconds()) {
-        return Optional.of(dailyRefusal(tier, used.totalSeconds(), a.secondsToMidnight(),
-            "the " + tier.dailyMinutes() + " audio minutes of tier " + tier.name() + " for " + a.day()
-                + " (UTC) are used up"));
-      }
+    if (tier.dailySeconds() == null) {
+      return Optional.empty();
     }
-    return Optional.empty();
-  }
-
-  static QuotaRefusal dailyRefusal(Tier tier, double usedSeconds, Long retryAfter, String detail) {
-    return new QuotaRefusal(QuotaType.DAILY_MINUTES, tier.name(), tier.dailyMinutes(), usedSeconds / 60.0, detail,
-        retryAfter);
+    return QuotaRules.dailyAtSubmit(tier, usage(c, job.ownerUserId(), job.admission().day()),
+        job.admission().secondsToMidnight());
   }
 
   /** See {@code JobStore.reserve}. */
@@ -168,19 +154,9 @@ final class SqliteQuotaSql {
       addUsage(c, owner, heldDay, 0, -held, now); // a re-run of audio_convert replaces its earlier reservation
       setReservation(c, jobId, null, null);
     }
-    if (tier.maxFileSeconds() != null && seconds > tier.maxFileSeconds()) {
-      return Optional.of(new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(), tier.maxFileMinutes(),
-          seconds / 60.0, String.format(Locale.ROOT, "the audio is %.1f minutes long and tier %s allows files of up"
-              + " to %d minutes", seconds / 60.0, tier.name(), tier.maxFileMinutes()), null));
-    }
-    if (tier.dailySeconds() != null) {
-      DailyUsage used = usage(c, owner, day);
-      if (used.totalSeconds() + seconds > tier.dailySeconds()) {
-        double left = Math.max(0, tier.dailySeconds() - used.totalSeconds());
-        return Optional.of(dailyRefusal(tier, used.totalSeconds(), retryAfter, String.format(Locale.ROOT,
-            "the audio is %.1f minutes long but only %.1f of the %d daily minutes of tier %s are left for %s (UTC)",
-            seconds / 60.0, left / 60.0, tier.dailyMinutes(), tier.name(), day)));
-      }
+    Optional<QuotaRefusal> refused = QuotaRules.fitJob(tier, seconds, usage(c, owner, day), retryAfter);
+    if (refused.isPresent()) {
+      return refused;
     }
     addUsage(c, owner, day.toString(), 0, seconds, now);
     setReservation(c, jobId, seconds, day.toString());
