@@ -35,7 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job scheduler: owns the {@link JobStore}, accepts submissions, leases work to runners that ask for it,
+ * The job scheduler: owns the {@link JobStore}, accepts submissions (group-committed by {@link SubmissionBatcher}), leases work to runners that ask for it,
  * applies stage outcomes (fenced), runs the {@link LeaseSweeper}, and publishes every state change.
  *
  * <p>Threading: an event-loop verticle. It never blocks: every store call returns a future (the SQLite store does its
@@ -59,6 +59,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private JobStore store;
   private LeaseSweeper sweeper;
   private JobEvents events;
+  private SubmissionBatcher submissions;
   private boolean draining;
   private boolean stopping;
   private boolean drainAgain;
@@ -80,6 +81,7 @@ public final class SchedulerVerticle extends VerticleBase {
           store = s;
           sweeper = new LeaseSweeper(s);
           events = new JobEvents(vertx);
+          submissions = new SubmissionBatcher(s, this::onCommitted);
           LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
         })
         .compose(s -> registerConsumers())
@@ -137,16 +139,22 @@ public final class SchedulerVerticle extends VerticleBase {
     NewJob job = new NewJob(uuid, submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
         submit.idempotencyKey());
-    store.insert(job)
-        .onSuccess(result -> {
-          if (result.created()) {
-            metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
-            publish(result.job());
-            announce(result.job().queue());
-          }
-          msg.reply(new Submitted(result.job(), result.created()).toJson());
-        })
+    submissions.submit(job)
+        .onSuccess(result -> msg.reply(new Submitted(result.job(), result.created()).toJson()))
         .onFailure(err -> fail(msg, "submit", err));
+  }
+
+  /** A batch of submissions is committed: count and publish the new jobs, and announce each queue once. */
+  private void onCommitted(List<JobStore.Submitted> batch) {
+    Set<String> queues = new HashSet<>();
+    for (JobStore.Submitted result : batch) {
+      if (result.created()) {
+        metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
+        publish(result.job());
+        queues.add(result.job().queue());
+      }
+    }
+    queues.forEach(this::announce);
   }
 
   private void onPing(Message<JsonObject> msg) {

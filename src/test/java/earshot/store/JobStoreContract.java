@@ -115,6 +115,26 @@ abstract class JobStoreContract {
   }
 
   @Test
+  void insertAllCommitsInOrderAndHonoursKeysWithinAndBeforeTheBatch() {
+    Job earlier = submit("alice", 0, 3, "key-0");
+    List<NewJob> batch = List.of(newJob("alice", "key-1"), newJob("bob", null), newJob("alice", "key-1"),
+        newJob("alice", "key-0"), newJob("bob", "key-1"));
+    List<JobStore.Submitted> results = await(store.insertAll(batch));
+    assertEquals(List.of(true, true, false, false, true), results.stream().map(JobStore.Submitted::created).toList());
+    for (int i : new int[] {0, 1, 4}) {
+      assertEquals(batch.get(i).uuid(), results.get(i).job().uuid());
+      assertEquals(results.get(i).job(), await(store.get(results.get(i).job().id())).orElseThrow());
+    }
+    assertEquals(results.get(0).job().id(), results.get(2).job().id());
+    assertEquals(earlier.id(), results.get(3).job().id());
+    assertEquals(4, await(store.list(new earshot.jobs.JobQuery(null, null, 50, null))).size());
+  }
+
+  NewJob newJob(String owner, String key) {
+    return new NewJob(UUID.randomUUID().toString(), owner, JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), key);
+  }
+
+  @Test
   void acquireTakesHighestPriorityThenOldest() {
     Job low = submit("a", 0);
     Job highOld = submit("b", 5);

@@ -21,6 +21,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
@@ -111,10 +112,54 @@ public final class PostgresJobStore implements JobStore {
         .mapEmpty();
   }
 
+  /** ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back. */
+  private static final String INSERT = """
+      INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
+                        available_at, idempotency_key, created_at, updated_at)
+      VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
+      ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING""" + " " + JOB_COLUMNS;
+
+  private static final String SELECT_BY_KEY =
+      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2";
+
   @Override
   public Future<Submitted> insert(NewJob job) {
+    return pool.preparedQuery(INSERT).execute(insertParams(job, now()))
+        .compose(rows -> rows.size() == 1
+            ? Future.succeededFuture(new Submitted(map(rows.iterator().next()), true))
+            : existing(pool, job));
+  }
+
+  /** One transaction: the inserts go in one pipelined batch, then repeated keys are read back in order. */
+  @Override
+  public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
     OffsetDateTime now = now();
-    Tuple params = Tuple.tuple()
+    List<Tuple> params = jobs.stream().map(j -> insertParams(j, now)).toList();
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT).executeBatch(params).compose(first -> {
+      List<Job> inserted = new ArrayList<>(jobs.size());
+      for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
+        inserted.add(rows.size() == 1 ? map(rows.iterator().next()) : null);
+      }
+      Submitted[] out = new Submitted[jobs.size()];
+      Future<Void> chain = Future.succeededFuture();
+      for (int i = 0; i < jobs.size(); i++) {
+        int at = i;
+        if (inserted.get(at) != null) {
+          out[at] = new Submitted(inserted.get(at), true);
+        } else {
+          chain = chain.compose(v -> existing(conn, jobs.get(at)).map(s -> {
+            out[at] = s;
+            return null;
+          }));
+        }
+      }
+      return chain.map(v -> List.of(out));
+    }));
+  }
+
+  private static Tuple insertParams(NewJob job, OffsetDateTime now) {
+    return Tuple.tuple()
         .addString(job.uuid())
         .addString(job.ownerUserId())
         .addString(job.firstStage().wireName())
@@ -124,22 +169,12 @@ public final class PostgresJobStore implements JobStore {
         .addValue(job.payload())
         .addOffsetDateTime(now)
         .addString(job.idempotencyKey());
-    // ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back.
-    return pool.preparedQuery("""
-            INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                              available_at, idempotency_key, created_at, updated_at)
-            VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
-            ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING """ + " " + JOB_COLUMNS)
-        .execute(params)
-        .compose(rows -> {
-          if (rows.size() == 1) {
-            return Future.succeededFuture(new Submitted(map(rows.iterator().next()), true));
-          }
-          return pool.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2")
-              .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
-              .map(existing -> new Submitted(map(existing.iterator().next()), false));
-        });
+  }
+
+  private static Future<Submitted> existing(SqlClient client, NewJob job) {
+    return client.preparedQuery(SELECT_BY_KEY)
+        .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
+        .map(rows -> new Submitted(map(rows.iterator().next()), false));
   }
 
   @Override
