@@ -93,17 +93,20 @@ class SubmissionBatcherTest {
       assertEquals(i, results.get(i).job().payload().getInteger("n"));
       assertEquals(results.get(i).job(), await(real.get(results.get(i).job().id())).orElseThrow());
     }
-    // The first submission finds the store idle and goes alone; the other 99 wait for it and go together.
-    assertEquals(List.of(99), batchSizes);
-    assertEquals(List.of(1, 99), committedSizes);
+    // The first submission finds the store idle and goes alone; the rest wait for it and share a few transactions.
+    assertEquals(1, committedSizes.getFirst());
+    assertTrue(committedSizes.size() <= 10, "transactions: " + committedSizes);
+    assertEquals(100, committedSizes.stream().mapToInt(Integer::intValue).sum());
   }
 
   @Test
   void aFailedBatchIsRetriedRowByRowSoEachCallerGetsItsOwnOutcome() {
     failBatches = true;
     List<JobStore.Submitted> results = burst(20);
-    assertEquals(List.of(19), batchSizes);
+    assertFalse(batchSizes.isEmpty());
+    // Every row is committed on its own once its batch was refused.
     assertEquals(20, committedSizes.size());
+    assertTrue(committedSizes.stream().allMatch(n -> n == 1));
     Set<Long> ids = results.stream().map(s -> s.job().id()).collect(Collectors.toSet());
     assertEquals(20, ids.size());
     assertFalse(results.stream().anyMatch(s -> !s.created()));
