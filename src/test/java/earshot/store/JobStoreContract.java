@@ -49,6 +49,7 @@ abstract class JobStoreContract {
   Vertx vertx;
   MutableClock clock;
   JobStore store;
+  EarshotConfig.Store config;
 
   abstract Databases.Kind kind();
 
@@ -56,7 +57,8 @@ abstract class JobStoreContract {
   void open() {
     vertx = Vertx.vertx();
     clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
-    store = await(JobStores.open(vertx, new EarshotConfig.Store(kind().newUrl(tempDir), 16), clock));
+    config = new EarshotConfig.Store(kind().newUrl(tempDir), 16);
+    store = await(JobStores.open(vertx, config, clock));
   }
 
   @AfterEach
@@ -421,6 +423,29 @@ abstract class JobStoreContract {
     assertEquals(JobStatus.PROCESSING, read.job().status());
     assertEquals(2L, await(store.getWithPosition(last.id())).orElseThrow().queuePosition());
     assertTrue(await(store.getWithPosition(424242)).isEmpty());
+  }
+
+  @Test
+  void aReaderSeesEveryCommittedChangeAtOnce() {
+    JobReader reader = JobStores.openReader(vertx, config);
+    try {
+      Job first = submit("a", 0);
+      Job second = submit("b", 0);
+      assertEquals(2L, await(reader.getWithPosition(second.id())).orElseThrow().queuePosition());
+      Job leased = acquire("w", 1, 10, false).getFirst();
+      JobStore.Positioned read = await(reader.getWithPosition(first.id())).orElseThrow();
+      assertEquals(JobStatus.PROCESSING, read.job().status());
+      assertEquals(0L, read.queuePosition());
+      assertEquals(1L, await(reader.getWithPosition(second.id())).orElseThrow().queuePosition());
+      await(store.progress(leased.lease(), 40));
+      assertEquals(40, await(reader.getWithPosition(first.id())).orElseThrow().job().progress());
+      await(store.cancel(second.id()));
+      assertEquals(JobStatus.CANCELLED, await(reader.getWithPosition(second.id())).orElseThrow().job().status());
+      assertEquals(await(store.get(first.id())), await(reader.getWithPosition(first.id())).map(JobStore.Positioned::job));
+      assertTrue(await(reader.getWithPosition(424242)).isEmpty());
+    } finally {
+      await(reader.close());
+    }
   }
 
   @Test

@@ -63,15 +63,19 @@ public final class PostgresJobStore implements JobStore {
   }
 
   public static PostgresJobStore create(Vertx vertx, EarshotConfig.Store config, Clock clock) {
+    return new PostgresJobStore(pool(vertx, config, config.poolSize()), clock);
+  }
+
+  /** A pool of at most {@code size} connections to the configured database. */
+  static Pool pool(Vertx vertx, EarshotConfig.Store config, int size) {
     String uri = config.url().startsWith("postgres://")
         ? "postgresql://" + config.url().substring("postgres://".length()) : config.url();
     PgConnectOptions connect = PgConnectOptions.fromUri(uri).setCachePreparedStatements(true);
-    Pool pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.poolSize()))
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size))
         .connectingTo(connect)
         .using(vertx)
         .build();
-    return new PostgresJobStore(pool, clock);
   }
 
   @Override
@@ -433,18 +437,30 @@ public final class PostgresJobStore implements JobStore {
         });
   }
 
+  private static final String GET_WITH_POSITION = "SELECT " + JOB_COLUMNS + """
+      , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
+          SELECT COUNT(*) + 1 FROM jobs q
+          WHERE q.queue = j.queue AND q.status = 'queued'
+            AND (q.priority > j.priority OR (q.priority = j.priority AND (q.created_at, q.id) < (j.created_at, j.id))))
+        END AS queue_position
+      FROM jobs j WHERE j.id = $1""";
+
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
-    return pool.preparedQuery("SELECT " + JOB_COLUMNS + """
-            , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
-                SELECT COUNT(*) + 1 FROM jobs q
-                WHERE q.queue = j.queue AND q.status = 'queued'
-                  AND (q.priority > j.priority OR (q.priority = j.priority AND (q.created_at, q.id) < (j.created_at, j.id))))
-              END AS queue_position
-            FROM jobs j WHERE j.id = $1""")
+    return getWithPosition(pool, id);
+  }
+
+  /** Also the read path of {@link PostgresJobReader}, on its own pool. */
+  static Future<Optional<Positioned>> getWithPosition(SqlClient client, long id) {
+    return client.preparedQuery(GET_WITH_POSITION)
         .execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? Optional.<Positioned>empty()
-            : Optional.of(new Positioned(map(rows.iterator().next()), rows.iterator().next().getLong("queue_position"))));
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.empty();
+          }
+          Row row = rows.iterator().next();
+          return Optional.of(new Positioned(map(row), row.getLong("queue_position")));
+        });
   }
 
   @Override
