@@ -3,6 +3,7 @@ package earshot;
 import earshot.api.HttpApiVerticle;
 import earshot.api.RateLimiter;
 import earshot.bus.Addresses;
+import earshot.bus.HandOffCodec;
 import earshot.bus.NodeStatus;
 import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
@@ -63,6 +64,7 @@ public final class EarshotNode {
   }
 
   public Future<Void> start() {
+    HandOffCodec.register(vertx);
     statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, m -> m.reply(new NodeStatus(nodeId, deployed,
         config.roles().stream().map(Role::wireName).sorted().toList(),
         earshot.transcribe.WhisperLibrary.active().map(earshot.transcribe.WhisperLibrary::describe).orElse(null))

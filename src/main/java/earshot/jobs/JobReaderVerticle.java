@@ -3,11 +3,13 @@ package earshot.jobs;
 import earshot.bus.Addresses;
 import earshot.bus.Failures;
 import earshot.bus.GetJob;
+import earshot.bus.HandOffCodec;
 import earshot.config.EarshotConfig;
 import earshot.store.JobReader;
 import earshot.store.JobStores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
@@ -23,6 +25,9 @@ import io.vertx.core.json.JsonObject;
  * instances answer in parallel. Deployed after the scheduler, which creates and migrates the database.
  */
 public final class JobReaderVerticle extends VerticleBase {
+  /** The reply is built for this message and dropped after it. */
+  private static final DeliveryOptions HAND_OFF = HandOffCodec.options();
+
   private final EarshotConfig.Store config;
   private JobReader reader;
 
@@ -53,7 +58,7 @@ public final class JobReaderVerticle extends VerticleBase {
           if (found.get().job().status() == JobStatus.QUEUED) {
             json.put("queue_position", found.get().queuePosition());
           }
-          msg.reply(json);
+          msg.reply(json, HAND_OFF);
         })
         .onFailure(err -> msg.fail(Failures.UNAVAILABLE, "store query failed: " + err.getMessage()));
   }

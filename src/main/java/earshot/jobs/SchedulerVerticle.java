@@ -4,6 +4,7 @@ import earshot.bus.AcquireCancel;
 import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
 import earshot.bus.Failures;
+import earshot.bus.HandOffCodec;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
@@ -20,6 +21,7 @@ import earshot.store.JobStore;
 import earshot.store.JobStores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -48,6 +50,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
   /** How often queue depths are sampled for the queue_depth gauge. */
   private static final long DEPTH_SAMPLE_MS = 2_000;
+  /** Replies built for one message and dropped after it are handed over, not copied. */
+  private static final DeliveryOptions HAND_OFF = HandOffCodec.options();
 
   private final EarshotConfig config;
   private final JobMetrics metrics;
@@ -140,7 +144,7 @@ public final class SchedulerVerticle extends VerticleBase {
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
         submit.idempotencyKey());
     submissions.submit(job)
-        .onSuccess(result -> msg.reply(new Submitted(result.job(), result.created()).toJson()))
+        .onSuccess(result -> msg.reply(new Submitted(result.job(), result.created()).toJson(), HAND_OFF))
         .onFailure(err -> fail(msg, "submit", err));
   }
 
