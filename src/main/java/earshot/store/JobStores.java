@@ -39,6 +39,6 @@ public final class JobStores {
     return config.isPostgres() ? ThreadingModel.EVENT_LOOP : ThreadingModel.WORKER;
   }
 
-  /** Connections of each Postgres reader: point reads are short, so a few per event loop are plenty. */
-  private static final int READER_CONNECTIONS = 2;
+  /** Connections of each Postgres reader: with one reader per core this matches the default pool_size of 8 on 2 cores. */
+  private static final int READER_CONNECTIONS = 4;
 }
