@@ -3,9 +3,11 @@ package earshot;
 import earshot.api.HttpApiVerticle;
 import earshot.api.RateLimiter;
 import earshot.bus.Addresses;
+import earshot.bus.HandOffCodec;
 import earshot.bus.NodeStatus;
 import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
+import earshot.jobs.JobReaderVerticle;
 import earshot.jobs.SchedulerVerticle;
 import earshot.metrics.JobMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
@@ -16,6 +18,7 @@ import earshot.pipeline.CpuRunnerVerticle;
 import earshot.pipeline.StageRegistry;
 import earshot.pipeline.Workspace;
 import earshot.pipeline.WorkspaceCleaner;
+import earshot.store.JobStores;
 import earshot.transcribe.TranscriberVerticle;
 import earshot.webhook.WebhookVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,7 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Earshot node: deploys the verticles of its configured roles in dependency order (scheduler and webhooks,
+ * One Earshot node: deploys the verticles of its configured roles in dependency order (scheduler, job readers and webhooks,
  * runners, API) and undeploys them in reverse on shutdown, so a stopping node first stops taking requests, then stops acquiring and
  * lets running stages finish or give their leases back, and closes the store last.
  */
@@ -68,6 +71,7 @@ public final class EarshotNode {
   }
 
   public Future<Void> start() {
+    HandOffCodec.register(vertx);
     statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, m -> m.reply(new NodeStatus(nodeId, deployed,
         config.roles().stream().map(Role::wireName).sorted().toList(),
         earshot.transcribe.WhisperLibrary.active().map(earshot.transcribe.WhisperLibrary::describe).orElse(null))
@@ -83,6 +87,10 @@ public final class EarshotNode {
     if (config.runs(Role.SCHEDULER)) {
       chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock),
           ThreadingModel.EVENT_LOOP));
+      // Job lookups are answered beside the scheduler, one reader per core, each with its own store handle.
+      chain = chain.compose(v -> deploy("job readers", () -> new JobReaderVerticle(config.store()),
+          new DeploymentOptions().setThreadingModel(JobStores.readerThreading(config.store()))
+              .setInstances(Runtime.getRuntime().availableProcessors())));
       chain = chain.compose(v -> deploy("webhooks", () -> new WebhookVerticle(config.webhooks(),
           config.audio().download(), clock), ThreadingModel.EVENT_LOOP));
     }
@@ -118,7 +126,11 @@ public final class EarshotNode {
   }
 
   private Future<Void> deploy(String what, Supplier<Deployable> verticle, ThreadingModel model) {
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(model))
+    return deploy(what, verticle, new DeploymentOptions().setThreadingModel(model));
+  }
+
+  private Future<Void> deploy(String what, Supplier<Deployable> verticle, DeploymentOptions options) {
+    return vertx.deployVerticle(verticle, options)
         .onSuccess(deployments::add)
         .onFailure(err -> LOG.error("could not start the {}: {}", what, err.getMessage()))
         .mapEmpty();

@@ -5,6 +5,7 @@ import earshot.bus.ActiveCountsReply;
 import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
 import earshot.bus.Failures;
+import earshot.bus.HandOffCodec;
 import earshot.bus.GetJob;
 import earshot.bus.ListDeliveries;
 import earshot.bus.JobSummary;
@@ -13,9 +14,7 @@ import earshot.bus.OwnerQuery;
 import earshot.bus.TierChange;
 import earshot.bus.RetryJob;
 import earshot.bus.SubmitJob;
-import earshot.bus.Submitted;
 import earshot.config.EarshotConfig;
-import earshot.jobs.Job;
 import earshot.quota.QuotaRefusal;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStatus;
@@ -45,7 +44,8 @@ import java.util.UUID;
  */
 final class JobsApi {
   static final String BASE = "/api/v1/audio";
-  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
+  /** Request bodies are built for the request and never touched again, so they are handed over, not copied. */
+  private static final DeliveryOptions BUS = HandOffCodec.options().setSendTimeout(15_000);
 
   private final Vertx vertx;
   private final EarshotConfig config;
@@ -124,29 +124,32 @@ final class JobsApi {
             vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false); // refused: the upload is not needed
           }
         })
-        .onSuccess(s -> {
-          if (!s.created() && uuid != null) {
+        .onSuccess(reply -> {
+          if (!reply.getBoolean("created") && uuid != null) {
             // A repeated key: the first job stands; this upload is not needed.
             vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false);
           }
-          Job job = s.job();
+          // The reply's job JSON (Submitted) is read as it is: only these fields are answered.
+          JsonObject job = reply.getJsonObject("job");
+          long id = job.getLong("id");
           ctx.response().setStatusCode(202)
               .putHeader("Content-Type", "application/json")
-              .putHeader("Location", BASE + "/jobs/" + job.id())
-              .end(new JsonObject().put("id", job.id()).put("uuid", job.uuid()).put("domain", job.domain())
-                  .put("queue", job.queue()).put("job_type", job.jobType().wireName())
-                  .put("status", job.status().wireName()).encode());
+              .putHeader("Location", BASE + "/jobs/" + id)
+              .end(new JsonObject().put("id", id).put("uuid", job.getString("uuid")).put("domain", job.getString("domain"))
+                  .put("queue", job.getString("queue")).put("job_type", job.getString("job_type"))
+                  .put("status", job.getString("status")).encode());
         })
         .onFailure(ctx::fail);
   }
 
   /**
-   * The scheduler's answer to a submission: the job, or a tier's refusal as a 429 quota_exceeded problem (with
-   * {@code Retry-After} when waiting helps, as at the end of a UTC day).
+   * The scheduler's answer to a submission ({@code Submitted} JSON): as it is, or a tier's refusal as a 429
+   * quota_exceeded problem (with {@code Retry-After} when waiting helps, as at the end of a UTC day).
    */
-  static Future<Submitted> accepted(JsonObject reply) {
-    Submitted s = Submitted.fromJson(reply);
-    return s.refusal() == null ? Future.succeededFuture(s) : Future.failedFuture(ApiError.quotaExceeded(s.refusal()));
+  static Future<JsonObject> accepted(JsonObject reply) {
+    JsonObject refusal = reply.getJsonObject("refusal");
+    return refusal == null ? Future.succeededFuture(reply)
+        : Future.failedFuture(ApiError.quotaExceeded(QuotaRefusal.fromJson(refusal)));
   }
 
   // ---- following a job ---------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ package earshot.api;
 import earshot.bus.Addresses;
 import earshot.bus.GetJob;
 import earshot.bus.SubmitJob;
-import earshot.bus.Submitted;
 import earshot.config.EarshotConfig;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.Workspace;
@@ -78,7 +77,7 @@ final class OpenAiApi {
           SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
           return request(Addresses.JOBS_SUBMIT, submit.toJson())
               .compose(JobsApi::accepted)
-              .map(s -> s.job().id())
+              .map(reply -> reply.getJsonObject("job").getLong("id"))
               .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
         })
         .compose(id -> async ? get(id) : awaitEnd(id))

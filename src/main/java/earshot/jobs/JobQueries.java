@@ -2,7 +2,6 @@ package earshot.jobs;
 
 import earshot.bus.Addresses;
 import earshot.bus.Failures;
-import earshot.bus.GetJob;
 import earshot.bus.JobSummary;
 import earshot.bus.ListJobs;
 import earshot.store.JobStore;
@@ -14,8 +13,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The scheduler's read-only side: answers job lookups, listings, summaries and queue statistics from its store.
- * Registered by {@link SchedulerVerticle} on its own event loop; it shares the scheduler's store and nothing else.
+ * The scheduler's read-only side: answers job listings, summaries and queue statistics from its store (single-job
+ * lookups are the {@link JobReaderVerticle}'s). Registered by {@link SchedulerVerticle} on its own event loop; it
+ * shares the scheduler's store and nothing else.
  */
 final class JobQueries {
   private final Vertx vertx;
@@ -29,27 +29,9 @@ final class JobQueries {
   Future<Void> register() {
     var bus = vertx.eventBus();
     return Future.all(List.of(
-        bus.<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_LIST, this::onList).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_SUMMARY, this::onSummary).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_QUEUE_STATS, this::onQueueStats).completion())).mapEmpty();
-  }
-
-  private void onGet(Message<JsonObject> msg) {
-    long id = GetJob.fromJson(msg.body()).id();
-    store.getWithPosition(id)
-        .compose(found -> {
-          if (found.isEmpty()) {
-            return Future.<JsonObject>failedFuture(new NotFound("job " + id + " not found"));
-          }
-          JsonObject json = found.get().job().toJson();
-          if (found.get().job().status() == JobStatus.QUEUED) {
-            json.put("queue_position", found.get().queuePosition());
-          }
-          return Future.succeededFuture(json);
-        })
-        .onSuccess(msg::reply)
-        .onFailure(err -> fail(msg, err));
   }
 
   private void onList(Message<JsonObject> msg) {
@@ -92,16 +74,6 @@ final class JobQueries {
   }
 
   private static void fail(Message<?> msg, Throwable err) {
-    if (err instanceof NotFound nf) {
-      msg.fail(Failures.NOT_FOUND, nf.getMessage());
-    } else {
-      msg.fail(Failures.UNAVAILABLE, "store query failed: " + err.getMessage());
-    }
-  }
-
-  private static final class NotFound extends RuntimeException {
-    NotFound(String message) {
-      super(message, null, false, false);
-    }
+    msg.fail(Failures.UNAVAILABLE, "store query failed: " + err.getMessage());
   }
 }

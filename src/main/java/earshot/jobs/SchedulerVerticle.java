@@ -4,6 +4,7 @@ import earshot.bus.AcquireCancel;
 import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
 import earshot.bus.Failures;
+import earshot.bus.HandOffCodec;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
@@ -26,6 +27,7 @@ import earshot.store.JobStore;
 import earshot.store.JobStores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +43,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job scheduler: owns the {@link JobStore}, accepts submissions, leases work to runners that ask for it,
+ * The job scheduler: owns the {@link JobStore}, accepts submissions (group-committed by {@link SubmissionBatcher}), leases work to runners that ask for it,
  * applies stage outcomes (fenced), runs the {@link LeaseSweeper}, and publishes every state change.
  *
  * <p>Threading: an event-loop verticle. It never blocks: every store call returns a future (the SQLite store does its
@@ -54,6 +56,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
   /** How often queue depths are sampled for the queue_depth gauge. */
   private static final long DEPTH_SAMPLE_MS = 2_000;
+  /** Replies built for one message and dropped after it are handed over, not copied. */
+  private static final DeliveryOptions HAND_OFF = HandOffCodec.options();
 
   /** How long a job the active-jobs counter turned away waits before it may be leased again. */
   private static final Duration OVER_LIMIT_DELAY = Duration.ofMillis(500);
@@ -71,6 +75,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private LeaseSweeper sweeper;
   private JobEvents events;
   private ActiveJobGate gate;
+  private SubmissionBatcher submissions;
   private boolean draining;
   private boolean stopping;
   private boolean drainAgain;
@@ -95,6 +100,7 @@ public final class SchedulerVerticle extends VerticleBase {
           sweeper = new LeaseSweeper(s);
           events = new JobEvents(vertx, this::settleIfFinished);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY);
+          submissions = new SubmissionBatcher(s, this::onCommitted);
           LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
         })
         .compose(s -> registerConsumers())
@@ -155,21 +161,27 @@ public final class SchedulerVerticle extends VerticleBase {
     NewJob job = new NewJob(uuid, submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
         submit.idempotencyKey(), new NewJob.Admission(tiers, UtcDay.today(clock), UtcDay.secondsToMidnight(clock)));
-    store.insert(job)
+    submissions.submit(job)
         .onSuccess(result -> {
           if (result.refusal() != null) {
             quotaMetrics.quotaHit(result.refusal().type().wireName());
-            msg.reply(new Submitted(null, false, result.refusal()).toJson());
-            return;
           }
-          if (result.created()) {
-            metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
-            publish(result.job());
-            announce(result.job().queue());
-          }
-          msg.reply(new Submitted(result.job(), result.created(), null).toJson());
+          msg.reply(new Submitted(result.job(), result.created(), result.refusal()).toJson(), HAND_OFF);
         })
         .onFailure(err -> fail(msg, "submit", err));
+  }
+
+  /** A batch of submissions is committed: count and publish the new jobs, and announce each queue once. */
+  private void onCommitted(List<JobStore.Submitted> batch) {
+    Set<String> queues = new HashSet<>();
+    for (JobStore.Submitted result : batch) {
+      if (result.created()) {
+        metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
+        publish(result.job());
+        queues.add(result.job().queue());
+      }
+    }
+    queues.forEach(this::announce);
   }
 
   private void onPing(Message<JsonObject> msg) {

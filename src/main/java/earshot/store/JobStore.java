@@ -45,6 +45,13 @@ public interface JobStore {
    */
   Future<Submitted> insert(NewJob job);
 
+  /**
+   * Inserts several jobs in one transaction (one commit), each exactly as {@link #insert} would, in order: a later
+   * job that repeats an earlier one's owner and idempotency key, in this batch or before it, yields the earlier job.
+   * The results are in the order of {@code jobs}. Either every row is committed or none is.
+   */
+  Future<List<Submitted>> insertAll(List<NewJob> jobs);
+
   Future<Optional<Job>> get(long id);
 
   /**

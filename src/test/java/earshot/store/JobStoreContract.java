@@ -50,6 +50,7 @@ abstract class JobStoreContract {
   Vertx vertx;
   MutableClock clock;
   JobStore store;
+  EarshotConfig.Store config;
 
   abstract Databases.Kind kind();
 
@@ -57,7 +58,8 @@ abstract class JobStoreContract {
   void open() {
     vertx = Vertx.vertx();
     clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
-    store = await(JobStores.open(vertx, new EarshotConfig.Store(kind().newUrl(tempDir), 16), clock));
+    config = new EarshotConfig.Store(kind().newUrl(tempDir), 16);
+    store = await(JobStores.open(vertx, config, clock));
   }
 
   @AfterEach
@@ -113,6 +115,26 @@ abstract class JobStoreContract {
     // The same key from another owner is another job.
     NewJob other = new NewJob(UUID.randomUUID().toString(), "bob", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), "key-1");
     assertTrue(await(store.insert(other)).created());
+  }
+
+  @Test
+  void insertAllCommitsInOrderAndHonoursKeysWithinAndBeforeTheBatch() {
+    Job earlier = submit("alice", 0, 3, "key-0");
+    List<NewJob> batch = List.of(newJob("alice", "key-1"), newJob("bob", null), newJob("alice", "key-1"),
+        newJob("alice", "key-0"), newJob("bob", "key-1"));
+    List<JobStore.Submitted> results = await(store.insertAll(batch));
+    assertEquals(List.of(true, true, false, false, true), results.stream().map(JobStore.Submitted::created).toList());
+    for (int i : new int[] {0, 1, 4}) {
+      assertEquals(batch.get(i).uuid(), results.get(i).job().uuid());
+      assertEquals(results.get(i).job(), await(store.get(results.get(i).job().id())).orElseThrow());
+    }
+    assertEquals(results.get(0).job().id(), results.get(2).job().id());
+    assertEquals(earlier.id(), results.get(3).job().id());
+    assertEquals(4, await(store.list(new earshot.jobs.JobQuery(null, null, 50, null))).size());
+  }
+
+  NewJob newJob(String owner, String key) {
+    return new NewJob(UUID.randomUUID().toString(), owner, JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(), key);
   }
 
   @Test
@@ -402,6 +424,29 @@ abstract class JobStoreContract {
     assertEquals(JobStatus.PROCESSING, read.job().status());
     assertEquals(2L, await(store.getWithPosition(last.id())).orElseThrow().queuePosition());
     assertTrue(await(store.getWithPosition(424242)).isEmpty());
+  }
+
+  @Test
+  void aReaderSeesEveryCommittedChangeAtOnce() {
+    JobReader reader = JobStores.openReader(vertx, config);
+    try {
+      Job first = submit("a", 0);
+      Job second = submit("b", 0);
+      assertEquals(2L, await(reader.getWithPosition(second.id())).orElseThrow().queuePosition());
+      Job leased = acquire("w", 1, 10, false).getFirst();
+      JobStore.Positioned read = await(reader.getWithPosition(first.id())).orElseThrow();
+      assertEquals(JobStatus.PROCESSING, read.job().status());
+      assertEquals(0L, read.queuePosition());
+      assertEquals(1L, await(reader.getWithPosition(second.id())).orElseThrow().queuePosition());
+      await(store.progress(leased.lease(), 40));
+      assertEquals(40, await(reader.getWithPosition(first.id())).orElseThrow().job().progress());
+      await(store.cancel(second.id()));
+      assertEquals(JobStatus.CANCELLED, await(reader.getWithPosition(second.id())).orElseThrow().job().status());
+      assertEquals(await(store.get(first.id())), await(reader.getWithPosition(first.id())).map(JobStore.Positioned::job));
+      assertTrue(await(reader.getWithPosition(424242)).isEmpty());
+    } finally {
+      await(reader.close());
+    }
   }
 
   @Test

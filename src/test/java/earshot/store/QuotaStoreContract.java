@@ -173,6 +173,30 @@ abstract class QuotaStoreContract {
   }
 
   @Test
+  void aBatchOfSubmissionsIsAdmittedRowByRow() {
+    List<NewJob> batch = new ArrayList<>();
+    for (String owner : List.of("sam", "sam", "sam", "pat")) {
+      batch.add(new NewJob(UUID.randomUUID().toString(), owner, JobStage.AUDIO_CONVERT, "default", 1, 3,
+          new JsonObject(), null, new NewJob.Admission(TIERS, UtcDay.today(clock), UtcDay.secondsToMidnight(clock))));
+    }
+    await(store.setTier("pat", "premium"));
+    List<JobStore.Submitted> out = await(store.insertAll(batch));
+    assertNotNull(out.get(0).job());
+    assertNotNull(out.get(1).job());
+    assertEquals(QuotaType.QUEUED_JOBS, out.get(2).refusal().type(), "the third of sam's rows finds two before it");
+    assertEquals(6, out.get(3).job().priority(), "pat's premium boost");
+
+    // Without limits to check, a batch still gets each tier's boost.
+    List<NewJob> unchecked = List.of(new NewJob(UUID.randomUUID().toString(), "pat", JobStage.AUDIO_CONVERT,
+        "default", 0, 3, new JsonObject(), null, new NewJob.Admission(unlimitedQueue(), UtcDay.today(clock), 1)),
+        new NewJob(UUID.randomUUID().toString(), "new", JobStage.AUDIO_CONVERT, "default", 0, 3, new JsonObject(),
+            null, new NewJob.Admission(unlimitedQueue(), UtcDay.today(clock), 1)));
+    List<JobStore.Submitted> plain = await(store.insertAll(unchecked));
+    assertEquals(5, plain.get(0).job().priority());
+    assertEquals(0, plain.get(1).job().priority());
+  }
+
+  @Test
   void dailyMinutesAreReservedSettledAndRefunded() {
     LocalDate today = UtcDay.today(clock);
     Job a = leaseOne("sam");

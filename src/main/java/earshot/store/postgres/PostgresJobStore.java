@@ -69,15 +69,19 @@ public final class PostgresJobStore implements JobStore {
   }
 
   public static PostgresJobStore create(Vertx vertx, EarshotConfig.Store config, Clock clock) {
+    return new PostgresJobStore(pool(vertx, config, config.poolSize()), clock);
+  }
+
+  /** A pool of at most {@code size} connections to the configured database. */
+  static Pool pool(Vertx vertx, EarshotConfig.Store config, int size) {
     String uri = config.url().startsWith("postgres://")
         ? "postgresql://" + config.url().substring("postgres://".length()) : config.url();
     PgConnectOptions connect = PgConnectOptions.fromUri(uri).setCachePreparedStatements(true);
-    Pool pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.poolSize()))
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size))
         .connectingTo(connect)
         .using(vertx)
         .build();
-    return new PostgresJobStore(pool, clock);
   }
 
   @Override
@@ -118,36 +122,115 @@ public final class PostgresJobStore implements JobStore {
         .mapEmpty();
   }
 
+  /** ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back. */
+  private static final String INSERT = """
+      INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
+                        available_at, idempotency_key, created_at, updated_at)
+      VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
+      ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING""" + " " + JOB_COLUMNS;
+
+  private static final String SELECT_BY_KEY =
+      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2";
+
   @Override
   public Future<Submitted> insert(NewJob job) {
     if (job.admission() == null) {
-      return insertRow(pool, job, job.priority());
+      return insertOne(pool, job, job.priority());
     }
     // Admission and insert in one transaction; the owner's admission lock serializes the max_queued_jobs check.
-    return pool.withTransaction(conn -> existing(conn, job).compose(found -> {
-      if (found.isPresent()) {
-        return Future.succeededFuture(new Submitted(found.get(), false));
+    return pool.withTransaction(conn -> admitAndInsert(conn, job));
+  }
+
+  /**
+   * One transaction. When no row's tier has a queued-jobs or daily limit to check, the inserts go in one pipelined
+   * batch (with each tier's priority boost) and repeated keys are read back in order; otherwise each row is admitted
+   * against its owner's tier after the rows before it, one by one.
+   */
+  @Override
+  public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
+    if (jobs.stream().noneMatch(j -> j.admission() != null)) {
+      return pool.withTransaction(conn -> pipelined(conn, jobs, jobs.stream().map(NewJob::priority).toList()));
+    }
+    Set<String> owners = new LinkedHashSet<>();
+    jobs.forEach(j -> owners.add(j.ownerUserId()));
+    return pool.withTransaction(conn -> PostgresQuotaSql.tiersOf(conn, owners).compose(stored -> {
+      List<Integer> priorities = new ArrayList<>(jobs.size());
+      boolean nothingToCheck = true;
+      for (NewJob job : jobs) {
+        Tier tier = job.admission() == null ? null : job.admission().tiers().resolve(stored.get(job.ownerUserId()));
+        nothingToCheck &= tier == null || (tier.maxQueuedJobs() == null && tier.dailySeconds() == null);
+        priorities.add(job.priority() + (tier == null ? 0 : tier.priorityBoost()));
+      }
+      if (nothingToCheck) {
+        return pipelined(conn, jobs, priorities);
+      }
+      List<Submitted> out = new ArrayList<>(jobs.size());
+      Future<Void> chain = Future.succeededFuture();
+      for (NewJob job : jobs) {
+        chain = chain.compose(v -> (job.admission() == null ? insertOne(conn, job, job.priority())
+            : admitAndInsert(conn, job)).map(s -> {
+              out.add(s);
+              return null;
+            }));
+      }
+      return chain.map(v -> out);
+    }));
+  }
+
+  private Future<List<Submitted>> pipelined(SqlConnection conn, List<NewJob> jobs, List<Integer> priorities) {
+    OffsetDateTime now = now();
+    List<Tuple> params = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      params.add(insertParams(jobs.get(i), priorities.get(i), now));
+    }
+    return conn.preparedQuery(INSERT).executeBatch(params).compose(first -> {
+      List<Job> inserted = new ArrayList<>(jobs.size());
+      for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
+        inserted.add(rows.size() == 1 ? map(rows.iterator().next()) : null);
+      }
+      Submitted[] out = new Submitted[jobs.size()];
+      Future<Void> chain = Future.succeededFuture();
+      for (int i = 0; i < jobs.size(); i++) {
+        int at = i;
+        if (inserted.get(at) != null) {
+          out[at] = new Submitted(inserted.get(at), true);
+        } else {
+          chain = chain.compose(v -> existing(conn, jobs.get(at)).map(s -> {
+            out[at] = s;
+            return null;
+          }));
+        }
+      }
+      return chain.map(v -> List.of(out));
+    });
+  }
+
+  private Future<Submitted> admitAndInsert(SqlConnection conn, NewJob job) {
+    Future<Optional<Job>> found = job.idempotencyKey() == null ? Future.succeededFuture(Optional.empty())
+        : conn.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
+            .map(PostgresJobStore::first);
+    return found.compose(existing -> {
+      if (existing.isPresent()) {
+        return Future.succeededFuture(new Submitted(existing.get(), false));
       }
       return PostgresQuotaSql.tierOf(conn, job.ownerUserId())
           .map(stored -> job.admission().tiers().resolve(stored.orElse(null)))
           .compose(tier -> PostgresQuotaSql.admit(conn, job, tier).compose(refusal -> refusal.isPresent()
               ? Future.succeededFuture(Submitted.refused(refusal.get()))
-              : insertRow(conn, job, job.priority() + tier.priorityBoost())));
-    }));
+              : insertOne(conn, job, job.priority() + tier.priorityBoost())));
+    });
   }
 
-  private Future<Optional<Job>> existing(SqlClient client, NewJob job) {
-    if (job.idempotencyKey() == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return client.preparedQuery("SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2")
-        .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
-        .map(PostgresJobStore::first);
+  private Future<Submitted> insertOne(SqlClient client, NewJob job, int priority) {
+    return client.preparedQuery(INSERT).execute(insertParams(job, priority, now()))
+        .compose(rows -> rows.size() == 1
+            ? Future.succeededFuture(new Submitted(map(rows.iterator().next()), true))
+            : existing(client, job));
   }
 
-  private Future<Submitted> insertRow(SqlClient client, NewJob job, int priority) {
-    OffsetDateTime now = now();
-    Tuple params = Tuple.tuple()
+  private static Tuple insertParams(NewJob job, int priority, OffsetDateTime now) {
+    return Tuple.tuple()
         .addString(job.uuid())
         .addString(job.ownerUserId())
         .addString(job.firstStage().wireName())
@@ -157,17 +240,12 @@ public final class PostgresJobStore implements JobStore {
         .addValue(job.payload())
         .addOffsetDateTime(now)
         .addString(job.idempotencyKey());
-    // ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back.
-    return client.preparedQuery("""
-            INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                              available_at, idempotency_key, created_at, updated_at)
-            VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
-            ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING """ + " " + JOB_COLUMNS)
-        .execute(params)
-        .compose(rows -> rows.size() == 1
-            ? Future.succeededFuture(new Submitted(map(rows.iterator().next()), true))
-            : existing(client, job).map(found -> new Submitted(found.orElseThrow(), false)));
+  }
+
+  private static Future<Submitted> existing(SqlClient client, NewJob job) {
+    return client.preparedQuery(SELECT_BY_KEY)
+        .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
+        .map(rows -> new Submitted(map(rows.iterator().next()), false));
   }
 
   @Override
@@ -463,18 +541,30 @@ public final class PostgresJobStore implements JobStore {
         });
   }
 
+  private static final String GET_WITH_POSITION = "SELECT " + JOB_COLUMNS + """
+      , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
+          SELECT COUNT(*) + 1 FROM jobs q
+          WHERE q.queue = j.queue AND q.status = 'queued'
+            AND (q.priority > j.priority OR (q.priority = j.priority AND (q.created_at, q.id) < (j.created_at, j.id))))
+        END AS queue_position
+      FROM jobs j WHERE j.id = $1""";
+
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
-    return pool.preparedQuery("SELECT " + JOB_COLUMNS + """
-            , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
-                SELECT COUNT(*) + 1 FROM jobs q
-                WHERE q.queue = j.queue AND q.status = 'queued'
-                  AND (q.priority > j.priority OR (q.priority = j.priority AND (q.created_at, q.id) < (j.created_at, j.id))))
-              END AS queue_position
-            FROM jobs j WHERE j.id = $1""")
+    return getWithPosition(pool, id);
+  }
+
+  /** Also the read path of {@link PostgresJobReader}, on its own pool. */
+  static Future<Optional<Positioned>> getWithPosition(SqlClient client, long id) {
+    return client.preparedQuery(GET_WITH_POSITION)
         .execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? Optional.<Positioned>empty()
-            : Optional.of(new Positioned(map(rows.iterator().next()), rows.iterator().next().getLong("queue_position"))));
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return Optional.empty();
+          }
+          Row row = rows.iterator().next();
+          return Optional.of(new Positioned(map(row), row.getLong("queue_position")));
+        });
   }
 
   @Override

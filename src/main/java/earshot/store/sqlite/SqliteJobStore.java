@@ -62,6 +62,7 @@ public final class SqliteJobStore implements JobStore {
   private final Clock clock;
   private final WorkerExecutor executor;
   private Connection connection; // touched only on the executor's single thread
+  private final StatementCache statements = new StatementCache(); // likewise
 
   private SqliteJobStore(Vertx vertx, Path file, Clock clock) {
     this.file = file;
@@ -92,14 +93,10 @@ public final class SqliteJobStore implements JobStore {
   private <T> Future<T> write(Work<T> work) {
     return executor.executeBlocking(() -> {
       Connection c = connection();
-      try (Statement s = c.createStatement()) {
-        s.execute("BEGIN IMMEDIATE");
-      }
+      statements.prepare(c, "BEGIN IMMEDIATE").execute();
       try {
         T result = work.run(c);
-        try (Statement s = c.createStatement()) {
-          s.execute("COMMIT");
-        }
+        statements.prepare(c, "COMMIT").execute();
         return result;
       } catch (SQLException | RuntimeException e) {
         try (Statement s = c.createStatement()) {
@@ -171,46 +168,62 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Submitted> insert(NewJob job) {
+    return write(c -> insertRow(c, job));
+  }
+
+  @Override
+  public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
     return write(c -> {
-      if (job.idempotencyKey() != null) {
-        Optional<Job> existing = selectOne(c, "owner_user_id = ? AND idempotency_key = ?",
-            job.ownerUserId(), job.idempotencyKey());
-        if (existing.isPresent()) {
-          return new Submitted(existing.get(), false);
-        }
+      List<Submitted> out = new ArrayList<>(jobs.size());
+      for (NewJob job : jobs) {
+        out.add(insertRow(c, job));
       }
-      int priority = job.priority();
-      if (job.admission() != null) {
-        Tier tier = job.admission().tiers().resolve(SqliteQuotaSql.tierOf(c, job.ownerUserId()).orElse(null));
-        Optional<QuotaRefusal> refusal = SqliteQuotaSql.admit(c, job, tier);
-        if (refusal.isPresent()) {
-          return Submitted.refused(refusal.get());
-        }
-        priority += tier.priorityBoost();
-      }
-      long now = now();
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                            available_at, idempotency_key, created_at, updated_at)
-          VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-          RETURNING """ + " " + JOB_COLUMNS)) {
-        ps.setString(1, job.uuid());
-        ps.setString(2, job.ownerUserId());
-        ps.setString(3, job.firstStage().wireName());
-        ps.setString(4, job.queue());
-        ps.setInt(5, priority);
-        ps.setInt(6, job.maxRetries());
-        ps.setString(7, job.payload().encode());
-        ps.setLong(8, now);
-        ps.setString(9, job.idempotencyKey());
-        ps.setLong(10, now);
-        ps.setLong(11, now);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return new Submitted(map(rs), true);
-        }
-      }
+      return out;
     });
+  }
+
+  private static final String INSERT = """
+      INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
+                        available_at, idempotency_key, created_at, updated_at)
+      VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+      RETURNING""" + " " + JOB_COLUMNS;
+
+  /** One job, inside the caller's transaction; an owner's repeated idempotency key yields the earlier job. */
+  private Submitted insertRow(Connection c, NewJob job) throws SQLException {
+    if (job.idempotencyKey() != null) {
+      Optional<Job> existing = selectOne(c, "owner_user_id = ? AND idempotency_key = ?",
+          job.ownerUserId(), job.idempotencyKey());
+      if (existing.isPresent()) {
+        return new Submitted(existing.get(), false);
+      }
+    }
+    int priority = job.priority();
+    if (job.admission() != null) {
+      // The owner's tier is checked in the same transaction, after the rows inserted before this one in a batch.
+      Tier tier = job.admission().tiers().resolve(SqliteQuotaSql.tierOf(c, job.ownerUserId()).orElse(null));
+      Optional<QuotaRefusal> refusal = SqliteQuotaSql.admit(c, job, tier);
+      if (refusal.isPresent()) {
+        return Submitted.refused(refusal.get());
+      }
+      priority += tier.priorityBoost();
+    }
+    long now = now();
+    PreparedStatement ps = statements.prepare(c, INSERT);
+    ps.setString(1, job.uuid());
+    ps.setString(2, job.ownerUserId());
+    ps.setString(3, job.firstStage().wireName());
+    ps.setString(4, job.queue());
+    ps.setInt(5, priority);
+    ps.setInt(6, job.maxRetries());
+    ps.setString(7, job.payload().encode());
+    ps.setLong(8, now);
+    ps.setString(9, job.idempotencyKey());
+    ps.setLong(10, now);
+    ps.setLong(11, now);
+    try (ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return new Submitted(map(rs), true);
+    }
   }
 
   @Override
@@ -521,28 +534,27 @@ public final class SqliteJobStore implements JobStore {
     });
   }
 
+  /** The job and its queue position in one statement, so both come from the same snapshot. */
+  private static final String GET_WITH_POSITION = "SELECT " + JOB_COLUMNS.replaceAll("(\\w+)", "j.$1") + """
+      , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
+          SELECT COUNT(*) + 1 FROM jobs q
+          WHERE q.queue = j.queue AND q.status = 'queued'
+            AND (q.priority > j.priority OR (q.priority = j.priority
+                 AND (q.created_at < j.created_at OR (q.created_at = j.created_at AND q.id < j.id)))))
+        END
+      FROM jobs j WHERE j.id = ?""";
+
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
-    return read(c -> {
-      Optional<Job> job = selectOne(c, "id = ?", id);
-      if (job.isEmpty() || job.get().status() != JobStatus.QUEUED) {
-        return job.map(j -> new Positioned(j, 0));
-      }
-      return Optional.of(new Positioned(job.get(), position(c, job.get())));
-    });
+    return read(c -> getWithPosition(c, statements, id));
   }
 
-  private static long position(Connection c, Job job) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("""
-        SELECT COUNT(*) + 1 FROM jobs
-        WHERE queue = ? AND status = 'queued'
-          AND (priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND id < ?))))""")) {
-      bind(ps, job.queue(), job.priority(), job.priority(), job.createdAt().toEpochMilli(),
-          job.createdAt().toEpochMilli(), job.id());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
+  /** Also the read path of {@link SqliteJobReader}, on its own connection and statements. */
+  static Optional<Positioned> getWithPosition(Connection c, StatementCache statements, long id) throws SQLException {
+    PreparedStatement ps = statements.prepare(c, GET_WITH_POSITION);
+    ps.setLong(1, id);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(new Positioned(map(rs), rs.getLong(24))) : Optional.empty();
     }
   }
 
@@ -699,6 +711,7 @@ public final class SqliteJobStore implements JobStore {
   public Future<Void> close() {
     return executor.<Void>executeBlocking(() -> {
       if (connection != null) {
+        statements.closeAll();
         connection.close();
         connection = null;
       }
@@ -706,12 +719,12 @@ public final class SqliteJobStore implements JobStore {
     }, true).eventually(executor::close);
   }
 
+  /** {@code where} is one of a few fixed texts, so its statement is cached. */
   private Optional<Job> selectOne(Connection c, String where, Object... params) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM jobs WHERE " + where)) {
-      bind(ps, params);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
-      }
+    PreparedStatement ps = statements.prepare(c, "SELECT " + JOB_COLUMNS + " FROM jobs WHERE " + where);
+    bind(ps, params);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(map(rs)) : Optional.empty();
     }
   }
 

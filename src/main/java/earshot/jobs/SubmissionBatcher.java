@@ -1,0 +1,87 @@
+package earshot.jobs;
+
+import earshot.store.JobStore;
+import earshot.store.JobStore.Submitted;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Group commit for submissions. While one insert transaction is in flight, the submissions that arrive wait and are
+ * then inserted together by {@link JobStore#insertAll} in the next transaction, so a burst of n submissions costs
+ * about one commit and one store round trip instead of n. Nothing waits on a timer: a submission that finds the store
+ * idle is inserted at once, alone. Each caller's future completes only after the transaction holding its row has
+ * committed, so a 202 still means the job is durable.
+ *
+ * <p>If a batch fails, each of its jobs is inserted again on its own, so one bad row (say, a payload the database
+ * refuses) fails only its own submission.
+ *
+ * <p>Threading: confined to the scheduler's event loop, like the rest of the scheduler's state.
+ */
+final class SubmissionBatcher {
+  /** The most rows one transaction takes; a longer queue is drained in several. */
+  static final int MAX_BATCH = 256;
+
+  private final JobStore store;
+  private final Consumer<List<Submitted>> committed;
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private boolean inFlight;
+
+  /** {@code committed} sees every committed batch once, before the callers' futures complete. */
+  SubmissionBatcher(JobStore store, Consumer<List<Submitted>> committed) {
+    this.store = store;
+    this.committed = committed;
+  }
+
+  Future<Submitted> submit(NewJob job) {
+    Promise<Submitted> promise = Promise.promise();
+    waiting.add(new Pending(job, promise));
+    if (!inFlight) {
+      flush();
+    }
+    return promise.future();
+  }
+
+  private void flush() {
+    if (waiting.isEmpty()) {
+      inFlight = false;
+      return;
+    }
+    inFlight = true;
+    List<Pending> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+    while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+      batch.add(waiting.poll());
+    }
+    insert(batch).onComplete(ar -> flush());
+  }
+
+  private Future<Void> insert(List<Pending> batch) {
+    if (batch.size() == 1) {
+      return insertAlone(batch.getFirst()).mapEmpty();
+    }
+    return store.insertAll(batch.stream().map(Pending::job).toList()).transform(ar -> {
+      if (ar.failed()) {
+        return Future.join(batch.stream().map(this::insertAlone).toList()).mapEmpty();
+      }
+      List<Submitted> results = ar.result();
+      committed.accept(results);
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).promise.complete(results.get(i));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Submitted> insertAlone(Pending p) {
+    return store.insert(p.job).andThen(ar -> {
+      if (ar.succeeded()) {
+        committed.accept(List.of(ar.result()));
+      }
+    }).onComplete(p.promise);
+  }
+
+  private record Pending(NewJob job, Promise<Submitted> promise) {}
+}

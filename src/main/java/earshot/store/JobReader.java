@@ -1,0 +1,22 @@
+package earshot.store;
+
+import io.vertx.core.Future;
+import java.util.Optional;
+
+/**
+ * A read-only handle on the job store for the hot read path (a job and its queue position), separate from the
+ * scheduler's {@link JobStore} so that reads neither queue behind its writes nor pass through its event loop. Reads
+ * see every committed change; nothing is cached between calls.
+ *
+ * <p>Threading depends on the store, and {@link JobStores#readerThreading} names it: the SQLite reader runs its JDBC
+ * on the calling thread (its futures are already complete when returned), so only a worker may call it; the Postgres
+ * reader is reactive and is called from its owner's event loop. Either way one handle belongs to one verticle
+ * instance.
+ */
+public interface JobReader {
+
+  /** As {@link JobStore#getWithPosition}: the job and, while it is queued, its queue position, read together. */
+  Future<Optional<JobStore.Positioned>> getWithPosition(long id);
+
+  Future<Void> close();
+}

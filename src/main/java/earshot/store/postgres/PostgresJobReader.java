@@ -1,0 +1,34 @@
+package earshot.store.postgres;
+
+import earshot.config.EarshotConfig;
+import earshot.store.JobReader;
+import earshot.store.JobStore.Positioned;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import java.util.Optional;
+
+/**
+ * Reads jobs through a small pool of its own, beside the scheduler's. Each query is its own statement under READ
+ * COMMITTED, so it sees every transaction committed before it started.
+ *
+ * <p>Threading: reactive; nothing blocks. Created in its owner verticle's {@code start}, so the pool's connections
+ * run on that verticle's event loop and a read costs no further thread hop.
+ */
+public final class PostgresJobReader implements JobReader {
+  private final Pool pool;
+
+  public PostgresJobReader(Vertx vertx, EarshotConfig.Store config, int connections) {
+    this.pool = PostgresJobStore.pool(vertx, config, connections);
+  }
+
+  @Override
+  public Future<Optional<Positioned>> getWithPosition(long id) {
+    return PostgresJobStore.getWithPosition(pool, id);
+  }
+
+  @Override
+  public Future<Void> close() {
+    return pool.close();
+  }
+}

@@ -1,0 +1,66 @@
+package earshot.store.sqlite;
+
+import earshot.store.JobReader;
+import earshot.store.JobStore.Positioned;
+import io.vertx.core.Future;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Reads jobs on a connection of its own. SQLite in WAL mode lets readers run beside the one writer: every statement
+ * reads the newest committed snapshot when it starts, and the statement is reset as soon as its row is read, so a
+ * read never holds an old snapshot. The connection is {@code query_only}.
+ *
+ * <p>Threading: blocking. JDBC runs on the calling thread, so its futures are complete when returned and only a
+ * worker may call it. It belongs to one worker verticle instance, which runs its tasks one at a time (though not
+ * always on the same pool thread), so the connection is never used by two threads at once.
+ */
+public final class SqliteJobReader implements JobReader {
+  private final Path file;
+  private final StatementCache statements = new StatementCache();
+  private Connection connection;
+
+  public SqliteJobReader(Path file) {
+    this.file = file;
+  }
+
+  @Override
+  public Future<Optional<Positioned>> getWithPosition(long id) {
+    try {
+      return Future.succeededFuture(SqliteJobStore.getWithPosition(connection(), statements, id));
+    } catch (SQLException | RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout=10000");
+        s.execute("PRAGMA query_only=1");
+      }
+      connection = c;
+    }
+    return connection;
+  }
+
+  @Override
+  public Future<Void> close() {
+    statements.closeAll();
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        return Future.failedFuture(e);
+      } finally {
+        connection = null;
+      }
+    }
+    return Future.succeededFuture();
+  }
+}
