@@ -99,7 +99,8 @@ public final class SchedulerVerticle extends VerticleBase {
           store = s;
           sweeper = new LeaseSweeper(s);
           events = new JobEvents(vertx, this::settleIfFinished);
-          gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY);
+          gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
+              config.quota().redisUrl() != null);
           submissions = new SubmissionBatcher(s, this::onCommitted);
           LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
         })
@@ -415,7 +416,8 @@ public final class SchedulerVerticle extends VerticleBase {
 
   /** A job that finished (here, by a report, a cancel or the sweeper) settles its reserved minutes. */
   private void settleIfFinished(Job job) {
-    if (job.status().isTerminal()) {
+    // Only audio_convert reserves, and it records the duration in the payload: without one there is nothing to settle.
+    if (job.status().isTerminal() && job.payload().containsKey(PayloadKeys.DURATION_SECONDS)) {
       store.settle(List.of(job.id()))
           .onFailure(err -> LOG.warn("settling the minutes of job {} failed: {}", job.id(), err.getMessage()));
     }

@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * the first event (from any node) that shows the job past that lease, by its fencing token, so that a late event about
  * an earlier lease never frees a newer one.
  *
+ * <p>Only counters shared between nodes (Redis) can know more than the acquire transaction: with in-process counters
+ * this node's leases are a subset of what its store already counted, so the gate then only keeps track of its leases
+ * for the {@code audio_active_jobs} gauge and makes no counter requests.
+ *
  * <p>Threading: used only on the scheduler's event loop; its map of holds is confined to it.
  */
 public final class ActiveJobGate {
@@ -53,21 +57,29 @@ public final class ActiveJobGate {
   private final QuotaMetrics metrics;
   private final Clock clock;
   private final Duration retryDelay;
+  private final boolean sharedCounters;
   /** Job id → lease token → the place that lease holds. */
   private final Map<Long, Map<Long, Held>> held = new HashMap<>();
+  /** Places held per owner, for the gauge when the counters are in-process. */
+  private final Map<String, Integer> perOwner = new HashMap<>();
   private MessageConsumer<JsonObject> events;
   private long reconcileTimer = -1;
 
   private record Held(String owner, String holder) {}
 
+  /**
+   * @param sharedCounters whether the active-jobs counters are shared between nodes (Redis configured); only then
+   *     is each lease checked against them
+   */
   public ActiveJobGate(Vertx vertx, JobStore store, Tiers tiers, QuotaMetrics metrics, Clock clock,
-                       Duration retryDelay) {
+                       Duration retryDelay, boolean sharedCounters) {
     this.vertx = vertx;
     this.store = store;
     this.tiers = tiers;
     this.metrics = metrics;
     this.clock = clock;
     this.retryDelay = retryDelay;
+    this.sharedCounters = sharedCounters;
   }
 
   public Future<Void> register() {
@@ -107,6 +119,10 @@ public final class ActiveJobGate {
     if (leased.isEmpty()) {
       return Future.succeededFuture(leased);
     }
+    if (!sharedCounters) {
+      leased.forEach(job -> keep(job, job.uuid() + ":" + job.lease().token()));
+      return Future.succeededFuture(leased);
+    }
     Set<String> owners = new LinkedHashSet<>();
     leased.forEach(j -> owners.add(j.ownerUserId()));
     return store.tiersOf(owners).compose(stored -> {
@@ -132,8 +148,7 @@ public final class ActiveJobGate {
         })
         .compose(granted -> {
           if (granted) {
-            held.computeIfAbsent(job.id(), id -> new HashMap<>()).put(job.lease().token(),
-                new Held(job.ownerUserId(), holder));
+            keep(job, holder);
             return Future.succeededFuture(Optional.of(job));
           }
           metrics.quotaHit(QuotaMetrics.CONCURRENT_JOBS);
@@ -147,6 +162,23 @@ public final class ActiveJobGate {
         });
   }
 
+  private void keep(Job job, String holder) {
+    held.computeIfAbsent(job.id(), id -> new HashMap<>()).put(job.lease().token(),
+        new Held(job.ownerUserId(), holder));
+    count(job.ownerUserId(), 1);
+  }
+
+  /** In-process counters: the gauge is this node's leases per owner, kept here (Redis: the QuotaVerticle's). */
+  private void count(String owner, int delta) {
+    if (!sharedCounters) {
+      int n = perOwner.merge(owner, delta, Integer::sum);
+      if (n <= 0) {
+        perOwner.remove(owner);
+      }
+      metrics.activeJobs(owner, Math.max(0, n));
+    }
+  }
+
   /** Frees the places of the job's leases up to and including {@code token}. */
   private void releaseUpTo(long jobId, long token) {
     Map<Long, Held> leases = held.get(jobId);
@@ -158,9 +190,12 @@ public final class ActiveJobGate {
         return false;
       }
       Held h = e.getValue();
-      vertx.eventBus().request(Addresses.QUOTA_RELEASE,
-              new ReleaseHold(CounterKind.JOBS.wireName(), h.owner(), h.holder()).toJson(), REQUEST)
-          .onFailure(err -> LOG.debug("releasing {} failed: {}", h.holder(), err.getMessage()));
+      count(h.owner(), -1);
+      if (sharedCounters) {
+        vertx.eventBus().request(Addresses.QUOTA_RELEASE,
+                new ReleaseHold(CounterKind.JOBS.wireName(), h.owner(), h.holder()).toJson(), REQUEST)
+            .onFailure(err -> LOG.debug("releasing {} failed: {}", h.holder(), err.getMessage()));
+      }
       return true;
     });
     if (leases.isEmpty()) {

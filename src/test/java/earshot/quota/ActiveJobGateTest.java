@@ -60,8 +60,9 @@ class ActiveJobGateTest {
         Clock.systemUTC()));
     context = vertx.getOrCreateContext();
     gate = onContext(() -> {
+      // As with Redis: every lease is checked against the counters (the QuotaVerticle here counts in-process).
       ActiveJobGate g = new ActiveJobGate(vertx, store, ONE_AT_A_TIME, NoopQuotaMetrics.INSTANCE, Clock.systemUTC(),
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30), true);
       return g.register().map(v -> g);
     });
   }

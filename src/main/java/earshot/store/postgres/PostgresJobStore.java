@@ -296,7 +296,7 @@ public final class PostgresJobStore implements JobStore {
         SELECT_CANDIDATES.formatted(
             spec.tiers().sqlCase("r.tier", Tier::concurrentJobs),
             spec.ownerStrict() ? OWNER_STRICT_ORDER.formatted(START_PASS, spec.tiers().sqlCase("r.tier", Tier::weight))
-                : PRIORITY_ORDER, START_PASS));
+                : PRIORITY_ORDER, spec.ownerStrict() ? START_PASS : "0"));
   }
 
   private static final String RECORD_TURNS = """

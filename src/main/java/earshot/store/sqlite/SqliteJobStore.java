@@ -246,8 +246,7 @@ public final class SqliteJobStore implements JobStore {
         LEFT JOIN user_tiers ut ON ut.user_id = j.owner_user_id
         WHERE j.queue = ? AND j.status = 'queued' AND j.available_at <= ?
       )
-      SELECT r.id, r.owner_user_id, r.tier,
-             MAX(COALESCE(t.pass, 0), (SELECT COALESCE(MAX(pass), 0) FROM owner_turns) - 1) AS start_pass
+      SELECT r.id, r.owner_user_id, r.tier, %3$s AS start_pass
       FROM ranked r LEFT JOIN owner_turns t ON t.owner_user_id = r.owner_user_id
       WHERE r.rn + r.active_n <= %1$s
       ORDER BY %2$s LIMIT ?""";
@@ -259,6 +258,9 @@ public final class SqliteJobStore implements JobStore {
    */
   private static final String OWNER_STRICT_ORDER =
       "start_pass + r.rn * 1.0 / %s, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
+  /** Where an owner's rotation starts; only owner-strict acquisition reads it. */
+  private static final String START_PASS =
+      "MAX(COALESCE(t.pass, 0), (SELECT COALESCE(MAX(pass), 0) FROM owner_turns) - 1)";
 
   /** The candidate query for these tiers, built once per distinct Tiers value (tier names are safe literals). */
   private final Map<Tiers, String> candidateSql = new java.util.concurrent.ConcurrentHashMap<>();
@@ -269,7 +271,8 @@ public final class SqliteJobStore implements JobStore {
         SELECT_CANDIDATES.formatted(
         spec.tiers().sqlCase("r.tier", Tier::concurrentJobs),
         spec.ownerStrict() ? OWNER_STRICT_ORDER.formatted(spec.tiers().sqlCase("r.tier", Tier::weight))
-            : PRIORITY_ORDER));
+            : PRIORITY_ORDER,
+        spec.ownerStrict() ? START_PASS : "0"));
   }
 
   @Override
