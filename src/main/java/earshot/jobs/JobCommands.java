@@ -5,19 +5,13 @@ import earshot.bus.CancelJob;
 import earshot.bus.Failures;
 import earshot.bus.JobAbort;
 import earshot.metrics.JobMetrics;
-import earshot.metrics.QuotaMetrics;
-import earshot.pipeline.PayloadKeys;
-import earshot.quota.QuotaRefusal;
-import earshot.quota.Tiers;
-import earshot.quota.UtcDay;
+import earshot.quota.DailyMinutes;
 import earshot.store.JobStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The scheduler's user commands on existing jobs: cancel and retry. Registered by {@link SchedulerVerticle} on its
@@ -29,20 +23,16 @@ final class JobCommands {
   private final StagePlan plan;
   private final JobMetrics metrics;
   private final JobEvents events;
-  private final Tiers tiers;
-  private final QuotaMetrics quotaMetrics;
-  private final Clock clock;
+  private final DailyMinutes minutes;
 
-  JobCommands(Vertx vertx, JobStore store, StagePlan plan, JobMetrics metrics, JobEvents events, Tiers tiers,
-              QuotaMetrics quotaMetrics, Clock clock) {
+  JobCommands(Vertx vertx, JobStore store, StagePlan plan, JobMetrics metrics, JobEvents events,
+              DailyMinutes minutes) {
     this.vertx = vertx;
     this.store = store;
     this.plan = plan;
     this.metrics = metrics;
     this.events = events;
-    this.tiers = tiers;
-    this.quotaMetrics = quotaMetrics;
-    this.clock = clock;
+    this.minutes = minutes;
   }
 
   Future<Void> register() {
@@ -92,9 +82,8 @@ final class JobCommands {
           }
           JobStage stage = job.jobType().compareTo(JobStage.AUDIO_TRANSCRIBE) <= 0 ? plan.first(job.payload()) : job.jobType();
           String queue = plan.queueFor(stage, job.payload());
-          return minutesForRetry(job, stage).compose(refusal -> {
+          return minutes.reserveForRetry(job, stage).compose(refusal -> {
             if (refusal.isPresent()) {
-              quotaMetrics.quotaHit(refusal.get().type().wireName());
               msg.fail(Failures.QUOTA_EXCEEDED, refusal.get().toJson().encode());
               return Future.<Void>succeededFuture();
             }
@@ -102,18 +91,6 @@ final class JobCommands {
           });
         })
         .onFailure(err -> SchedulerVerticle.fail(msg, "retry", err));
-  }
-
-  /**
-   * A job that resumes after audio_convert will not reserve its minutes again on its way (the refund when it stopped
-   * gave them back), so they are reserved here, against what the owner has left today.
-   */
-  private Future<Optional<QuotaRefusal>> minutesForRetry(Job job, JobStage resumeAt) {
-    Double seconds = job.payload().getDouble(PayloadKeys.DURATION_SECONDS);
-    if (resumeAt.compareTo(JobStage.AUDIO_CONVERT) <= 0 || seconds == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return store.reserveForRetry(job.id(), seconds, UtcDay.today(clock), tiers, UtcDay.secondsToMidnight(clock));
   }
 
   private Future<Void> requeue(Message<JsonObject> msg, long id, JobStage stage, String queue) {

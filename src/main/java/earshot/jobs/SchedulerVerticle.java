@@ -18,8 +18,8 @@ import earshot.bus.Submitted;
 import earshot.config.EarshotConfig;
 import earshot.metrics.JobMetrics;
 import earshot.metrics.QuotaMetrics;
-import earshot.pipeline.PayloadKeys;
 import earshot.quota.ActiveJobGate;
+import earshot.quota.DailyMinutes;
 import earshot.quota.QuotaQueries;
 import earshot.quota.Tiers;
 import earshot.quota.UtcDay;
@@ -36,9 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +73,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private LeaseSweeper sweeper;
   private JobEvents events;
   private ActiveJobGate gate;
+  private DailyMinutes minutes;
+  private StageReports reports;
   private SubmissionBatcher submissions;
   private boolean draining;
   private boolean stopping;
@@ -98,7 +98,9 @@ public final class SchedulerVerticle extends VerticleBase {
         .onSuccess(s -> {
           store = s;
           sweeper = new LeaseSweeper(s);
-          events = new JobEvents(vertx, this::settleIfFinished);
+          minutes = new DailyMinutes(s, tiers, quotaMetrics, clock);
+          events = new JobEvents(vertx, minutes::settleIfFinished);
+          reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, this::announce);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
               config.quota().redisUrl() != null);
           submissions = new SubmissionBatcher(s, this::onCommitted);
@@ -124,7 +126,7 @@ public final class SchedulerVerticle extends VerticleBase {
         .compose(v -> gate.register())
         .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
         .compose(v -> new JobQueries(vertx, store).register())
-        .compose(v -> new JobCommands(vertx, store, plan, metrics, events, tiers, quotaMetrics, clock).register())
+        .compose(v -> new JobCommands(vertx, store, plan, metrics, events, minutes).register())
         .compose(v -> new DeliveryLog(vertx, store).register());
   }
 
@@ -318,7 +320,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private void onStageReport(Message<JsonObject> msg) {
     StageReport report = StageReport.fromJson(msg.body());
     String stage = report.stage().wireName();
-    applyReport(report)
+    reports.apply(report)
         .andThen(ar -> gate.release(report.lease())) // that lease is over, applied or fenced off
         .onSuccess(job -> {
           if (job.isEmpty()) {
@@ -332,102 +334,10 @@ public final class SchedulerVerticle extends VerticleBase {
         .onFailure(err -> fail(msg, "stage report", err));
   }
 
-  private Future<Optional<Job>> applyReport(StageReport r) {
-    JsonObject payload = r.payload() == null ? new JsonObject() : r.payload();
-    String stage = r.stage().wireName();
-    String queue = plan.queueFor(r.stage(), payload);
-    return switch (r.outcome()) {
-      case COMPLETED -> {
-        Optional<JobStage> next = plan.next(r.stage(), payload);
-        Double seconds = payload.getDouble(PayloadKeys.DURATION_SECONDS);
-        if (r.stage() == JobStage.AUDIO_CONVERT && seconds != null && next.isPresent()) {
-          yield reserveThenAdvance(r, payload, seconds, next.get(), queue, stage);
-        }
-        if (next.isPresent()) {
-          String nextQueue = plan.queueFor(next.get(), payload);
-          yield store.advance(r.lease(), payload, next.get(), nextQueue).andThen(ar -> {
-            if (ar.succeeded() && ar.result().isPresent()) {
-              metrics.completed(queue, stage);
-              metrics.enqueued(nextQueue, next.get().wireName());
-              announce(nextQueue);
-            }
-          });
-        }
-        yield store.complete(r.lease(), payload, r.result()).andThen(ar -> {
-          if (ar.succeeded() && ar.result().isPresent()) {
-            Job done = ar.result().get();
-            metrics.completed(queue, stage);
-            metrics.jobDuration(Duration.between(done.createdAt(), done.completedAt()));
-          }
-        });
-      }
-      case RETRY -> {
-        Duration delay = r.retryAfterMs() != null ? Duration.ofMillis(r.retryAfterMs())
-            : backoff.delayFor(r.retryCount(), ThreadLocalRandom.current());
-        yield store.retryOrFail(r.lease(), r.error(), clock.instant().plus(delay)).andThen(ar -> {
-          if (ar.succeeded() && ar.result().isPresent()) {
-            if (ar.result().get().status() == JobStatus.FAILED) {
-              metrics.failed(queue, stage);
-            } else {
-              vertx.setTimer(Math.max(1, delay.toMillis()), id -> announce(queue));
-            }
-          }
-        });
-      }
-      case FAIL -> store.fail(r.lease(), r.error()).andThen(ar -> {
-        if (ar.succeeded() && ar.result().isPresent()) {
-          metrics.failed(queue, stage);
-        }
-      });
-      case RELEASE -> store.release(r.lease()).andThen(ar -> {
-        if (ar.succeeded() && ar.result().isPresent()) {
-          announce(queue);
-        }
-      });
-    };
-  }
-
-  /**
-   * audio_convert learned the audio's length: reserve it against the owner's daily minutes (and check the tier's
-   * longest file) before the job goes on to be transcribed; a job that does not fit fails here with a quota error.
-   */
-  private Future<Optional<Job>> reserveThenAdvance(StageReport r, JsonObject payload, double seconds, JobStage next,
-                                                   String queue, String stage) {
-    String nextQueue = plan.queueFor(next, payload);
-    return store.reserve(r.lease(), seconds, UtcDay.today(clock), tiers).compose(refusal -> {
-      if (refusal.isPresent()) {
-        quotaMetrics.quotaHit(refusal.get().type().wireName());
-        LOG.info("job {} refused: {}", r.lease().jobId(), refusal.get().jobError());
-        return store.fail(r.lease(), refusal.get().jobError()).andThen(ar -> {
-          if (ar.succeeded() && ar.result().isPresent()) {
-            metrics.failed(queue, stage);
-          }
-        });
-      }
-      return store.advance(r.lease(), payload, next, nextQueue).andThen(ar -> {
-        if (ar.succeeded() && ar.result().isPresent()) {
-          metrics.completed(queue, stage);
-          metrics.enqueued(nextQueue, next.wireName());
-          announce(nextQueue);
-        }
-      });
-    });
-  }
-
-  /** A job that finished (here, by a report, a cancel or the sweeper) settles its reserved minutes. */
-  private void settleIfFinished(Job job) {
-    // Only audio_convert reserves, and it records the duration in the payload: without one there is nothing to settle.
-    if (job.status().isTerminal() && job.payload().containsKey(PayloadKeys.DURATION_SECONDS)) {
-      store.settle(List.of(job.id()))
-          .onFailure(err -> LOG.warn("settling the minutes of job {} failed: {}", job.id(), err.getMessage()));
-    }
-  }
-
   // ---- lease sweeping ----------------------------------------------------------------------------------------
 
   private void sweep() {
-    // Reservations of jobs that finished while their settlement was lost (a crash in between) are settled here.
-    store.settle(null).onFailure(err -> LOG.warn("settling finished jobs failed: {}", err.getMessage()));
+    minutes.settleLeftovers();
     sweeper.sweep()
         .onSuccess(rescued -> rescued.forEach(job -> {
           LOG.warn("job {} lost its lease at {}: {}", job.id(), job.jobType().wireName(),
