@@ -84,12 +84,13 @@ public final class ActiveJobGate {
 
   public Future<Void> register() {
     events = vertx.eventBus().consumer(Addresses.JOB_EVENTS, m -> {
-      JobEvent e = JobEvent.fromJson(m.body());
-      if (held.containsKey(e.id())) {
-        boolean running = JobStatus.PROCESSING.wireName().equals(e.status());
-        // Processing under token T: leases before T are over. Anything else: the lease T (and earlier) is over.
-        releaseUpTo(e.id(), running ? e.leaseToken() - 1 : e.leaseToken());
+      if (!held.containsKey(m.body().getLong("id"))) {
+        return; // most events are about jobs this node holds no place for
       }
+      JobEvent e = JobEvent.fromJson(m.body());
+      boolean running = JobStatus.PROCESSING.wireName().equals(e.status());
+      // Processing under token T: leases before T are over. Anything else: the lease T (and earlier) is over.
+      releaseUpTo(e.id(), running ? e.leaseToken() - 1 : e.leaseToken());
     });
     reconcileTimer = vertx.setPeriodic(RECONCILE_MS, id -> reconcile());
     return events.completion();
