@@ -24,7 +24,7 @@ public final class PostgresJobReader implements JobReader {
 
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
-    return PostgresJobStore.getWithPosition(pool, id);
+    return PostgresJobQueriesSql.getWithPosition(pool, id);
   }
 
   @Override

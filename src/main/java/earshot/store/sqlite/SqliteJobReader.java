@@ -31,7 +31,7 @@ public final class SqliteJobReader implements JobReader {
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
     try {
-      return Future.succeededFuture(SqliteJobStore.getWithPosition(connection(), statements, id));
+      return Future.succeededFuture(SqliteJobQueriesSql.getWithPosition(connection(), statements, id));
     } catch (SQLException | RuntimeException e) {
       return Future.failedFuture(e);
     }
