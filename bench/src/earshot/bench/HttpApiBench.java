@@ -68,7 +68,12 @@ public final class HttpApiBench {
     RequestOptions status = new RequestOptions().setHost("127.0.0.1").setPort(port)
         .setURI("/api/v1/audio/jobs/" + jobId).putHeader("X-API-KEY", KEY);
 
+    // The API's own floor: a route through the same router, auth and failure handling that touches no store.
+    RequestOptions health = new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/health")
+        .putHeader("X-API-KEY", KEY);
+
     Result hello = run(load, client, helloRequest, null, seconds, connections);
+    Result floor = run(load, client, health, null, seconds, connections);
     Result get = run(load, client, status, null, seconds, connections);
     Result post = run(load, client, submit, submitBody, seconds, connections);
 
@@ -77,6 +82,9 @@ public final class HttpApiBench {
     System.out.println("| case | requests/s | share of hello-world | CPU µs/request | CPU share |");
     System.out.println("|---|---|---|---|---|");
     System.out.printf(Locale.ROOT, "| hello-world | %.0f | 100%% | %.1f | 100%% |%n", hello.perSecond, hello.cpuMicros);
+    System.out.printf(Locale.ROOT, "| GET /health (no store) | %.0f | %.0f%% | %.1f | %.0f%% |%n",
+        floor.perSecond, 100 * floor.perSecond / hello.perSecond, floor.cpuMicros,
+        100 * hello.cpuMicros / floor.cpuMicros);
     System.out.printf(Locale.ROOT, "| GET /jobs/{id} | %.0f | %.0f%% (target ≥ 50%%) | %.1f | %.0f%% |%n",
         get.perSecond, 100 * get.perSecond / hello.perSecond, get.cpuMicros, 100 * hello.cpuMicros / get.cpuMicros);
     System.out.printf(Locale.ROOT, "| POST /jobs/submit | %.0f | %.0f%% (target ≥ 25%%) | %.1f | %.0f%% |%n",
