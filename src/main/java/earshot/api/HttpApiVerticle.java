@@ -121,7 +121,10 @@ public final class HttpApiVerticle extends VerticleBase {
       Problem.of(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body exceeds the limit").send(ctx);
     } else if (ctx.statusCode() == 400) {
       Problem.of(400, ProblemTypes.VALIDATION, "Bad Request", "the request could not be read").send(ctx);
-    } else if (err == null && ctx.statusCode() > 0 && ctx.statusCode() < 500) {
+    } else if (ctx.statusCode() == 403) {
+      // vertx-web's own refusals, such as the CORS handler's for an origin that is not configured.
+      Problem.of(403, ProblemTypes.FORBIDDEN, "Forbidden", err == null ? null : err.getMessage()).send(ctx);
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       Problem.of(ctx.statusCode(), "about:blank", "HTTP " + ctx.statusCode(), null).send(ctx);
     } else {
       LOG.error("unhandled error on {} {}", ctx.request().method(), ctx.request().path(), err);

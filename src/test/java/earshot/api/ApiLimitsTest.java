@@ -73,5 +73,6 @@ class ApiLimitsTest {
     HttpResponse<Buffer> denied = await(client.get(node.httpPort(), "127.0.0.1", "/health")
         .putHeader("Origin", "https://evil.example.com").send());
     assertNull(denied.getHeader("Access-Control-Allow-Origin"), "no CORS grant for an unlisted origin");
+    JobsApiTest.assertProblem(denied, 403, null);
   }
 }
