@@ -71,6 +71,11 @@ public final class ConfigLoader {
 
   /** Loads from the command line and the process environment. */
   public static EarshotConfig load(String[] args, Map<String, String> env) {
+    if (env.containsKey("AUDIO_JOBS_OWNER_LIMIT")) {
+      // Set by earlier versions; silently ignoring it would change how many jobs an owner runs.
+      throw new ConfigException("AUDIO_JOBS_OWNER_LIMIT", "is replaced by tiers: each tier's concurrent_jobs under"
+          + " quota.tiers, and EARSHOT_DEFAULT_TIER for users without one (see README, Tiers and quotas)");
+    }
     JsonObject merged = defaults();
     Path confFile = confFileArg(args);
     if (confFile != null) {
@@ -161,6 +166,10 @@ public final class ConfigLoader {
   /** Validates a fully merged JSON tree into typed records; {@code env} resolves providers' API-key variables. */
   public static EarshotConfig fromJson(JsonObject json, Map<String, String> env) {
     ConfigReader r = new ConfigReader(json);
+    if (json.getJsonObject("jobs", new JsonObject()).containsKey("owner_concurrent_limit")) {
+      throw new ConfigException("jobs.owner_concurrent_limit", "is replaced by tiers: each tier's concurrent_jobs"
+          + " under quota.tiers, and quota.default_tier for users without one");
+    }
     EarshotConfig.Http http = new EarshotConfig.Http(
         r.string("http.host"), r.intIn("http.port", 0, 65535), r.intIn("http.instances", 0, 256));
     String url = r.string("store.url");

@@ -120,6 +120,7 @@ class ConfigLoaderTest {
     assertEquals(50, team.maxQueuedJobs());
 
     assertKey("quota.default_tier", Map.of("EARSHOT_DEFAULT_TIER", "gold"));
+    assertKey("AUDIO_JOBS_OWNER_LIMIT", Map.of("AUDIO_JOBS_OWNER_LIMIT", "2"));
     assertKey("quota.redis_url", Map.of("REDIS_URL", "localhost:6379"));
     assertKey("quota.use_redis", Map.of("REDIS_URL", "redis://cache:6379", "AUDIO_QUOTA_USE_REDIS", "sometimes"));
     Path bad = dir.resolve("bad-tier.json");
