@@ -258,7 +258,8 @@ abstract class JobEngineContract {
     EngineNode node = start(EngineNode.config(kind().newUrl(tempDir)), stages, "node");
     Job job = node.submit(new JsonObject().put("local_path", "/srv/a.wav"));
     until("progress 40", WAIT, () -> node.get(job.id()).progress() == 40);
-    assertTrue(node.eventsOf(job.id()).stream().anyMatch(e -> e.progress() == 40));
+    // Reads come from the job readers, which can see the write before the scheduler's event has been delivered.
+    until("the progress event", WAIT, () -> node.eventsOf(job.id()).stream().anyMatch(e -> e.progress() == 40));
     finish.complete();
     awaitStatus(node, job.id(), JobStatus.COMPLETED);
   }
