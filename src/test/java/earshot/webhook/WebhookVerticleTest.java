@@ -10,8 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import earshot.EarshotNode;
 import earshot.api.JobsApiTest;
 import earshot.config.EarshotConfig;
+import earshot.jobs.JobStage;
 import earshot.metrics.NoopJobMetrics;
+import earshot.pipeline.PayloadKeys;
+import earshot.pipeline.StageOutcome;
+import earshot.pipeline.StageRegistry;
+import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -59,6 +66,8 @@ class WebhookVerticleTest {
   final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
   /** Statuses the receiver answers with, in order (0: no answer at all); 200 once they run out. */
   final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
+  /** Holds "slow" downloads until the test ends. */
+  final Promise<Void> slow = Promise.promise();
   HttpServer receiver;
   EarshotNode node;
   String alice;
@@ -84,7 +93,7 @@ class WebhookVerticleTest {
         .put("webhooks", new JsonObject().put("secret", HOOK_SECRET).put("max_attempts", 3).put("backoff_ms", 20)
             .put("timeout_ms", 1000))
         .put("api", new JsonObject().put("jwt", new JsonObject().put("algorithm", "HS256").put("secret", JWT_SECRET))));
-    node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
+    node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, stages(), Clock.systemUTC());
     await(node.start());
 
     JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
@@ -94,8 +103,27 @@ class WebhookVerticleTest {
     root = token(signer, "root", "admin");
   }
 
+  /**
+   * The API tests' stand-in stages, except that a URL naming "broken" fails for good at audio_convert and one naming
+   * "slow" waits in audio_download until the test ends (or the job is cancelled and the stage aborted).
+   */
+  StageRegistry stages() {
+    StageRegistry usual = JobsApiTest.stages();
+    return StandInStages.everyStage((stage, ctx) -> {
+      String url = ctx.payload().getString(PayloadKeys.URL, "");
+      if (stage == JobStage.AUDIO_CONVERT && url.contains("broken")) {
+        return Future.succeededFuture(new StageOutcome.Fail("cannot decode: not an audio file"));
+      }
+      if (stage == JobStage.AUDIO_DOWNLOAD && url.contains("slow")) {
+        return slow.future().map(v -> new StageOutcome.Completed(ctx.payload(), null));
+      }
+      return usual.handler(stage).orElseThrow().execute(ctx);
+    });
+  }
+
   @AfterEach
   void stop() {
+    slow.tryComplete();
     if (node != null) {
       await(node.stop());
     }
@@ -118,8 +146,12 @@ class WebhookVerticleTest {
   }
 
   long submit(String token, String callbackUrl) {
+    return submit(token, callbackUrl, "https://example.org/a.mp3");
+  }
+
+  long submit(String token, String callbackUrl, String audioUrl) {
     HttpResponse<Buffer> r = call(HttpMethod.POST, "/jobs/submit", token,
-        new JsonObject().put("url", "https://example.org/a.mp3").put("callback_url", callbackUrl));
+        new JsonObject().put("url", audioUrl).put("callback_url", callbackUrl));
     assertEquals(202, r.statusCode(), r.bodyAsString());
     return r.bodyAsJsonObject().getLong("id");
   }
@@ -168,6 +200,37 @@ class WebhookVerticleTest {
     assertNotNull(attempt.getLong("duration_ms"));
     assertNotNull(attempt.getString("created_at"));
     assertEquals(1, received.size(), "delivered once");
+  }
+
+  @Test
+  void failedAndCancelledJobsArePostedWithTheirOwnEvents() throws Exception {
+    long broken = submit(alice, hook(), "https://example.org/broken.mp3");
+    JsonObject failedAttempt = deliveries(broken, alice, 1).getJsonObject(0);
+    assertEquals("job.failed", failedAttempt.getString("event"));
+    Received failedHook = until("the failed job's webhook", WAIT, () -> received.stream()
+        .filter(r -> "job.failed".equals(r.headers().get("x-earshot-event"))).findFirst(), java.util.Optional::isPresent)
+        .orElseThrow();
+    assertEquals(expectedSignature(failedHook.headers().get("x-earshot-timestamp"), failedHook.body()),
+        failedHook.headers().get("x-earshot-signature"));
+    JsonObject failedBody = new JsonObject(failedHook.body());
+    assertEquals("failed", failedBody.getJsonObject("job").getString("status"));
+    assertTrue(failedBody.getJsonObject("job").getString("error").contains("cannot decode"),
+        failedBody.encode());
+    assertNull(failedBody.getValue("result"), "no result for a failed job");
+
+    long slowJob = submit(alice, hook(), "https://example.org/slow.mp3");
+    until("the slow job runs", WAIT, () -> "processing".equals(call(HttpMethod.GET, "/jobs/" + slowJob, alice, null)
+        .bodyAsJsonObject().getString("status")));
+    assertEquals(200, call(HttpMethod.POST, "/jobs/" + slowJob + "/cancel", alice, null).statusCode());
+    JsonObject cancelledAttempt = deliveries(slowJob, alice, 1).getJsonObject(0);
+    assertEquals("job.cancelled", cancelledAttempt.getString("event"));
+    assertEquals(200, cancelledAttempt.getInteger("status_code"));
+    Received cancelledHook = until("the cancelled job's webhook", WAIT, () -> received.stream()
+        .filter(r -> "job.cancelled".equals(r.headers().get("x-earshot-event"))).findFirst(),
+        java.util.Optional::isPresent).orElseThrow();
+    JsonObject cancelledBody = new JsonObject(cancelledHook.body());
+    assertEquals(slowJob, cancelledBody.getJsonObject("job").getLong("id"));
+    assertEquals("cancelled", cancelledBody.getJsonObject("job").getString("status"));
   }
 
   @Test
