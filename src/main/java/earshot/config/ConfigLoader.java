@@ -198,11 +198,14 @@ public final class ConfigLoader {
   /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */
   private static EarshotConfig.Quota quota(ConfigReader r) {
     Object raw = r.raw("quota.tiers");
-    if (!(raw instanceof JsonObject all) || all.isEmpty()) {
+    if (!(raw instanceof JsonObject all)) {
       throw new ConfigException("quota.tiers", "must be an object of tier name to limits, with at least one tier");
     }
     Map<String, Tier> tiers = new LinkedHashMap<>();
     for (String name : all.fieldNames()) {
+      if (all.getValue(name) == null) {
+        continue; // a --conf file removes a bundled tier by setting it to null
+      }
       String base = "quota.tiers." + name;
       if (!name.matches(Tier.NAME_PATTERN)) {
         throw new ConfigException(base, "tier names must match " + Tier.NAME_PATTERN);
@@ -216,6 +219,9 @@ public final class ConfigLoader {
           java.util.Objects.requireNonNullElse(r.optionalIntIn(base + ".priority_boost", 0, 1000), 0),
           // Without an explicit weight, a tier gets as many owner-strict turns as it may run jobs at once.
           java.util.Objects.requireNonNullElse(r.optionalIntIn(base + ".weight", 1, 1000), concurrentJobs)));
+    }
+    if (tiers.isEmpty()) {
+      throw new ConfigException("quota.tiers", "must name at least one tier");
     }
     String defaultTier = r.string("quota.default_tier");
     if (!tiers.containsKey(defaultTier)) {

@@ -112,8 +112,10 @@ class ConfigLoaderTest {
     Path conf = dir.resolve("tiers.json");
     Files.writeString(conf, """
         {"quota": {"default_tier": "team", "tiers": {"team": {"concurrent_jobs": 4, "concurrent_streams": 2,
-          "daily_minutes": null, "max_queued_jobs": 50}}}}""");
+          "daily_minutes": null, "max_queued_jobs": 50}, "free": null}}}""");
     var team = ConfigLoader.load(new String[] {"--conf", conf.toString()}, Map.of()).quota().tiers().resolve(null);
+    assertEquals(java.util.Set.of("team", "standard", "premium"), ConfigLoader.load(new String[] {"--conf",
+        conf.toString()}, Map.of()).quota().tiers().byName().keySet(), "bundled tiers stay unless set to null");
     assertEquals(4, team.concurrentJobs());
     assertEquals(4, team.weight(), "the weight defaults to concurrent_jobs");
     assertNull(team.dailyMinutes(), "null: unlimited");
