@@ -151,7 +151,7 @@ class QuotaApiTest {
   }
 
   @Test
-  void submissionsBeyondTheQueuedJobsLimitAre429() {
+  void submissionsBeyondTheQueuedJobsLimitAre429() throws Exception {
     hold = true;
     for (int i = 0; i < 3; i++) {
       assertEquals(202, submit(alice, 10).statusCode());
@@ -162,6 +162,27 @@ class QuotaApiTest {
     assertTrue(p.getString("detail").contains("3 unfinished jobs"), p.getString("detail"));
     assertEquals(202, submit(bob, 10).statusCode(), "another owner has their own limit");
     assertTrue(scrape().contains("audio_quota_hits_total{type=\"queued_jobs\"} 1.0"), "quota hit counted");
+
+    // The OpenAI endpoint and uploads are refused the same way, and the refused upload is not kept.
+    java.nio.file.Path wav = java.nio.file.Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
+    HttpResponse<Buffer> openAi = await(client.post(node.httpPort(), "127.0.0.1", "/v1/audio/transcriptions")
+        .putHeader("Authorization", "Bearer " + alice)
+        .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+            .binaryFileUpload("file", "speech.wav", wav.toString(), "audio/wav").attribute("model", "whisper-1")));
+    quotaProblem(openAi, "queued_jobs");
+    HttpResponse<Buffer> upload = await(client.post(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/upload")
+        .putHeader("Authorization", "Bearer " + alice)
+        .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+            .binaryFileUpload("file", "speech.wav", wav.toString(), "audio/wav")));
+    quotaProblem(upload, "queued_jobs");
+    java.nio.file.Path work = tempDir.resolve("data").resolve("work");
+    until("the refused uploads are deleted", WAIT, () -> {
+      try (var dirs = java.nio.file.Files.list(work)) {
+        return dirs.count() == 0;
+      } catch (java.io.IOException e) {
+        return !java.nio.file.Files.exists(work);
+      }
+    });
   }
 
   @Test
