@@ -70,6 +70,11 @@ public final class Addresses {
   public static final String JOBS_ABORT = "earshot.jobs.abort";
   /** Publish {@link JobEvent}: every state change and progress update of every job. */
   public static final String JOB_EVENTS = "earshot.jobs.events";
+  /**
+   * Publish {@link JobEvent}: the same event again when a job reaches completed, failed or cancelled, so that
+   * listeners that only act on a job's end (webhooks, workspace cleanup) are not woken by every other change.
+   */
+  public static final String JOBS_FINISHED = "earshot.jobs.finished";
 
   /** Local send {@link WorkspaceCleanup}: a runner's aborted stage has stopped; its temporary files may go. */
   public static final String WORKSPACE_CLEANUP = "earshot.workspace.cleanup";

@@ -27,6 +27,9 @@ final class JobEvents {
     EventBus bus = vertx.eventBus();
     bus.publish(Addresses.JOB_EVENTS, event);
     bus.publish(Addresses.jobEvents(job.id()), event);
+    if (job.status().isTerminal()) {
+      bus.publish(Addresses.JOBS_FINISHED, event);
+    }
   }
 
   void publishAndAnnounce(Job job) {

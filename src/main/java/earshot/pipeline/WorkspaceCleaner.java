@@ -33,7 +33,7 @@ public final class WorkspaceCleaner extends VerticleBase {
   public Future<?> start() {
     var bus = vertx.eventBus();
     return Future.all(
-        bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> {
+        bus.<JsonObject>consumer(Addresses.JOBS_FINISHED, m -> {
           JobEvent e = JobEvent.fromJson(m.body());
           if ("completed".equals(e.status())) {
             delete(e.uuid(), true);

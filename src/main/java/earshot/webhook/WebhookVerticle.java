@@ -91,7 +91,7 @@ public final class WebhookVerticle extends VerticleBase {
         .setVerifyHost(true)
         .setConnectTimeout((int) timeoutMs())
         .setMaxRedirects(0));
-    return vertx.eventBus().<JsonObject>consumer(Addresses.JOB_EVENTS, this::onEvent).completion();
+    return vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_FINISHED, this::onEvent).completion();
   }
 
   @Override
