@@ -23,6 +23,8 @@ public final class MicrometerJobMetrics implements JobMetrics {
   private final Timer jobTotal;
   private final Map<String, AtomicLong> depths = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
+  /** The queue/stage counters, registered once: building a meter id per event costs more than the increment. */
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   public MicrometerJobMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -36,7 +38,8 @@ public final class MicrometerJobMetrics implements JobMetrics {
   }
 
   private Counter counter(String name, String description, String queue, String stage) {
-    return Counter.builder(name).description(description).tag("queue", queue).tag("stage", stage).register(registry);
+    return counters.computeIfAbsent(name + '\u0000' + queue + '\u0000' + stage, k -> Counter.builder(name)
+        .description(description).tag("queue", queue).tag("stage", stage).register(registry));
   }
 
   @Override
