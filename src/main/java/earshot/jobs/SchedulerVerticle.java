@@ -321,7 +321,11 @@ public final class SchedulerVerticle extends VerticleBase {
     StageReport report = StageReport.fromJson(msg.body());
     String stage = report.stage().wireName();
     reports.apply(report)
-        .andThen(ar -> gate.release(report.lease())) // that lease is over, applied or fenced off
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            gate.release(report.lease()); // that lease is over, applied or fenced off
+          }
+        })
         .onSuccess(job -> {
           if (job.isEmpty()) {
             metrics.leaseLost(stage);
