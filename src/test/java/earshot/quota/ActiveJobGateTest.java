@@ -113,7 +113,10 @@ class ActiveJobGateTest {
     assertEquals(JobStatus.QUEUED, sentBack.getFirst().status());
     assertEquals(0, sentBack.getFirst().retryCount(), "no retry is charged");
     assertEquals(1, active("ann"));
-    assertEquals(List.of(submitAndLease("bob")).size(), 1, "other owners are not affected");
+    Job bobs = submitAndLease("bob");
+    assertEquals(List.of(bobs), admit(bobs), "other owners are not affected");
+    assertEquals(1, active("bob"));
+    assertEquals(1, sentBack.size());
   }
 
   @Test
