@@ -6,7 +6,7 @@ import static earshot.store.postgres.PostgresRows.map;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
 import earshot.quota.Tier;
-import earshot.quota.Tiers;
+import earshot.store.CandidateQueries;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -50,27 +50,11 @@ final class PostgresAcquireSql {
       WHERE r.rn + r.active_n <= %1$s AND j.status = 'queued'
       ORDER BY %2$s LIMIT $3
       FOR UPDATE OF j SKIP LOCKED""";
-  private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
-  /**
-   * Owner-strict: weighted fair rotation. Each owner's k-th job in this round finishes at start_pass + k/weight (an
-   * owner lags at most one turn behind the most served one), so a tier of weight 3 gets three turns for one.
-   */
-  private static final String OWNER_STRICT_ORDER =
-      "%s + r.rn * 1.0 / %s, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
-  /** Where an owner's rotation starts (Postgres cannot order by an output alias inside an expression). */
+  /** Where an owner's rotation starts; only owner-strict acquisition reads it. */
   private static final String START_PASS =
       "GREATEST(COALESCE(t.pass, 0), (SELECT COALESCE(MAX(pass), 0) FROM owner_turns) - 1)";
 
-  private final Map<Tiers, String> candidateSql = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<Tiers, String> strictCandidateSql = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private String candidates(AcquireSpec spec) {
-    return (spec.ownerStrict() ? strictCandidateSql : candidateSql).computeIfAbsent(spec.tiers(), k ->
-        SELECT_CANDIDATES.formatted(
-            spec.tiers().sqlCase("r.tier", Tier::concurrentJobs),
-            spec.ownerStrict() ? OWNER_STRICT_ORDER.formatted(START_PASS, spec.tiers().sqlCase("r.tier", Tier::weight))
-                : PRIORITY_ORDER, spec.ownerStrict() ? START_PASS : "0"));
-  }
+  private final CandidateQueries candidates = new CandidateQueries(SELECT_CANDIDATES, START_PASS);
 
   private static final String RECORD_TURNS = """
       INSERT INTO owner_turns (owner_user_id, last_turn, pass)
@@ -94,7 +78,7 @@ final class PostgresAcquireSql {
       RETURNING""" + " " + JOB_COLUMNS;
 
   Future<List<Job>> acquire(SqlConnection conn, AcquireSpec spec, OffsetDateTime now) {
-    return conn.preparedQuery(candidates(spec))
+    return conn.preparedQuery(candidates.of(spec))
         .execute(Tuple.of(spec.queue(), now, spec.max()))
         .compose(rows -> {
           List<Long> ids = new ArrayList<>();

@@ -6,7 +6,7 @@ import static earshot.store.sqlite.SqliteRows.map;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
 import earshot.quota.Tier;
-import earshot.quota.Tiers;
+import earshot.store.CandidateQueries;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -45,34 +45,16 @@ final class SqliteAcquireSql {
       WHERE r.rn + r.active_n <= %1$s
       ORDER BY %2$s LIMIT ?""";
 
-  private static final String PRIORITY_ORDER = "r.priority DESC, r.created_at, r.id";
-  /**
-   * Owner-strict: weighted fair rotation. Each owner's k-th job in this round finishes at start_pass + k/weight (an
-   * owner lags at most one turn behind the most served one), so a tier of weight 3 gets three turns for one.
-   */
-  private static final String OWNER_STRICT_ORDER =
-      "start_pass + r.rn * 1.0 / %s, t.last_turn NULLS FIRST, r.priority DESC, r.created_at, r.id";
   /** Where an owner's rotation starts; only owner-strict acquisition reads it. */
   private static final String START_PASS =
       "MAX(COALESCE(t.pass, 0), (SELECT COALESCE(MAX(pass), 0) FROM owner_turns) - 1)";
 
-  /** The candidate query for these tiers, built once per distinct Tiers value (tier names are safe literals). */
-  private final Map<Tiers, String> candidateSql = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<Tiers, String> strictCandidateSql = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private String candidates(AcquireSpec spec) {
-    return (spec.ownerStrict() ? strictCandidateSql : candidateSql).computeIfAbsent(spec.tiers(), k ->
-        SELECT_CANDIDATES.formatted(
-        spec.tiers().sqlCase("r.tier", Tier::concurrentJobs),
-        spec.ownerStrict() ? OWNER_STRICT_ORDER.formatted(spec.tiers().sqlCase("r.tier", Tier::weight))
-            : PRIORITY_ORDER,
-        spec.ownerStrict() ? START_PASS : "0"));
-  }
+  private final CandidateQueries candidates = new CandidateQueries(SELECT_CANDIDATES, START_PASS);
 
   List<Job> acquire(Connection c, AcquireSpec spec, long now) throws SQLException {
     List<Long> ids = new ArrayList<>();
     Map<String, Turn> turns = new java.util.LinkedHashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(candidates(spec))) {
+    try (PreparedStatement ps = c.prepareStatement(candidates.of(spec))) {
       ps.setString(1, spec.queue());
       ps.setLong(2, now);
       ps.setInt(3, spec.max());
