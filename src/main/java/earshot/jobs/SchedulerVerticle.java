@@ -54,6 +54,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
   /** How often queue depths are sampled for the queue_depth gauge. */
   private static final long DEPTH_SAMPLE_MS = 2_000;
+  /** How often reservations of finished jobs that were never settled are looked for. */
+  private static final long SETTLE_LEFTOVERS_MS = 60_000;
   /** Replies built for one message and dropped after it are handed over, not copied. */
   private static final DeliveryOptions HAND_OFF = HandOffCodec.options();
 
@@ -133,6 +135,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private void startTimers() {
     timers.add(vertx.setPeriodic(config.jobs().pollInterval().toMillis(), id -> wake()));
     timers.add(vertx.setPeriodic(config.jobs().sweepInterval().toMillis(), id -> sweep()));
+    // Only a crash between a job's end and its settlement leaves a reservation behind: a slow timer is enough, and
+    // keeps a write transaction off every sweep.
+    timers.add(vertx.setPeriodic(SETTLE_LEFTOVERS_MS, id -> minutes.settleLeftovers()));
     timers.add(vertx.setPeriodic(DEPTH_SAMPLE_MS, id -> store.queueDepths()
         .onSuccess(metrics::queueDepths)
         .onFailure(err -> LOG.warn("queue depth sample failed: {}", err.getMessage()))));
@@ -341,7 +346,6 @@ public final class SchedulerVerticle extends VerticleBase {
   // ---- lease sweeping ----------------------------------------------------------------------------------------
 
   private void sweep() {
-    minutes.settleLeftovers();
     sweeper.sweep()
         .onSuccess(rescued -> rescued.forEach(job -> {
           LOG.warn("job {} lost its lease at {}: {}", job.id(), job.jobType().wireName(),
