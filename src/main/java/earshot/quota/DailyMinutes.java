@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Daily audio minutes on the scheduler's side: a job reserves its length when audio_convert has measured it (the
  * tier's longest file and the day's minutes are checked then), and settles when it finishes: a completed job's
- * minutes are used on the day they were reserved, a failed or cancelled job's are given back. A once-a-minute pass settles what a
- * crash between a job's end and its settlement left behind.
+ * minutes are used on the day they were reserved, a failed or cancelled job's are given back. A once-a-minute pass
+ * settles what a crash between a job's end and its settlement left behind.
  *
  * <p>Threading: the scheduler's event loop; it keeps no state of its own.
  */
