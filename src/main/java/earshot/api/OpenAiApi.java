@@ -6,6 +6,7 @@ import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.Workspace;
+import earshot.quota.QuotaRefusal;
 import earshot.transcribe.ModelRegistry;
 import earshot.transcribe.ResponseFormat;
 import earshot.transcribe.ResultRenderer;
@@ -147,13 +148,10 @@ final class OpenAiApi {
 
   /** A failed job: 429 when a tier limit stopped it (its error starts with quota_exceeded), 422 otherwise. */
   private static ApiError failed(long id, String error) {
-    java.util.regex.Matcher quota = java.util.regex.Pattern.compile("^quota_exceeded: ([a-z_]+): (.*)$",
-        java.util.regex.Pattern.DOTALL).matcher(String.valueOf(error));
-    if (quota.matches()) {
-      return ApiError.quotaExceeded(quota.group(1), "job " + id + ": " + quota.group(2));
-    }
-    return new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed", "job " + id + ": " + error,
-        null);
+    return QuotaRefusal.JobStopped.fromJobError(error)
+        .map(stopped -> ApiError.quotaExceeded(stopped.quota(), "job " + id + ": " + stopped.detail()))
+        .orElseGet(() -> new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed",
+            "job " + id + ": " + error, null));
   }
 
   private void respond(RoutingContext ctx, JsonObject job, ResponseFormat format) {

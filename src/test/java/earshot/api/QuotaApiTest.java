@@ -93,13 +93,13 @@ class QuotaApiTest {
   }
 
   /**
-   * Stand-in stages: audio_convert reports the duration named by the URL's file name ({@code .../90.mp3} is 90 s),
-   * audio_download waits on the gate while {@link #hold} is set.
+   * Stand-in stages: audio_convert reports the duration named by the URL's or upload's file name ({@code 90.mp3} is
+   * 90 s), audio_download waits on the gate while {@link #hold} is set.
    */
   StageRegistry stages() {
     return StandInStages.everyStage((stage, ctx) -> {
       JsonObject payload = ctx.payload();
-      String url = payload.getString(PayloadKeys.URL);
+      String url = payload.getString(PayloadKeys.URL, payload.getString(PayloadKeys.FILE_NAME));
       if (stage == JobStage.AUDIO_CONVERT) {
         String name = url.substring(url.lastIndexOf('/') + 1, url.lastIndexOf('.'));
         payload.put(PayloadKeys.DURATION_SECONDS, Double.parseDouble(name));
@@ -186,7 +186,7 @@ class QuotaApiTest {
   }
 
   @Test
-  void dailyMinutesAreUsedThenRefusedUntilMidnight() {
+  void dailyMinutesAreUsedThenRefusedUntilMidnight() throws Exception {
     long first = submit(alice, 90).bodyAsJsonObject().getLong("id");
     assertEquals("completed", finished(alice, first).getString("status"));
     JsonObject usage = until("the 90 s are settled", WAIT,
@@ -205,6 +205,14 @@ class QuotaApiTest {
     assertEquals("failed", failed.getString("status"));
     assertTrue(failed.getString("error").startsWith("quota_exceeded: daily_minutes: "), failed.getString("error"));
     JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/" + tooLong + "/result", alice, null), 409, null);
+    // The OpenAI endpoint waits for such a job and answers its quota failure as a 429 problem.
+    java.nio.file.Path minute = java.nio.file.Files.write(tempDir.resolve("60.wav"), JobsApiTest.wav(16000));
+    HttpResponse<Buffer> sync = await(client.post(node.httpPort(), "127.0.0.1", "/v1/audio/transcriptions")
+        .putHeader("Authorization", "Bearer " + alice)
+        .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+            .binaryFileUpload("file", "60.wav", minute.toString(), "audio/wav").attribute("model", "whisper-1")));
+    JsonObject syncProblem = quotaProblem(sync, "daily_minutes");
+    assertTrue(syncProblem.getString("detail").contains("only 0.5 of the 2 daily minutes"), syncProblem.encode());
     // Longer than any free file may be: refused for max_file_minutes, whatever is left.
     JsonObject huge = finished(alice, submit(alice, 1900).bodyAsJsonObject().getLong("id"));
     assertTrue(huge.getString("error").startsWith("quota_exceeded: max_file_minutes: "), huge.getString("error"));
