@@ -30,6 +30,13 @@ public final class QuotaRules {
             + used.day() + " (UTC) are used up", secondsToMidnight));
   }
 
+  /** A live stream refused because the owner already holds {@code active} of the tier's places. */
+  public static QuotaRefusal concurrentStreams(Tier tier, int active) {
+    return new QuotaRefusal(QuotaType.CONCURRENT_STREAMS, tier.name(), tier.concurrentStreams(), active,
+        "tier " + tier.name() + " allows " + tier.concurrentStreams() + " live streams at once and all are open",
+        null);
+  }
+
   /**
    * A job whose audio is {@code seconds} long, against the tier's longest file and what is left of the day
    * ({@code used}, without this job's own earlier reservation). {@code retryAfter} goes on a daily refusal.

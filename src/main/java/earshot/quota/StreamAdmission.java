@@ -11,8 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Optional;
 
 /**
@@ -41,24 +40,19 @@ public final class StreamAdmission {
     return vertx.eventBus().<JsonObject>request(Addresses.QUOTA_USAGE, new OwnerQuery(owner).toJson(), REQUEST)
         .map(reply -> reply.body())
         .compose(usage -> {
-          JsonObject limits = usage.getJsonObject("limits");
-          String tier = usage.getString("tier");
-          Double left = usage.getDouble("minutes_left");
-          if (left != null && left <= 0) {
-            long retryAfter = Math.max(1, Duration.between(clock.instant(),
-                Instant.parse(usage.getString("resets_at"))).toSeconds());
-            return refused(new QuotaRefusal(QuotaType.DAILY_MINUTES, tier, limits.getInteger("daily_minutes"),
-                usage.getDouble("minutes_used") + usage.getDouble("minutes_reserved"),
-                "the " + limits.getInteger("daily_minutes") + " audio minutes of tier " + tier + " for "
-                    + usage.getString("day") + " (UTC) are used up", retryAfter));
+          Tier tier = Tier.fromJson(usage.getJsonObject("limits").copy().put("name", usage.getString("tier")));
+          DailyUsage today = new DailyUsage(owner, LocalDate.parse(usage.getString("day")),
+              usage.getDouble("minutes_used") * 60, usage.getDouble("minutes_reserved") * 60);
+          Optional<QuotaRefusal> noMinutes = QuotaRules.dailyAtSubmit(tier, today, UtcDay.secondsToMidnight(clock));
+          if (noMinutes.isPresent()) {
+            return refused(noMinutes.get());
           }
-          int limit = limits.getInteger("concurrent_streams");
-          HoldRequest hold = new HoldRequest(CounterKind.STREAMS.wireName(), owner, streamId, limit);
+          HoldRequest hold = new HoldRequest(CounterKind.STREAMS.wireName(), owner, streamId,
+              tier.concurrentStreams());
           return vertx.eventBus().<JsonObject>request(Addresses.QUOTA_HOLD, hold.toJson(), REQUEST)
               .map(m -> HoldReply.fromJson(m.body()))
               .compose(reply -> reply.granted() ? Future.succeededFuture(Optional.<QuotaRefusal>empty())
-                  : refused(new QuotaRefusal(QuotaType.CONCURRENT_STREAMS, tier, limit, reply.active(),
-                      "tier " + tier + " allows " + limit + " live streams at once and all are open", null)));
+                  : refused(QuotaRules.concurrentStreams(tier, reply.active())));
         });
   }
 
