@@ -110,7 +110,8 @@ public final class PostgresJobStore implements JobStore {
       return insertOne(pool, job, job.priority());
     }
     // Admission and insert in one transaction; the owner's admission lock serializes the max_queued_jobs check.
-    return pool.withTransaction(conn -> admitAndInsert(conn, job));
+    return pool.withTransaction(conn -> PostgresQuotaSql.tierOf(conn, job.ownerUserId())
+        .compose(stored -> admitAndInsert(conn, job, job.admission().tiers().resolve(stored.orElse(null)))));
   }
 
   /**
@@ -126,11 +127,13 @@ public final class PostgresJobStore implements JobStore {
     Set<String> owners = new LinkedHashSet<>();
     jobs.forEach(j -> owners.add(j.ownerUserId()));
     return pool.withTransaction(conn -> PostgresQuotaSql.tiersOf(conn, owners).compose(stored -> {
+      List<Tier> tiers = new ArrayList<>(jobs.size());
       List<Integer> priorities = new ArrayList<>(jobs.size());
       boolean nothingToCheck = true;
       for (NewJob job : jobs) {
         Tier tier = job.admission() == null ? null : job.admission().tiers().resolve(stored.get(job.ownerUserId()));
         nothingToCheck &= tier == null || (tier.maxQueuedJobs() == null && tier.dailySeconds() == null);
+        tiers.add(tier);
         priorities.add(job.priority() + (tier == null ? 0 : tier.priorityBoost()));
       }
       if (nothingToCheck) {
@@ -138,9 +141,11 @@ public final class PostgresJobStore implements JobStore {
       }
       List<Submitted> out = new ArrayList<>(jobs.size());
       Future<Void> chain = Future.succeededFuture();
-      for (NewJob job : jobs) {
-        chain = chain.compose(v -> (job.admission() == null ? insertOne(conn, job, job.priority())
-            : admitAndInsert(conn, job)).map(s -> {
+      for (int i = 0; i < jobs.size(); i++) {
+        NewJob job = jobs.get(i);
+        Tier tier = tiers.get(i);
+        chain = chain.compose(v -> (tier == null ? insertOne(conn, job, job.priority())
+            : admitAndInsert(conn, job, tier)).map(s -> {
               out.add(s);
               return null;
             }));
@@ -177,7 +182,8 @@ public final class PostgresJobStore implements JobStore {
     });
   }
 
-  private Future<Submitted> admitAndInsert(SqlConnection conn, NewJob job) {
+  /** Within the caller's transaction: a repeated key's job, the tier's refusal, or the inserted job. */
+  private Future<Submitted> admitAndInsert(SqlConnection conn, NewJob job, Tier tier) {
     Future<Optional<Job>> found = job.idempotencyKey() == null ? Future.succeededFuture(Optional.empty())
         : conn.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
             .map(PostgresRows::first);
@@ -185,11 +191,9 @@ public final class PostgresJobStore implements JobStore {
       if (existing.isPresent()) {
         return Future.succeededFuture(new Submitted(existing.get(), false));
       }
-      return PostgresQuotaSql.tierOf(conn, job.ownerUserId())
-          .map(stored -> job.admission().tiers().resolve(stored.orElse(null)))
-          .compose(tier -> PostgresQuotaSql.admit(conn, job, tier).compose(refusal -> refusal.isPresent()
-              ? Future.succeededFuture(Submitted.refused(refusal.get()))
-              : insertOne(conn, job, job.priority() + tier.priorityBoost())));
+      return PostgresQuotaSql.admit(conn, job, tier).compose(refusal -> refusal.isPresent()
+          ? Future.succeededFuture(Submitted.refused(refusal.get()))
+          : insertOne(conn, job, job.priority() + tier.priorityBoost()));
     });
   }
 
