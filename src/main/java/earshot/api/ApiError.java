@@ -50,6 +50,12 @@ public final class ApiError extends RuntimeException {
         new JsonObject().put("quota", quota), null);
   }
 
+  /** 429 rate_limited: the caller's token bucket is empty; answered with {@code Retry-After}. */
+  public static ApiError rateLimited(long retryAfterSeconds) {
+    return new ApiError(429, ProblemTypes.RATE_LIMITED, "Too Many Requests",
+        "rate limit exceeded; retry after " + retryAfterSeconds + " s", null, null, retryAfterSeconds);
+  }
+
   public static ApiError unprocessable(String field, String detail) {
     return new ApiError(422, ProblemTypes.VALIDATION, "Unprocessable Content", field + ": " + detail, field);
   }

@@ -48,8 +48,6 @@ public final class RateLimiter implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, retryAfter)));
-    ctx.fail(new ApiError(429, ProblemTypes.RATE_LIMITED, "Too Many Requests",
-        "rate limit exceeded; retry after " + Math.max(1, retryAfter) + " s", null));
+    ctx.fail(ApiError.rateLimited(Math.max(1, retryAfter)));
   }
 }
