@@ -28,7 +28,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -53,8 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class WebhookVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookVerticle.class);
   private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
-  private static final Set<String> TERMINAL = Set.of(JobStatus.COMPLETED.wireName(), JobStatus.FAILED.wireName(),
-      JobStatus.CANCELLED.wireName());
   /** Retry delays stop doubling here. */
   private static final long MAX_BACKOFF_MS = 3_600_000;
 
@@ -100,10 +97,7 @@ public final class WebhookVerticle extends VerticleBase {
   }
 
   private void onEvent(Message<JsonObject> msg) {
-    JobEvent event = JobEvent.fromJson(msg.body());
-    if (!TERMINAL.contains(event.status())) {
-      return;
-    }
+    JobEvent event = JobEvent.fromJson(msg.body()); // earshot.jobs.finished: completed, failed or cancelled
     String name = "job." + event.status();
     vertx.eventBus().<JsonObject>request(Addresses.JOBS_GET, new GetJob(event.id()).toJson(), BUS)
         .compose(reply -> {
