@@ -2,6 +2,7 @@
 # HTTP API throughput (submit and status) against a plain Vert.x hello-world route.
 #   bench/http.sh                      # sqlite, 10 s per case, 32 connections
 #   bench/http.sh postgres 10 32
+#   bench/http.sh sqlite 10 32 get     # only hello-world and the named cases (health, get, submit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/jdk.sh
