@@ -50,6 +50,8 @@ import java.util.UUID;
  * processes on the same file serialize with it too. SQLite has no SKIP LOCKED, and with one writer it needs none:
  * acquisition reads candidates and leases them inside one immediate transaction.
  *
+ * <p>WAL checkpoints run beside that thread ({@link SqliteCheckpointer}), not in its commits.
+ *
  * <p>This class owns that thread and its transactions, submission, requeue and cancel; the other statements are in
  * this package's {@code Sqlite*Sql} classes, one per responsibility, run here through {@code read} and {@code write}.
  */
@@ -60,11 +62,13 @@ public final class SqliteJobStore implements JobStore {
   private Connection connection; // touched only on the executor's single thread
   private final StatementCache statements = new StatementCache(); // likewise
   private final SqliteAcquireSql acquisition = new SqliteAcquireSql();
+  private final SqliteCheckpointer checkpointer;
 
   private SqliteJobStore(Vertx vertx, Path file, Clock clock) {
     this.file = file;
     this.clock = clock;
     this.executor = vertx.createSharedWorkerExecutor("earshot-sqlite-" + UUID.randomUUID(), 1);
+    this.checkpointer = new SqliteCheckpointer(vertx, file);
   }
 
   public static SqliteJobStore create(Vertx vertx, Path file, Clock clock) {
@@ -121,6 +125,7 @@ public final class SqliteJobStore implements JobStore {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=NORMAL");
         s.execute("PRAGMA busy_timeout=10000");
+        s.execute("PRAGMA wal_autocheckpoint=" + SqliteCheckpointer.BACKSTOP_PAGES); // see SqliteCheckpointer
       }
       c.setAutoCommit(true);
       connection = c;
@@ -132,8 +137,8 @@ public final class SqliteJobStore implements JobStore {
   public Future<Void> migrate() {
     return write(c -> {
       SqliteMigrationSql.migrate(c, this::now);
-      return null;
-    });
+      return (Void) null;
+    }).onSuccess(v -> checkpointer.start());
   }
 
 
@@ -385,14 +390,14 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Void> close() {
-    return executor.<Void>executeBlocking(() -> {
+    return checkpointer.close().eventually(() -> executor.<Void>executeBlocking(() -> {
       if (connection != null) {
         statements.closeAll();
         connection.close();
         connection = null;
       }
       return null;
-    }, true).eventually(executor::close);
+    }, true)).eventually(executor::close);
   }
 
   /** {@code where} is one of a few fixed texts, so its statement is cached. */
