@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Collection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -144,62 +145,19 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Submitted> insert(NewJob job) {
-    return write(c -> insertRow(c, job));
+    return write(c -> SqliteSubmitSql.insert(c, statements, job, new HashMap<>(), now()));
   }
 
   @Override
   public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
     return write(c -> {
       List<Submitted> out = new ArrayList<>(jobs.size());
+      Map<String, Tier> tiers = new HashMap<>();
       for (NewJob job : jobs) {
-        out.add(insertRow(c, job));
+        out.add(SqliteSubmitSql.insert(c, statements, job, tiers, now()));
       }
       return out;
     });
-  }
-
-  private static final String INSERT = """
-      INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                        available_at, idempotency_key, created_at, updated_at)
-      VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-      RETURNING""" + " " + JOB_COLUMNS;
-
-  /** One job, inside the caller's transaction; an owner's repeated idempotency key yields the earlier job. */
-  private Submitted insertRow(Connection c, NewJob job) throws SQLException {
-    if (job.idempotencyKey() != null) {
-      Optional<Job> existing = selectOne(c, "owner_user_id = ? AND idempotency_key = ?",
-          job.ownerUserId(), job.idempotencyKey());
-      if (existing.isPresent()) {
-        return new Submitted(existing.get(), false);
-      }
-    }
-    int priority = job.priority();
-    if (job.admission() != null) {
-      // The owner's tier is checked in the same transaction, after the rows inserted before this one in a batch.
-      Tier tier = job.admission().tiers().resolve(SqliteQuotaSql.tierOf(c, job.ownerUserId()).orElse(null));
-      Optional<QuotaRefusal> refusal = SqliteQuotaSql.admit(c, job, tier);
-      if (refusal.isPresent()) {
-        return Submitted.refused(refusal.get());
-      }
-      priority += tier.priorityBoost();
-    }
-    long now = now();
-    PreparedStatement ps = statements.prepare(c, INSERT);
-    ps.setString(1, job.uuid());
-    ps.setString(2, job.ownerUserId());
-    ps.setString(3, job.firstStage().wireName());
-    ps.setString(4, job.queue());
-    ps.setInt(5, priority);
-    ps.setInt(6, job.maxRetries());
-    ps.setString(7, job.payload().encode());
-    ps.setLong(8, now);
-    ps.setString(9, job.idempotencyKey());
-    ps.setLong(10, now);
-    ps.setLong(11, now);
-    try (ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return new Submitted(map(rs), true);
-    }
   }
 
   @Override

@@ -35,6 +35,15 @@ final class SqliteQuotaSql {
     }
   }
 
+  /** {@link #tierOf} with the statement kept prepared in {@code statements}, for the submit path. */
+  static Optional<String> tierOf(Connection c, StatementCache statements, String owner) throws SQLException {
+    PreparedStatement ps = statements.prepare(c, "SELECT tier FROM user_tiers WHERE user_id = ?");
+    ps.setString(1, owner);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    }
+  }
+
   static Map<String, String> tiersOf(Connection c, Collection<String> owners) throws SQLException {
     Map<String, String> out = new HashMap<>();
     for (String owner : owners) {
@@ -55,14 +64,18 @@ final class SqliteQuotaSql {
   }
 
   static DailyUsage usage(Connection c, String owner, LocalDate day) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT used_seconds, reserved_seconds FROM audio_usage_daily WHERE owner_user_id = ? AND day = ?")) {
-      ps.setString(1, owner);
-      ps.setString(2, day.toString());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? new DailyUsage(owner, day, rs.getDouble(1), rs.getDouble(2))
-            : new DailyUsage(owner, day, 0, 0);
-      }
+    try (PreparedStatement ps = c.prepareStatement(USAGE)) {
+      return usage(ps, owner, day);
+    }
+  }
+
+  /** Runs {@link #USAGE}, prepared by the caller, for {@code owner} on {@code day}. */
+  private static DailyUsage usage(PreparedStatement ps, String owner, LocalDate day) throws SQLException {
+    ps.setString(1, owner);
+    ps.setString(2, day.toString());
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? new DailyUsage(owner, day, rs.getDouble(1), rs.getDouble(2))
+          : new DailyUsage(owner, day, 0, 0);
     }
   }
 
@@ -86,26 +99,34 @@ final class SqliteQuotaSql {
     }
   }
 
-  /** The submit-time checks of {@link NewJob.Admission}; empty when the job may be inserted. */
-  static Optional<QuotaRefusal> admit(Connection c, NewJob job, Tier tier) throws SQLException {
+  private static final String UNFINISHED =
+      "SELECT COUNT(*) FROM jobs WHERE owner_user_id = ? AND status IN ('queued', 'processing')";
+  private static final String USAGE =
+      "SELECT used_seconds, reserved_seconds FROM audio_usage_daily WHERE owner_user_id = ? AND day = ?";
+
+  /**
+   * The submit-time checks of {@link NewJob.Admission}; empty when the job may be inserted. They run for every
+   * submission, so their statements are kept prepared in the store's {@code statements}.
+   */
+  static Optional<QuotaRefusal> admit(Connection c, StatementCache statements, NewJob job, Tier tier)
+      throws SQLException {
+    String owner = job.ownerUserId();
     if (tier.maxQueuedJobs() != null) {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT COUNT(*) FROM jobs WHERE owner_user_id = ? AND status IN ('queued', 'processing')")) {
-        ps.setString(1, job.ownerUserId());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          Optional<QuotaRefusal> refused = QuotaRules.queuedJobs(tier, rs.getLong(1));
-          if (refused.isPresent()) {
-            return refused;
-          }
+      PreparedStatement ps = statements.prepare(c, UNFINISHED);
+      ps.setString(1, owner);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        Optional<QuotaRefusal> refused = QuotaRules.queuedJobs(tier, rs.getLong(1));
+        if (refused.isPresent()) {
+          return refused;
         }
       }
     }
     if (tier.dailySeconds() == null) {
       return Optional.empty();
     }
-    return QuotaRules.dailyAtSubmit(tier, usage(c, job.ownerUserId(), job.admission().day()),
-        job.admission().secondsToMidnight());
+    DailyUsage usage = usage(statements.prepare(c, USAGE), owner, job.admission().day());
+    return QuotaRules.dailyAtSubmit(tier, usage, job.admission().secondsToMidnight());
   }
 
   /** See {@code JobStore.reserve}. */
