@@ -4,6 +4,7 @@ import earshot.bus.ActiveCounts;
 import earshot.bus.ActiveCountsReply;
 import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
+import earshot.bus.Coalescer;
 import earshot.bus.Failures;
 import earshot.bus.HandOffCodec;
 import earshot.bus.GetJob;
@@ -50,11 +51,17 @@ final class JobsApi {
   private final Vertx vertx;
   private final EarshotConfig config;
   private final Workspace workspace;
+  /** The hot requests (submit, and every job lookup) leave in one bus message per event-loop turn. */
+  private final Coalescer submits;
+  private final Coalescer lookups;
 
+  /** Created on the HTTP verticle's event loop, which its coalescers are confined to. */
   JobsApi(Vertx vertx, EarshotConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.workspace = new Workspace(config.dataDir());
+    this.submits = new Coalescer(vertx, Addresses.JOBS_SUBMIT_BATCH, BUS);
+    this.lookups = new Coalescer(vertx, Addresses.JOBS_GET_BATCH, BUS);
   }
 
   /** Mounts the routes, relative to {@link #BASE}, on a router that the caller mounts at BASE. */
@@ -117,7 +124,7 @@ final class JobsApi {
       throw ApiError.invalid("Idempotency-Key", "must be 1 to 255 characters");
     }
     SubmitJob submit = new SubmitJob(who.ownerUserId(), req.payload(), req.priority(), null, key, uuid);
-    request(Addresses.JOBS_SUBMIT, submit.toJson())
+    coalesced(submits, submit.toJson())
         .compose(JobsApi::accepted)
         .onFailure(err -> {
           if (uuid != null) {
@@ -158,7 +165,7 @@ final class JobsApi {
   private Future<JsonObject> visibleJob(RoutingContext ctx) {
     Principal who = Principal.of(ctx);
     long id = jobId(ctx);
-    return request(Addresses.JOBS_GET, new GetJob(id).toJson()).compose(job -> who.maySee(job.getString("owner_user_id"))
+    return coalesced(lookups, new GetJob(id).toJson()).compose(job -> who.maySee(job.getString("owner_user_id"))
         ? Future.succeededFuture(job) : Future.failedFuture(ApiError.notFound("job " + id + " not found")));
   }
 
@@ -375,6 +382,10 @@ final class JobsApi {
     return vertx.eventBus().<JsonObject>request(address, body, BUS)
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(mapBusFailure(err)));
+  }
+
+  private static Future<JsonObject> coalesced(Coalescer coalescer, JsonObject body) {
+    return coalescer.request(body).recover(err -> Future.failedFuture(mapBusFailure(err)));
   }
 
   static Throwable mapBusFailure(Throwable err) {

@@ -11,6 +11,12 @@ public final class Addresses {
   public static final String JOBS_SUBMIT = "earshot.jobs.submit";
   /** Request {@link GetJob} → reply job JSON ({@code earshot.jobs.Job#toJson}) plus {@code queue_position}; 404. */
   public static final String JOBS_GET = "earshot.jobs.get";
+  /**
+   * Batches ({@link Batch}) of {@link #JOBS_SUBMIT} and {@link #JOBS_GET} items, answered by the same handlers; the
+   * HTTP API sends its hot requests this way through a {@link Coalescer}.
+   */
+  public static final String JOBS_SUBMIT_BATCH = "earshot.jobs.submit.batch";
+  public static final String JOBS_GET_BATCH = "earshot.jobs.get.batch";
   /** Request {@link ListJobs} → reply {@code {jobs, next_cursor}}. */
   public static final String JOBS_LIST = "earshot.jobs.list";
   /** Request {@link JobSummary} → reply {@code {counts_by_status, total, owner_user_id}}. */

@@ -3,8 +3,8 @@ package earshot.jobs;
 import earshot.bus.AcquireCancel;
 import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
+import earshot.bus.Batch;
 import earshot.bus.Failures;
-import earshot.bus.HandOffCodec;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
@@ -27,7 +27,6 @@ import earshot.store.JobStore;
 import earshot.store.JobStores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -57,7 +56,6 @@ public final class SchedulerVerticle extends VerticleBase {
   /** How often reservations of finished jobs that were never settled are looked for. */
   private static final long SETTLE_LEFTOVERS_MS = 60_000;
   /** Replies built for one message and dropped after it are handed over, not copied. */
-  private static final DeliveryOptions HAND_OFF = HandOffCodec.options();
 
   /** How long a job the active-jobs counter turned away waits before it may be leased again. */
   private static final Duration OVER_LIMIT_DELAY = Duration.ofMillis(500);
@@ -105,7 +103,7 @@ public final class SchedulerVerticle extends VerticleBase {
           reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, this::announce);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
               config.quota().redisUrl() != null);
-          submissions = new SubmissionBatcher(s, this::onCommitted);
+          submissions = new SubmissionBatcher(context, s, this::onCommitted);
           LOG.info("job store ready: {} ({})", s.kind(), config.store().isPostgres() ? "postgres" : config.store().sqlitePath());
         })
         .compose(s -> registerConsumers())
@@ -115,7 +113,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private Future<Void> registerConsumers() {
     EventBus bus = vertx.eventBus();
     List<Future<Void>> registrations = List.of(
-        bus.<JsonObject>consumer(Addresses.JOBS_SUBMIT, this::onSubmit).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_SUBMIT, m -> Batch.answerOne(m, this::submit)).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_SUBMIT_BATCH, m -> Batch.answer(m, this::submit)).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE, this::onAcquire).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_ACQUIRE_CANCEL,
             m -> waiters.withdraw(AcquireCancel.fromJson(m.body()).worker())).completion(),
@@ -154,29 +153,31 @@ public final class SchedulerVerticle extends VerticleBase {
 
   // ---- submissions and queries -------------------------------------------------------------------------------
 
-  private void onSubmit(Message<JsonObject> msg) {
-    SubmitJob submit = SubmitJob.fromJson(msg.body());
+  /** One submission (a {@link SubmitJob}) to the {@link Submitted} reply, or a failure with a {@link Failures} code. */
+  private Future<JsonObject> submit(JsonObject body) {
+    SubmitJob submit = SubmitJob.fromJson(body);
     if (submit.ownerUserId() == null || submit.ownerUserId().isBlank()) {
-      msg.fail(Failures.BAD_REQUEST, "owner_user_id is required");
-      return;
+      return Future.failedFuture(Batch.failure(Failures.BAD_REQUEST, "owner_user_id is required"));
     }
     if (submit.priority() < 0) {
-      msg.fail(Failures.BAD_REQUEST, "priority must not be negative");
-      return;
+      return Future.failedFuture(Batch.failure(Failures.BAD_REQUEST, "priority must not be negative"));
     }
     JobStage first = plan.first(submit.payload());
     String uuid = submit.uuid() != null ? submit.uuid() : java.util.UUID.randomUUID().toString();
     NewJob job = new NewJob(uuid, submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
         submit.idempotencyKey(), new NewJob.Admission(tiers, UtcDay.today(clock), UtcDay.secondsToMidnight(clock)));
-    submissions.submit(job)
-        .onSuccess(result -> {
+    return submissions.submit(job)
+        .map(result -> {
           if (result.refusal() != null) {
             quotaMetrics.quotaHit(result.refusal().type().wireName());
           }
-          msg.reply(new Submitted(result.job(), result.created(), result.refusal()).toJson(), HAND_OFF);
+          return new Submitted(result.job(), result.created(), result.refusal()).toJson();
         })
-        .onFailure(err -> fail(msg, "submit", err));
+        .recover(err -> {
+          LOG.error("submit failed", err);
+          return Future.failedFuture(Batch.failure(Failures.UNAVAILABLE, "submit failed: " + err.getMessage()));
+        });
   }
 
   /** A batch of submissions is committed: count and publish the new jobs, and announce each queue once. */

@@ -2,6 +2,7 @@ package earshot.jobs;
 
 import earshot.store.JobStore;
 import earshot.store.JobStore.Submitted;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -13,8 +14,10 @@ import java.util.function.Consumer;
  * Group commit for submissions. While one insert transaction is in flight, the submissions that arrive wait and are
  * then inserted together by {@link JobStore#insertAll} in the next transaction, so a burst of n submissions costs
  * about one commit and one store round trip instead of n. Nothing waits on a timer: a submission that finds the store
- * idle is inserted at once, alone. Each caller's future completes only after the transaction holding its row has
- * committed, so a 202 still means the job is durable.
+ * idle is inserted at once. Each caller's future completes only after the transaction holding its row has
+ * committed, so a 202 still means the job is durable. A submission that finds the store idle starts a transaction
+ * once the scheduler's current task ends, so the items of one batch message ({@code earshot.jobs.submit.batch})
+ * start one transaction together.
  *
  * <p>If a batch fails, each of its jobs is inserted again on its own, so one bad row (say, a payload the database
  * refuses) fails only its own submission.
@@ -25,13 +28,15 @@ final class SubmissionBatcher {
   /** The most rows one transaction takes; a longer queue is drained in several. */
   static final int MAX_BATCH = 256;
 
+  private final Context context;
   private final JobStore store;
   private final Consumer<List<Submitted>> committed;
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   private boolean inFlight;
 
   /** {@code committed} sees every committed batch once, before the callers' futures complete. */
-  SubmissionBatcher(JobStore store, Consumer<List<Submitted>> committed) {
+  SubmissionBatcher(Context context, JobStore store, Consumer<List<Submitted>> committed) {
+    this.context = context;
     this.store = store;
     this.committed = committed;
   }
@@ -40,7 +45,8 @@ final class SubmissionBatcher {
     Promise<Submitted> promise = Promise.promise();
     waiting.add(new Pending(job, promise));
     if (!inFlight) {
-      flush();
+      inFlight = true;
+      context.runOnContext(v -> flush());
     }
     return promise.future();
   }

@@ -1,6 +1,7 @@
 package earshot.store;
 
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,7 +17,15 @@ import java.util.Optional;
 public interface JobReader {
 
   /** As {@link JobStore#getWithPosition}: the job and, while it is queued, its queue position, read together. */
-  Future<Optional<JobStore.Positioned>> getWithPosition(long id);
+  default Future<Optional<JobStore.Positioned>> getWithPosition(long id) {
+    return getAll(List.of(id)).map(List::getFirst);
+  }
+
+  /**
+   * {@link #getWithPosition} for several jobs at once, in one store round trip: one answer per id, in the order of
+   * {@code ids} (an id asked twice is answered twice), empty where there is no such job.
+   */
+  Future<List<Optional<JobStore.Positioned>>> getAll(List<Long> ids);
 
   Future<Void> close();
 }

@@ -2,14 +2,17 @@ package earshot.api;
 
 import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import earshot.EarshotNode;
 import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
 import earshot.testsupport.TestConfigs;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -18,12 +21,16 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +106,62 @@ class JwtApiTest {
         .getJsonArray("jobs").size());
     assertEquals("alice", call(HttpMethod.GET, "/jobs/admin/summary?owner_user_id=alice", root, null)
         .bodyAsJsonObject().getString("owner_user_id"));
+  }
+
+  /**
+   * Many requests at once from two owners, so that submissions and lookups share bus messages (the API coalesces
+   * one event-loop turn's requests): each still gets its own answer, ownership is judged per request, and an
+   * Idempotency-Key repeated within one burst creates one job.
+   */
+  @Test
+  void concurrentRequestsOfTwoOwnersEachGetTheirOwnAnswer() {
+    start(new JsonObject().put("algorithm", "HS256").put("secret", SECRET));
+    JWTAuth signer = signer("HS256", SECRET);
+    Map<String, String> tokens = Map.of("alice", token(signer, "HS256", "alice"),
+        "bob", token(signer, "HS256", "bob"));
+    WebClient burst = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(40));
+    List<String> owners = new ArrayList<>();
+    List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      String owner = i % 2 == 0 ? "alice" : "bob";
+      owners.add(owner);
+      var req = burst.post(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/submit")
+          .putHeader("Authorization", "Bearer " + tokens.get(owner));
+      if (i >= 36) {
+        req.putHeader("Idempotency-Key", "same-key"); // two per owner
+      }
+      submits.add(req.sendJsonObject(new JsonObject().put("url", "https://example.org/" + i + ".mp3")));
+    }
+    await(Future.join(submits));
+    List<Long> ids = new ArrayList<>();
+    for (Future<HttpResponse<Buffer>> f : submits) {
+      assertEquals(202, f.result().statusCode(), f.result().bodyAsString());
+      ids.add(f.result().bodyAsJsonObject().getLong("id"));
+    }
+    assertEquals(ids.get(36), ids.get(38)); // alice's repeated key
+    assertEquals(ids.get(37), ids.get(39)); // bob's
+    assertNotEquals(ids.get(36), ids.get(37));
+    assertEquals(38, new HashSet<>(ids).size());
+
+    List<Future<HttpResponse<Buffer>>> reads = new ArrayList<>();
+    for (long id : ids) {
+      reads.add(burst.get(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/" + id)
+          .putHeader("Authorization", "Bearer " + tokens.get("alice")).send());
+    }
+    Future<HttpResponse<Buffer>> unknown = burst.get(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/987654")
+        .putHeader("Authorization", "Bearer " + tokens.get("alice")).send();
+    await(Future.join(reads));
+    for (int i = 0; i < ids.size(); i++) {
+      HttpResponse<Buffer> r = reads.get(i).result();
+      if (owners.get(i).equals("alice")) {
+        assertEquals(200, r.statusCode(), r.bodyAsString());
+        assertEquals(ids.get(i), r.bodyAsJsonObject().getLong("id"));
+        assertEquals("alice", r.bodyAsJsonObject().getString("owner_user_id"));
+      } else {
+        JobsApiTest.assertProblem(r, 404, null);
+      }
+    }
+    JobsApiTest.assertProblem(await(unknown), 404, null);
   }
 
   @Test

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -444,6 +445,31 @@ abstract class JobStoreContract {
       assertEquals(JobStatus.CANCELLED, await(reader.getWithPosition(second.id())).orElseThrow().job().status());
       assertEquals(await(store.get(first.id())), await(reader.getWithPosition(first.id())).map(JobStore.Positioned::job));
       assertTrue(await(reader.getWithPosition(424242)).isEmpty());
+    } finally {
+      await(reader.close());
+    }
+  }
+
+  @Test
+  void aReaderAnswersABatchInTheOrderAskedWithRepeatsAndMisses() {
+    JobReader reader = JobStores.openReader(vertx, config);
+    try {
+      Job first = submit("a", 0);
+      Job second = submit("b", 5);
+      Job leased = acquire("w", 1, 10, false).getFirst();
+      assertEquals(second.id(), leased.id()); // the higher priority goes first
+      List<Optional<JobStore.Positioned>> read =
+          await(reader.getAll(List.of(second.id(), 424242L, first.id(), second.id())));
+      assertEquals(4, read.size());
+      assertEquals(await(store.get(second.id())).orElseThrow(), read.get(0).orElseThrow().job());
+      assertEquals(JobStatus.PROCESSING, read.get(0).orElseThrow().job().status());
+      assertTrue(read.get(1).isEmpty());
+      assertEquals(first.id(), read.get(2).orElseThrow().job().id());
+      assertEquals(1L, read.get(2).orElseThrow().queuePosition());
+      assertEquals(read.get(0), read.get(3));
+      // What insert answered is the row as any read maps it.
+      assertEquals(first, read.get(2).orElseThrow().job());
+      assertEquals(List.of(Optional.empty()), await(reader.getAll(List.of(424242L))));
     } finally {
       await(reader.close());
     }

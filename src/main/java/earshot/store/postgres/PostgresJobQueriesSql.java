@@ -60,6 +60,9 @@ final class PostgresJobQueriesSql {
         END AS queue_position
       FROM jobs j WHERE j.id = $1""";
 
+  private static final String GET_ALL_WITH_POSITION = GET_WITH_POSITION.replace("WHERE j.id = $1",
+      "WHERE j.id = ANY($1)");
+
   /** Also the read path of {@link PostgresJobReader}, on its own pool. */
   static Future<Optional<Positioned>> getWithPosition(SqlClient client, long id) {
     return client.preparedQuery(GET_WITH_POSITION)
@@ -70,6 +73,22 @@ final class PostgresJobQueriesSql {
           }
           Row row = rows.iterator().next();
           return Optional.of(new Positioned(map(row), row.getLong("queue_position")));
+        });
+  }
+
+  /** Several jobs with their queue positions in one statement; answers in the order of {@code ids}. */
+  static Future<List<Optional<Positioned>>> getAllWithPosition(SqlClient client, List<Long> ids) {
+    return client.preparedQuery(GET_ALL_WITH_POSITION)
+        .execute(Tuple.tuple().addArrayOfLong(ids.toArray(new Long[0])))
+        .map(rows -> {
+          Map<Long, Positioned> found = new HashMap<>();
+          rows.forEach(row -> {
+            Job job = map(row);
+            found.put(job.id(), new Positioned(job, row.getLong("queue_position")));
+          });
+          List<Optional<Positioned>> out = new ArrayList<>(ids.size());
+          ids.forEach(id -> out.add(Optional.ofNullable(found.get(id))));
+          return out;
         });
   }
 

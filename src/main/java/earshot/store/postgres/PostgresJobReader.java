@@ -6,6 +6,7 @@ import earshot.store.JobStore.Positioned;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,8 +24,8 @@ public final class PostgresJobReader implements JobReader {
   }
 
   @Override
-  public Future<Optional<Positioned>> getWithPosition(long id) {
-    return PostgresJobQueriesSql.getWithPosition(pool, id);
+  public Future<List<Optional<Positioned>>> getAll(List<Long> ids) {
+    return PostgresJobQueriesSql.getAllWithPosition(pool, ids);
   }
 
   @Override

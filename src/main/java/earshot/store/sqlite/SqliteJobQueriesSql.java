@@ -66,6 +66,30 @@ final class SqliteJobQueriesSql {
         END
       FROM jobs j WHERE j.id = ?""";
 
+  /** {@link #GET_WITH_POSITION} for a JSON array of ids: one statement for a whole batch, whatever its size. */
+  private static final String GET_ALL_WITH_POSITION = GET_WITH_POSITION.replace("WHERE j.id = ?",
+      "WHERE j.id IN (SELECT value FROM json_each(?))");
+
+  /**
+   * Several jobs with their queue positions in one statement (the per-statement cost of sqlite-jdbc, such as
+   * fetching every column name, is paid once per batch); answers in the order of {@code ids}.
+   */
+  static List<Optional<Positioned>> getAllWithPosition(Connection c, StatementCache statements, List<Long> ids)
+      throws SQLException {
+    PreparedStatement ps = statements.prepare(c, GET_ALL_WITH_POSITION);
+    ps.setString(1, ids.toString()); // a List<Long> prints as a JSON array: [1, 2, 3]
+    Map<Long, Positioned> found = new HashMap<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        Job job = map(rs);
+        found.put(job.id(), new Positioned(job, rs.getLong(24)));
+      }
+    }
+    List<Optional<Positioned>> out = new ArrayList<>(ids.size());
+    ids.forEach(id -> out.add(Optional.ofNullable(found.get(id))));
+    return out;
+  }
+
   /** The statement is fixed text, so it is kept in the caller's {@code statements} for its connection. */
   static Optional<Positioned> getWithPosition(Connection c, StatementCache statements, long id) throws SQLException {
     PreparedStatement ps = statements.prepare(c, GET_WITH_POSITION);

@@ -8,6 +8,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,10 +29,11 @@ public final class SqliteJobReader implements JobReader {
     this.file = file;
   }
 
+  /** One statement for all of {@code ids}, so it reads one snapshot. */
   @Override
-  public Future<Optional<Positioned>> getWithPosition(long id) {
+  public Future<List<Optional<Positioned>>> getAll(List<Long> ids) {
     try {
-      return Future.succeededFuture(SqliteJobQueriesSql.getWithPosition(connection(), statements, id));
+      return Future.succeededFuture(SqliteJobQueriesSql.getAllWithPosition(connection(), statements, ids));
     } catch (SQLException | RuntimeException e) {
       return Future.failedFuture(e);
     }
