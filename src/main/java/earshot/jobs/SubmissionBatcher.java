@@ -15,7 +15,9 @@ import java.util.function.Consumer;
  * then inserted together by {@link JobStore#insertAll} in the next transaction, so a burst of n submissions costs
  * about one commit and one store round trip instead of n. Nothing waits on a timer: a submission that finds the store
  * idle is inserted at once. Each caller's future completes only after the transaction holding its row has
- * committed, so a 202 still means the job is durable. A submission that finds the store idle starts a transaction
+ * committed, so a 202 still means the job is durable. A store that serves concurrent writers
+ * ({@link JobStore#concurrentWrites}, Postgres) gets up to that many such transactions at once, so one commit's round
+ * trips overlap the next batch's; SQLite, a single writer, gets one. A submission that finds the store idle starts a transaction
  * once the scheduler's current task ends, so the items of one batch message ({@code earshot.jobs.submit.batch})
  * start one transaction together.
  *
@@ -32,36 +34,44 @@ final class SubmissionBatcher {
   private final JobStore store;
   private final Consumer<List<Submitted>> committed;
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-  private boolean inFlight;
+  private final int lanes;
+  private int inFlight;
+  private boolean flushScheduled;
 
   /** {@code committed} sees every committed batch once, before the callers' futures complete. */
   SubmissionBatcher(Context context, JobStore store, Consumer<List<Submitted>> committed) {
     this.context = context;
     this.store = store;
     this.committed = committed;
+    this.lanes = Math.max(1, store.concurrentWrites());
   }
 
   Future<Submitted> submit(NewJob job) {
     Promise<Submitted> promise = Promise.promise();
     waiting.add(new Pending(job, promise));
-    if (!inFlight) {
-      inFlight = true;
-      context.runOnContext(v -> flush());
+    if (inFlight < lanes && !flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        flush();
+      });
     }
     return promise.future();
   }
 
+  /** Starts a transaction with what is waiting on every free lane. */
   private void flush() {
-    if (waiting.isEmpty()) {
-      inFlight = false;
-      return;
+    while (inFlight < lanes && !waiting.isEmpty()) {
+      List<Pending> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+      while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+        batch.add(waiting.poll());
+      }
+      inFlight++;
+      insert(batch).onComplete(ar -> {
+        inFlight--;
+        flush();
+      });
     }
-    inFlight = true;
-    List<Pending> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
-    while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
-      batch.add(waiting.poll());
-    }
-    insert(batch).onComplete(ar -> flush());
   }
 
   private Future<Void> insert(List<Pending> batch) {

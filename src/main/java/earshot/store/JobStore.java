@@ -46,6 +46,14 @@ public interface JobStore {
   Future<Submitted> insert(NewJob job);
 
   /**
+   * How many submission transactions ({@link #insertAll}) are worth running at once: 1 for a store with a single
+   * writer; more where concurrent transactions overlap their round trips and commits.
+   */
+  default int concurrentWrites() {
+    return 1;
+  }
+
+  /**
    * Inserts several jobs in one transaction (one commit), each exactly as {@link #insert} would, in order: a later
    * job that repeats an earlier one's owner and idempotency key, in this batch or before it, yields the earlier job.
    * The results are in the order of {@code jobs}. Either every row is committed or none is.

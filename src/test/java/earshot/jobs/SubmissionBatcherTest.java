@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import earshot.config.EarshotConfig;
 import earshot.store.JobStore;
 import earshot.store.JobStores;
+import earshot.testsupport.Await;
 import earshot.testsupport.Databases;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,6 +18,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -73,7 +75,8 @@ class SubmissionBatcherTest {
   List<JobStore.Submitted> burst(int n) {
     Promise<List<JobStore.Submitted>> all = Promise.promise();
     vertx.runOnContext(v -> {
-      SubmissionBatcher batcher = new SubmissionBatcher(vertx.getOrCreateContext(), recording(), batch -> committedSizes.add(batch.size()));
+      SubmissionBatcher batcher = new SubmissionBatcher(vertx.getOrCreateContext(), recording(),
+          batch -> committedSizes.add(batch.size()));
       List<Future<JobStore.Submitted>> each = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         each.add(batcher.submit(new NewJob(UUID.randomUUID().toString(), "owner-" + (i % 3), JobStage.AUDIO_CONVERT,
@@ -108,5 +111,52 @@ class SubmissionBatcherTest {
     Set<Long> ids = results.stream().map(s -> s.job().id()).collect(Collectors.toSet());
     assertEquals(20, ids.size());
     assertFalse(results.stream().anyMatch(s -> !s.created()));
+  }
+
+  /** Postgres serves concurrent writers: up to {@code concurrentWrites} transactions run at once, no more. */
+  @Test
+  void aStoreWithConcurrentWritersGetsThatManyTransactionsAtOnce() {
+    JobStore postgres = await(JobStores.open(vertx, new EarshotConfig.Store(Databases.postgresUrl(), 4),
+        Clock.systemUTC()));
+    try {
+      assertEquals(2, postgres.concurrentWrites());
+      List<Promise<Void>> gates = new CopyOnWriteArrayList<>();
+      JobStore gated = (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(),
+          new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+            if (method.getName().equals("insertAll")) {
+              Promise<Void> gate = Promise.promise();
+              gates.add(gate);
+              @SuppressWarnings("unchecked")
+              List<NewJob> jobs = (List<NewJob>) args[0];
+              return gate.future().compose(v -> postgres.insertAll(jobs));
+            }
+            return method.invoke(postgres, args);
+          });
+      Promise<SubmissionBatcher> made = Promise.promise();
+      vertx.runOnContext(v -> made.complete(new SubmissionBatcher(vertx.getOrCreateContext(), gated, b -> { })));
+      SubmissionBatcher batcher = await(made.future());
+      List<Future<JobStore.Submitted>> all = new CopyOnWriteArrayList<>();
+      for (int burst = 0; burst < 3; burst++) { // three tasks of the scheduler's event loop, one after another
+        int b = burst;
+        Promise<Void> issued = Promise.promise();
+        vertx.runOnContext(v -> {
+          for (int i = 0; i < 3; i++) {
+            all.add(batcher.submit(new NewJob(UUID.randomUUID().toString(), "owner", JobStage.AUDIO_CONVERT,
+                "default", 0, 3, new JsonObject().put("burst", b), null)));
+          }
+          issued.complete();
+        });
+        await(issued.future());
+      }
+      Await.until("two transactions in flight", Duration.ofSeconds(10), () -> gates.size() == 2);
+      gates.getFirst().complete(); // the third burst takes the lane this frees
+      Await.until("the third transaction", Duration.ofSeconds(10), () -> gates.size() == 3);
+      gates.forEach(Promise::tryComplete);
+      List<JobStore.Submitted> results = await(Future.all(all).map(f -> f.<JobStore.Submitted>list()));
+      assertEquals(9, results.stream().filter(JobStore.Submitted::created).map(r -> r.job().id()).distinct().count());
+      assertEquals(3, gates.size());
+    } finally {
+      await(postgres.close());
+    }
   }
 }

@@ -61,14 +61,22 @@ public final class PostgresJobStore implements JobStore {
   private final Pool pool;
   private final Clock clock;
   private final PostgresAcquireSql acquisition = new PostgresAcquireSql();
+  private final int poolSize;
 
-  private PostgresJobStore(Pool pool, Clock clock) {
+  private PostgresJobStore(Pool pool, int poolSize, Clock clock) {
     this.pool = pool;
+    this.poolSize = poolSize;
     this.clock = clock;
   }
 
   public static PostgresJobStore create(Vertx vertx, EarshotConfig.Store config, Clock clock) {
-    return new PostgresJobStore(pool(vertx, config, config.poolSize()), clock);
+    return new PostgresJobStore(pool(vertx, config, config.poolSize()), config.poolSize(), clock);
+  }
+
+  /** Half the pool: the other half stays free for leases, heartbeats and reports while submissions pour in. */
+  @Override
+  public int concurrentWrites() {
+    return Math.max(1, poolSize / 2);
   }
 
   /** A pool of at most {@code size} connections to the configured database. */
