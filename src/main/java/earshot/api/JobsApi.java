@@ -19,6 +19,7 @@ import earshot.config.EarshotConfig;
 import earshot.quota.QuotaRefusal;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStatus;
+import earshot.jobs.JobUuids;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.Workspace;
 import earshot.transcribe.ResponseFormat;
@@ -34,7 +35,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.UUID;
 
 /**
  * {@code /api/v1/audio}: submit, upload, follow, fetch results, cancel and list jobs, their webhook deliveries, and
@@ -108,7 +108,7 @@ final class JobsApi {
   private void upload(RoutingContext ctx) {
     Principal who = Principal.of(ctx);
     SubmitRequest req = SubmitRequest.fromForm(ctx.request().formAttributes());
-    String uuid = UUID.randomUUID().toString();
+    String uuid = JobUuids.next().toString();
     Uploads.accept(vertx, workspace, config.api().maxUploadBytes(), uuid, ctx).onSuccess(stored -> {
       req.payload().put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
       send(ctx, who, req, uuid);

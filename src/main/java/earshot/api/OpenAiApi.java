@@ -4,6 +4,7 @@ import earshot.bus.Addresses;
 import earshot.bus.GetJob;
 import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
+import earshot.jobs.JobUuids;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.Workspace;
 import earshot.quota.QuotaRefusal;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -70,7 +70,7 @@ final class OpenAiApi {
     ResponseFormat format = ResponseFormat.parse(form.get("response_format")).orElseThrow(() ->
         ApiError.invalid("response_format", "must be one of json, text, srt, vtt, verbose_json"));
     JsonObject payload = payload(form, translate);
-    String uuid = UUID.randomUUID().toString();
+    String uuid = JobUuids.next().toString();
     boolean async = String.valueOf(ctx.request().getHeader("Prefer")).toLowerCase(Locale.ROOT).contains("respond-async");
     Uploads.accept(vertx, workspace, config.api().maxUploadBytes(), uuid, ctx)
         .compose(stored -> {

@@ -163,7 +163,7 @@ public final class SchedulerVerticle extends VerticleBase {
       return Future.failedFuture(Batch.failure(Failures.BAD_REQUEST, "priority must not be negative"));
     }
     JobStage first = plan.first(submit.payload());
-    String uuid = submit.uuid() != null ? submit.uuid() : java.util.UUID.randomUUID().toString();
+    String uuid = submit.uuid() != null ? submit.uuid() : JobUuids.next().toString();
     NewJob job = new NewJob(uuid, submit.ownerUserId(), first, plan.queueFor(first, submit.payload()), submit.priority(),
         submit.maxRetries() == null ? config.jobs().maxRetries() : submit.maxRetries(), submit.payload(),
         submit.idempotencyKey(), new NewJob.Admission(tiers, UtcDay.today(clock), UtcDay.secondsToMidnight(clock)));
