@@ -196,6 +196,31 @@ abstract class QuotaStoreContract {
     assertEquals(0, plain.get(1).job().priority());
   }
 
+  /** A batch's answers keep its order, and keys repeated within it or from before find their one job. */
+  @Test
+  void aBatchUnderTiersWithoutSubmitLimitsKeepsOrderAndKeys() {
+    await(store.setTier("pat", "premium"));
+    NewJob.Admission unlimited = new NewJob.Admission(unlimitedQueue(), UtcDay.today(clock), 1);
+    Job earlier = await(store.insert(new NewJob(UUID.randomUUID().toString(), "sam", JobStage.AUDIO_CONVERT,
+        "default", 0, 3, new JsonObject(), "old-key", unlimited))).job();
+    List<NewJob> batch = new ArrayList<>();
+    String[][] rows = {{"sam", "k"}, {"pat", "k"}, {"sam", "k"}, {"sam", "old-key"}, {"pat", null}};
+    for (String[] row : rows) {
+      batch.add(new NewJob(UUID.randomUUID().toString(), row[0], JobStage.AUDIO_CONVERT, "default", 2, 3,
+          new JsonObject().put("n", batch.size()), row[1], unlimited));
+    }
+    List<JobStore.Submitted> out = await(store.insertAll(batch));
+    assertEquals(List.of(true, true, false, false, true), out.stream().map(JobStore.Submitted::created).toList());
+    assertEquals(out.get(0).job().id(), out.get(2).job().id(), "sam's key repeated within the batch");
+    assertEquals(earlier.id(), out.get(3).job().id(), "sam's key from an earlier submission");
+    assertEquals(2, out.get(0).job().priority());
+    assertEquals(7, out.get(1).job().priority(), "pat's premium boost");
+    assertEquals(4, out.get(4).job().payload().getInteger("n"));
+    for (JobStore.Submitted s : out) {
+      assertEquals(await(store.get(s.job().id())).orElseThrow(), s.job());
+    }
+  }
+
   @Test
   void dailyMinutesAreReservedSettledAndRefunded() {
     LocalDate today = UtcDay.today(clock);
