@@ -55,8 +55,6 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long DEPTH_SAMPLE_MS = 2_000;
   /** How often reservations of finished jobs that were never settled are looked for. */
   private static final long SETTLE_LEFTOVERS_MS = 60_000;
-  /** Replies built for one message and dropped after it are handed over, not copied. */
-
   /** How long a job the active-jobs counter turned away waits before it may be leased again. */
   private static final Duration OVER_LIMIT_DELAY = Duration.ofMillis(500);
 

@@ -11,15 +11,16 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Group commit for submissions. While one insert transaction is in flight, the submissions that arrive wait and are
+ * Group commit for submissions. While an insert transaction is in flight, the submissions that arrive wait and are
  * then inserted together by {@link JobStore#insertAll} in the next transaction, so a burst of n submissions costs
- * about one commit and one store round trip instead of n. Nothing waits on a timer: a submission that finds the store
- * idle is inserted at once. Each caller's future completes only after the transaction holding its row has
- * committed, so a 202 still means the job is durable. A store that serves concurrent writers
- * ({@link JobStore#concurrentWrites}, Postgres) gets up to that many such transactions at once, so one commit's round
- * trips overlap the next batch's; SQLite, a single writer, gets one. A submission that finds the store idle starts a transaction
- * once the scheduler's current task ends, so the items of one batch message ({@code earshot.jobs.submit.batch})
- * start one transaction together.
+ * about one commit and one store round trip instead of n. Nothing waits on a timer: a submission that finds a free
+ * lane starts a transaction as soon as the scheduler's current task ends (so the items of one batch message,
+ * {@code earshot.jobs.submit.batch}, go together). Each caller's future completes only after the transaction holding
+ * its row has committed, so a 202 still means the job is durable.
+ *
+ * <p>Lanes: SQLite, a single writer, runs one such transaction at a time; a store that serves concurrent writers
+ * ({@link JobStore#concurrentWrites}, Postgres) runs up to that many, so one batch's round trips and commit overlap
+ * the next one's.
  *
  * <p>If a batch fails, each of its jobs is inserted again on its own, so one bad row (say, a payload the database
  * refuses) fails only its own submission.

@@ -20,6 +20,7 @@ import earshot.quota.UtcDay;
 import earshot.testsupport.Databases;
 import earshot.testsupport.MutableClock;
 import io.vertx.core.Vertx;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -194,6 +195,29 @@ abstract class QuotaStoreContract {
     List<JobStore.Submitted> plain = await(store.insertAll(unchecked));
     assertEquals(5, plain.get(0).job().priority());
     assertEquals(0, plain.get(1).job().priority());
+  }
+
+  /**
+   * Batches may run side by side (Postgres runs several insert transactions at once); two that check the same
+   * owners' queued-job limits in opposite orders must not deadlock, which would fail one of them.
+   */
+  @Test
+  void concurrentBatchesCheckingTheSameOwnersDoNotDeadlock() {
+    NewJob.Admission limited = new NewJob.Admission(TIERS, UtcDay.today(clock), UtcDay.secondsToMidnight(clock));
+    for (int round = 0; round < 15; round++) {
+      List<Future<List<JobStore.Submitted>>> both = new ArrayList<>();
+      for (List<String> owners : List.of(List.of("sam", "bob", "pat"), List.of("pat", "bob", "sam"))) {
+        List<NewJob> batch = new ArrayList<>();
+        for (String owner : owners) {
+          batch.add(new NewJob(UUID.randomUUID().toString(), owner, JobStage.AUDIO_CONVERT, "default", 0, 3,
+              new JsonObject(), null, limited));
+        }
+        both.add(store.insertAll(batch));
+      }
+      for (Future<List<JobStore.Submitted>> f : both) {
+        assertEquals(3, await(f).size());
+      }
+    }
   }
 
   /** A batch's answers keep its order, and keys repeated within it or from before find their one job. */

@@ -147,8 +147,16 @@ public final class PostgresJobStore implements JobStore {
       if (nothingToCheck) {
         return pipelined(conn, jobs, priorities);
       }
+      // Batches run concurrently (concurrentWrites): take every admission lock this batch will need up front, in
+      // one order, so that two batches locking the same owners cannot deadlock.
+      Set<String> locked = new LinkedHashSet<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        if (tiers.get(i) != null && tiers.get(i).maxQueuedJobs() != null) {
+          locked.add(jobs.get(i).ownerUserId());
+        }
+      }
       List<Submitted> out = new ArrayList<>(jobs.size());
-      Future<Void> chain = Future.succeededFuture();
+      Future<Void> chain = PostgresQuotaSql.lockAdmission(conn, locked);
       for (int i = 0; i < jobs.size(); i++) {
         NewJob job = jobs.get(i);
         Tier tier = tiers.get(i);

@@ -30,6 +30,20 @@ final class PostgresQuotaSql {
 
   private PostgresQuotaSql() {}
 
+  /**
+   * Takes the admission locks of {@code owners} for the rest of the transaction, in the order of their lock keys, so
+   * that transactions that lock several owners cannot deadlock. Taking one again later in the transaction is free.
+   */
+  static Future<Void> lockAdmission(SqlClient c, Collection<String> owners) {
+    if (owners.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return c.preparedQuery("SELECT pg_advisory_xact_lock(" + ADMIT_LOCK + ", k) FROM (SELECT DISTINCT hashtext(o) AS k"
+            + " FROM unnest($1::text[]) AS o ORDER BY k) AS keys")
+        .execute(Tuple.of(owners.toArray(String[]::new)))
+        .mapEmpty();
+  }
+
   static Future<Optional<String>> tierOf(SqlClient c, String owner) {
     return c.preparedQuery("SELECT tier FROM user_tiers WHERE user_id = $1").execute(Tuple.of(owner))
         .map(rows -> rows.size() == 0 ? Optional.<String>empty() : Optional.of(rows.iterator().next().getString(0)));
