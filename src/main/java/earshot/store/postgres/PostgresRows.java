@@ -26,36 +26,43 @@ final class PostgresRows {
     return rows.size() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next()));
   }
 
+  /**
+   * A row whose first columns are {@link #JOB_COLUMNS}, in that order (every statement here selects or returns them
+   * first). Read by position: by name, the client looks each of the 23 names up in the row's column list.
+   */
   static Job map(Row r) {
-    Object result = r.getValue("result");
+    Object result = r.getValue(11);
     return new Job(
-        r.getLong("id"),
-        r.getString("uuid"),
-        r.getString("owner_user_id"),
-        r.getString("domain"),
-        JobStage.fromWire(r.getString("job_type")),
-        r.getString("queue"),
-        JobStatus.fromWire(r.getString("status")),
-        r.getInteger("priority"),
-        r.getInteger("retry_count"),
-        r.getInteger("max_retries"),
-        (JsonObject) r.getValue("payload"),
+        r.getLong(0),
+        r.getString(1),
+        r.getString(2),
+        r.getString(3),
+        JobStage.fromWire(r.getString(4)),
+        r.getString(5),
+        JobStatus.fromWire(r.getString(6)),
+        r.getInteger(7),
+        r.getInteger(8),
+        r.getInteger(9),
+        (JsonObject) r.getValue(10),
         result instanceof JsonObject o ? o : null,
-        r.getString("error"),
-        r.getInteger("progress"),
-        r.getString("lease_owner"),
-        instant(r, "lease_expires_at"),
-        r.getLong("lease_token"),
-        instant(r, "available_at"),
-        r.getString("idempotency_key"),
-        instant(r, "created_at"),
-        instant(r, "started_at"),
-        instant(r, "completed_at"),
-        instant(r, "updated_at"));
+        r.getString(12),
+        r.getInteger(13),
+        r.getString(14),
+        instant(r.getOffsetDateTime(15)),
+        r.getLong(16),
+        instant(r.getOffsetDateTime(17)),
+        r.getString(18),
+        instant(r.getOffsetDateTime(19)),
+        instant(r.getOffsetDateTime(20)),
+        instant(r.getOffsetDateTime(21)),
+        instant(r.getOffsetDateTime(22)));
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
   }
 
   static Instant instant(Row r, String column) {
-    OffsetDateTime t = r.getOffsetDateTime(column);
-    return t == null ? null : t.toInstant();
+    return instant(r.getOffsetDateTime(column));
   }
 }
