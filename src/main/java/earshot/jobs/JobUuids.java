@@ -7,8 +7,9 @@ import java.util.UUID;
  * Job UUIDs in the time-ordered layout of RFC 9562 version 7: 48 bits of Unix milliseconds, then 74 random bits.
  * Jobs' {@code uuid} column has a unique index; random (version 4) UUIDs land on a random leaf page of it, so a
  * batch of n submissions dirtied about n index pages and wrote them all to the WAL at commit. Time-ordered ones are
- * appended next to each other. They are as unguessable as version 4 ones in their random part (SecureRandom), and
- * reveal only the creation time, which a job's {@code created_at} shows anyway.
+ * appended next to each other. The other 74 bits come from SecureRandom (a version 4 UUID has 122), which keeps them
+ * unique and hard to guess; they are identifiers, not secrets (a job is only shown to its owner), and they reveal
+ * the creation time, which a job's {@code created_at} shows anyway.
  *
  * <p>Threading: thread-safe (SecureRandom is).
  */
