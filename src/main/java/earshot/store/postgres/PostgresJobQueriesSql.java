@@ -21,7 +21,7 @@ import java.util.Optional;
 /**
  * The read-only job queries of the Postgres store: listings, a job with its queue position, and the counts behind
  * summaries and queue statistics. Each is one statement on the client it is given: the store's pool, or for
- * {@link #getWithPosition} also the pool of a {@link PostgresJobReader}.
+ * {@link #getAllWithPosition} also the pool of a {@link PostgresJobReader}.
  */
 final class PostgresJobQueriesSql {
   private PostgresJobQueriesSql() {}
@@ -52,33 +52,21 @@ final class PostgresJobQueriesSql {
         });
   }
 
+  /** Jobs with their queue positions, in one statement for any number of ids. */
   private static final String GET_WITH_POSITION = "SELECT " + JOB_COLUMNS + """
       , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
           SELECT COUNT(*) + 1 FROM jobs q
           WHERE q.queue = j.queue AND q.status = 'queued'
             AND (q.priority > j.priority OR (q.priority = j.priority AND (q.created_at, q.id) < (j.created_at, j.id))))
         END AS queue_position
-      FROM jobs j WHERE j.id = $1""";
+      FROM jobs j WHERE j.id = ANY($1)""";
 
-  private static final String GET_ALL_WITH_POSITION = GET_WITH_POSITION.replace("WHERE j.id = $1",
-      "WHERE j.id = ANY($1)");
-
-  /** Also the read path of {@link PostgresJobReader}, on its own pool. */
-  static Future<Optional<Positioned>> getWithPosition(SqlClient client, long id) {
-    return client.preparedQuery(GET_WITH_POSITION)
-        .execute(Tuple.of(id))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return Optional.empty();
-          }
-          Row row = rows.iterator().next();
-          return Optional.of(new Positioned(map(row), row.getLong("queue_position")));
-        });
-  }
-
-  /** Several jobs with their queue positions in one statement; answers in the order of {@code ids}. */
+  /**
+   * Several jobs with their queue positions in one statement; answers in the order of {@code ids}. Also the read path
+   * of {@link PostgresJobReader}, on its own pool.
+   */
   static Future<List<Optional<Positioned>>> getAllWithPosition(SqlClient client, List<Long> ids) {
-    return client.preparedQuery(GET_ALL_WITH_POSITION)
+    return client.preparedQuery(GET_WITH_POSITION)
         .execute(Tuple.tuple().addArrayOfLong(ids.toArray(new Long[0])))
         .map(rows -> {
           Map<Long, Positioned> found = new HashMap<>();

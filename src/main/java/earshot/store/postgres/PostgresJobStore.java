@@ -329,7 +329,7 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
-    return PostgresJobQueriesSql.getWithPosition(pool, id);
+    return PostgresJobQueriesSql.getAllWithPosition(pool, List.of(id)).map(List::getFirst);
   }
 
   @Override

@@ -56,7 +56,10 @@ final class SqliteJobQueriesSql {
     return jobs;
   }
 
-  /** The job and its queue position in one statement, so both come from the same snapshot. */
+  /**
+   * Jobs and their queue positions in one statement, so all come from the same snapshot; the ids are a JSON array,
+   * so one statement serves any number of them.
+   */
   private static final String GET_WITH_POSITION = "SELECT " + JOB_COLUMNS.replaceAll("(\\w+)", "j.$1") + """
       , CASE WHEN j.status <> 'queued' THEN 0 ELSE (
           SELECT COUNT(*) + 1 FROM jobs q
@@ -64,19 +67,16 @@ final class SqliteJobQueriesSql {
             AND (q.priority > j.priority OR (q.priority = j.priority
                  AND (q.created_at < j.created_at OR (q.created_at = j.created_at AND q.id < j.id)))))
         END
-      FROM jobs j WHERE j.id = ?""";
-
-  /** {@link #GET_WITH_POSITION} for a JSON array of ids: one statement for a whole batch, whatever its size. */
-  private static final String GET_ALL_WITH_POSITION = GET_WITH_POSITION.replace("WHERE j.id = ?",
-      "WHERE j.id IN (SELECT value FROM json_each(?))");
+      FROM jobs j WHERE j.id IN (SELECT value FROM json_each(?))""";
 
   /**
    * Several jobs with their queue positions in one statement (the per-statement cost of sqlite-jdbc, such as
-   * fetching every column name, is paid once per batch); answers in the order of {@code ids}.
+   * fetching every column name, is paid once per batch); answers in the order of {@code ids}. The statement is fixed
+   * text, so it is kept in the caller's {@code statements} for its connection.
    */
   static List<Optional<Positioned>> getAllWithPosition(Connection c, StatementCache statements, List<Long> ids)
       throws SQLException {
-    PreparedStatement ps = statements.prepare(c, GET_ALL_WITH_POSITION);
+    PreparedStatement ps = statements.prepare(c, GET_WITH_POSITION);
     ps.setString(1, ids.toString()); // a List<Long> prints as a JSON array: [1, 2, 3]
     Map<Long, Positioned> found = new HashMap<>();
     try (ResultSet rs = ps.executeQuery()) {
@@ -88,15 +88,6 @@ final class SqliteJobQueriesSql {
     List<Optional<Positioned>> out = new ArrayList<>(ids.size());
     ids.forEach(id -> out.add(Optional.ofNullable(found.get(id))));
     return out;
-  }
-
-  /** The statement is fixed text, so it is kept in the caller's {@code statements} for its connection. */
-  static Optional<Positioned> getWithPosition(Connection c, StatementCache statements, long id) throws SQLException {
-    PreparedStatement ps = statements.prepare(c, GET_WITH_POSITION);
-    ps.setLong(1, id);
-    try (ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? Optional.of(new Positioned(map(rs), rs.getLong(24))) : Optional.empty();
-    }
   }
 
   static Map<String, Long> countsByStatus(Connection c, String ownerUserId) throws SQLException {

@@ -260,7 +260,7 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Optional<Positioned>> getWithPosition(long id) {
-    return read(c -> SqliteJobQueriesSql.getWithPosition(c, statements, id));
+    return read(c -> SqliteJobQueriesSql.getAllWithPosition(c, statements, List.of(id)).getFirst());
   }
 
   @Override
