@@ -62,11 +62,6 @@ final class PostgresAcquireSql {
       FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS u(o, p, ord)
       ON CONFLICT (owner_user_id) DO UPDATE SET last_turn = excluded.last_turn, pass = excluded.pass""";
 
-  private static final String LOCK_OWNERS = """
-      SELECT pg_advisory_xact_lock(%d, k) FROM (
-        SELECT DISTINCT hashtext(o) AS k FROM unnest($1::text[]) AS o
-      ) keys ORDER BY k""".formatted(PostgresJobStore.LOCK_NAMESPACE);
-
   private static final String COUNT_ACTIVE = """
       SELECT owner_user_id, COUNT(*) FROM jobs
       WHERE status = 'processing' AND owner_user_id = ANY($1::text[]) GROUP BY owner_user_id""";
@@ -95,7 +90,7 @@ final class PostgresAcquireSql {
             return Future.succeededFuture(List.<Job>of());
           }
           String[] distinctOwners = new LinkedHashSet<>(owners).toArray(String[]::new);
-          return conn.preparedQuery(LOCK_OWNERS).execute(Tuple.of(distinctOwners))
+          return PostgresLocks.inKeyOrder(conn, PostgresJobStore.LOCK_NAMESPACE, List.of(distinctOwners))
               .compose(v -> conn.preparedQuery(COUNT_ACTIVE).execute(Tuple.of(distinctOwners)))
               .compose(counts -> {
                 Map<String, Long> active = new HashMap<>();

@@ -30,18 +30,9 @@ final class PostgresQuotaSql {
 
   private PostgresQuotaSql() {}
 
-  /**
-   * Takes the admission locks of {@code owners} for the rest of the transaction, in the order of their lock keys, so
-   * that transactions that lock several owners cannot deadlock. Taking one again later in the transaction is free.
-   */
+  /** The admission locks of {@code owners}, taken up front in one order ({@link PostgresLocks#inKeyOrder}). */
   static Future<Void> lockAdmission(SqlClient c, Collection<String> owners) {
-    if (owners.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return c.preparedQuery("SELECT pg_advisory_xact_lock(" + ADMIT_LOCK + ", k) FROM (SELECT DISTINCT hashtext(o) AS k"
-            + " FROM unnest($1::text[]) AS o ORDER BY k) AS keys")
-        .execute(Tuple.of(owners.toArray(String[]::new)))
-        .mapEmpty();
+    return PostgresLocks.inKeyOrder(c, ADMIT_LOCK, owners);
   }
 
   static Future<Optional<String>> tierOf(SqlClient c, String owner) {
@@ -96,8 +87,7 @@ final class PostgresQuotaSql {
     NewJob.Admission a = job.admission();
     Future<Optional<QuotaRefusal>> queued = Future.succeededFuture(Optional.empty());
     if (tier.maxQueuedJobs() != null) {
-      queued = c.preparedQuery("SELECT pg_advisory_xact_lock(" + ADMIT_LOCK + ", hashtext($1))")
-          .execute(Tuple.of(job.ownerUserId()))
+      queued = PostgresLocks.owner(c, ADMIT_LOCK, job.ownerUserId())
           .compose(v -> c.preparedQuery(
                   "SELECT COUNT(*) FROM jobs WHERE owner_user_id = $1 AND status IN ('queued', 'processing')")
               .execute(Tuple.of(job.ownerUserId())))
@@ -147,8 +137,7 @@ final class PostgresQuotaSql {
           LocalDate heldDay = r.getLocalDate(2);
           Tier tier = tiers.resolve(r.getString(3));
           // Usage rows of one owner are updated under that owner's admission lock, so two jobs' checks serialize.
-          Future<Void> undo = c.preparedQuery("SELECT pg_advisory_xact_lock(" + ADMIT_LOCK + ", hashtext($1))")
-              .execute(Tuple.of(owner)).mapEmpty();
+          Future<Void> undo = PostgresLocks.owner(c, ADMIT_LOCK, owner);
           if (held != null) {
             undo = undo.compose(v -> addUsage(c, owner, heldDay, 0, -held, now))
                 .compose(v -> setReservation(c, jobId, null, null));
