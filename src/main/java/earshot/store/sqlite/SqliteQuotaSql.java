@@ -26,30 +26,36 @@ import java.util.Optional;
 final class SqliteQuotaSql {
   private SqliteQuotaSql() {}
 
+  private static final String TIER = "SELECT tier FROM user_tiers WHERE user_id = ?";
+
   static Optional<String> tierOf(Connection c, String owner) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT tier FROM user_tiers WHERE user_id = ?")) {
-      ps.setString(1, owner);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
+    try (PreparedStatement ps = c.prepareStatement(TIER)) {
+      return tierOf(ps, owner);
     }
   }
 
   /** {@link #tierOf} with the statement kept prepared in {@code statements}, for the submit path. */
   static Optional<String> tierOf(Connection c, StatementCache statements, String owner) throws SQLException {
-    PreparedStatement ps = statements.prepare(c, "SELECT tier FROM user_tiers WHERE user_id = ?");
+    return tierOf(statements.prepare(c, TIER), owner);
+  }
+
+  /** One statement for all of {@code owners}. */
+  static Map<String, String> tiersOf(Connection c, Collection<String> owners) throws SQLException {
+    Map<String, String> out = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(TIER)) {
+      for (String owner : owners) {
+        tierOf(ps, owner).ifPresent(t -> out.put(owner, t));
+      }
+    }
+    return out;
+  }
+
+  /** Runs {@link #TIER}, prepared by the caller, for {@code owner}. */
+  private static Optional<String> tierOf(PreparedStatement ps, String owner) throws SQLException {
     ps.setString(1, owner);
     try (ResultSet rs = ps.executeQuery()) {
       return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
     }
-  }
-
-  static Map<String, String> tiersOf(Connection c, Collection<String> owners) throws SQLException {
-    Map<String, String> out = new HashMap<>();
-    for (String owner : owners) {
-      tierOf(c, owner).ifPresent(t -> out.put(owner, t));
-    }
-    return out;
   }
 
   static void setTier(Connection c, String owner, String tier, long now) throws SQLException {
