@@ -3,8 +3,11 @@ package earshot.api;
 import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import earshot.EarshotNode;
+import earshot.bus.Addresses;
+import earshot.bus.Batch;
 import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
 import earshot.testsupport.TestConfigs;
@@ -31,6 +34,8 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +125,14 @@ class JwtApiTest {
     Map<String, String> tokens = Map.of("alice", token(signer, "HS256", "alice"),
         "bob", token(signer, "HS256", "bob"));
     WebClient burst = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(40));
+    // Count what the API sends to the scheduler and the readers: every request must travel in a batch message.
+    Map<String, AtomicInteger> items = new ConcurrentHashMap<>();
+    vertx.eventBus().addOutboundInterceptor(ctx -> {
+      String address = ctx.message().address();
+      int n = address.endsWith(".batch") ? Batch.items((JsonObject) ctx.message().body()).size() : 1;
+      items.computeIfAbsent(address, k -> new AtomicInteger()).addAndGet(n);
+      ctx.next();
+    });
     List<String> owners = new ArrayList<>();
     List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -162,6 +175,9 @@ class JwtApiTest {
       }
     }
     JobsApiTest.assertProblem(await(unknown), 404, null);
+    assertEquals(40, items.get(Addresses.JOBS_SUBMIT_BATCH).get());
+    assertEquals(41, items.get(Addresses.JOBS_GET_BATCH).get());
+    assertNull(items.get(Addresses.JOBS_SUBMIT), "no submission went one by one");
   }
 
   @Test

@@ -427,10 +427,19 @@ abstract class JobStoreContract {
     assertTrue(await(store.getWithPosition(424242)).isEmpty());
   }
 
-  @Test
-  void aReaderSeesEveryCommittedChangeAtOnce() {
+  /** Runs {@code test} with a reader of its own, closed afterwards. */
+  void withReader(java.util.function.Consumer<JobReader> test) {
     JobReader reader = JobStores.openReader(vertx, config);
     try {
+      test.accept(reader);
+    } finally {
+      await(reader.close());
+    }
+  }
+
+  @Test
+  void aReaderSeesEveryCommittedChangeAtOnce() {
+    withReader(reader -> {
       Job first = submit("a", 0);
       Job second = submit("b", 0);
       assertEquals(2L, await(reader.getWithPosition(second.id())).orElseThrow().queuePosition());
@@ -445,15 +454,12 @@ abstract class JobStoreContract {
       assertEquals(JobStatus.CANCELLED, await(reader.getWithPosition(second.id())).orElseThrow().job().status());
       assertEquals(await(store.get(first.id())), await(reader.getWithPosition(first.id())).map(JobStore.Positioned::job));
       assertTrue(await(reader.getWithPosition(424242)).isEmpty());
-    } finally {
-      await(reader.close());
-    }
+    });
   }
 
   @Test
   void aReaderAnswersABatchInTheOrderAskedWithRepeatsAndMisses() {
-    JobReader reader = JobStores.openReader(vertx, config);
-    try {
+    withReader(reader -> {
       Job first = submit("a", 0);
       Job second = submit("b", 5);
       Job leased = acquire("w", 1, 10, false).getFirst();
@@ -470,9 +476,7 @@ abstract class JobStoreContract {
       // What insert answered is the row as any read maps it.
       assertEquals(first, read.get(2).orElseThrow().job());
       assertEquals(List.of(Optional.empty()), await(reader.getAll(List.of(424242L))));
-    } finally {
-      await(reader.close());
-    }
+    });
   }
 
   @Test
