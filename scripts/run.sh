@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/jdk.sh
-mvn -B -q package -DskipTests
+"$EARSHOT_MVN" -B -q package -DskipTests
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar target/earshot.jar "$@"

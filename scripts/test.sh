@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. Needs nothing but a JDK 25 and Maven: Postgres is embedded, SQLite is a file.
+# Runs the whole test suite. Needs nothing but a JDK 25 and Maven 3.8+, and scripts/jdk.sh fetches both when they are
+# missing: Postgres is embedded, SQLite is a file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/jdk.sh
-exec mvn -B test "$@"
+exec "$EARSHOT_MVN" -B test "$@"
