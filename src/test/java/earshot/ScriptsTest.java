@@ -184,6 +184,63 @@ class ScriptsTest {
     assertTrue(run.stderr().contains("./mvnw downloads apache-maven-3.9.11"), run.stderr());
   }
 
+  // --- scripts/run.sh: build only when stale ---
+
+  @Test
+  void aMissingJarIsBuiltBeforeStarting() throws Exception {
+    writeSources(Instant.now().minus(1, ChronoUnit.HOURS));
+
+    Result run = runSh();
+
+    assertEquals(0, run.exit(), run.stderr());
+    assertEquals("-B -q package -DskipTests\n", Files.readString(project.resolve("mvn.log")));
+    assertTrue(run.stdout().contains(
+        "fake java --enable-native-access=ALL-UNNAMED -jar target/earshot.jar --conf my.json"), run.stdout());
+  }
+
+  @Test
+  void aJarNewerThanEverySourceIsStartedWithoutBuilding() throws Exception {
+    Instant built = Instant.now().minus(30, ChronoUnit.MINUTES);
+    writeSources(built.minus(30, ChronoUnit.MINUTES));
+    writeJar(built);
+
+    Result run = runSh();
+
+    assertEquals(0, run.exit(), run.stderr());
+    assertFalse(Files.exists(project.resolve("mvn.log")), "no build");
+    assertTrue(run.stdout().contains("-jar target/earshot.jar --conf my.json"), run.stdout());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"src/main/java/earshot/Main.java", "src/main/resources/db/sqlite/001.sql", "pom.xml",
+      "conf/earshot.json"})
+  void aSourceChangedAfterTheJarRebuildsIt(String changed) throws Exception {
+    Instant built = Instant.now().minus(30, ChronoUnit.MINUTES);
+    writeSources(built.minus(30, ChronoUnit.MINUTES));
+    writeJar(built);
+    Files.setLastModifiedTime(project.resolve(changed), FileTime.from(built.plus(1, ChronoUnit.MINUTES)));
+
+    Result run = runSh();
+
+    assertEquals(0, run.exit(), run.stderr());
+    assertEquals("-B -q package -DskipTests\n", Files.readString(project.resolve("mvn.log")));
+    assertTrue(Files.getLastModifiedTime(project.resolve("target/earshot.jar")).toInstant().isAfter(built),
+        "the rebuilt jar counts as fresh on the next start");
+  }
+
+  @Test
+  void aDeletedSourceRebuildsTheJar() throws Exception {
+    Instant built = Instant.now().minus(30, ChronoUnit.MINUTES);
+    writeSources(built.minus(30, ChronoUnit.MINUTES));
+    writeJar(built);
+    Files.delete(project.resolve("src/main/java/earshot/Old.java")); // touches its directory
+
+    Result run = runSh();
+
+    assertEquals(0, run.exit(), run.stderr());
+    assertTrue(Files.exists(project.resolve("mvn.log")), "a build");
+  }
+
   // --- helpers ---
 
   private record Result(int exit, String stdout, String stderr) {}
