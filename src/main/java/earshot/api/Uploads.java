@@ -12,8 +12,9 @@ import java.util.Locale;
 
 /**
  * Takes the {@code file} part of a multipart request (already streamed to disk by the BodyHandler), checks that it
- * is audio or video by extension and magic bytes, and moves it into the job's workspace as {@code upload.<ext>}.
- * The file work runs in executeBlocking.
+ * is audio or video by extension and magic bytes and that its declared length fits the owner's tier
+ * ({@link UploadLength}), and moves it into the job's workspace as {@code upload.<ext>}. The file work runs in
+ * executeBlocking.
  */
 final class Uploads {
   private Uploads() {}
@@ -41,16 +42,17 @@ final class Uploads {
     }
     String name = file.fileName() == null || file.fileName().isBlank()
         ? "upload" : Path.of(file.fileName()).getFileName().toString();
-    return vertx.executeBlocking(() -> {
+    return UploadLength.tierOf(vertx, Principal.of(ctx).ownerUserId()).compose(tier -> vertx.executeBlocking(() -> {
       Path uploaded = Path.of(file.uploadedFileName());
       if (!AudioSniffer.extensionAllowed(name) || !AudioSniffer.looksLikeMedia(uploaded)) {
         throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
             "file: " + name + " is not a supported audio or video file", "file");
       }
+      UploadLength.refuseIfTooLong(uploaded, tier);
       Path target = workspace.createWorkDir(jobUuid).resolve(Workspace.UPLOAD_PREFIX + extension(name));
       Files.move(uploaded, target, StandardCopyOption.REPLACE_EXISTING);
       return new Stored(target.toAbsolutePath(), name);
-    }, false);
+    }, false));
   }
 
   private static String extension(String name) {

@@ -4,6 +4,7 @@ import earshot.pipeline.PermanentStageException;
 import earshot.pipeline.RetryableStageException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +22,15 @@ import ws.schild.jave.process.ffmpeg.DefaultFFMPEGLocator;
  * atom sits at the end decodes to nothing from stdin while ffmpeg still exits 0. For the same reason the decoded
  * sample count is checked against the probed duration.
  *
- * <p>Threading: blocking (an ffprobe-style jave probe, then an ffmpeg process). Call it only on a worker thread,
- * e.g. inside {@code StageContext.blocking}, never on an event loop. The ffmpeg process is killed when the calling
- * thread is interrupted or the {@link Cancellation} is cancelled. Instances are stateless and thread-safe.
+ * <p>ffmpeg writes the PCM to a pipe and this class writes it to the file, counting the bytes, so a decode can be
+ * held to a length: a file whose header hides or understates its length (a FLAC of hours of silence is a few
+ * kilobytes) is stopped as soon as its PCM passes the limit, instead of filling the disk first. A write that fails
+ * because the disk is full, here or in ffmpeg, is a {@link DiskFullException} (retryable), not a fault of the input.
+ *
+ * <p>Threading: blocking (an ffprobe-style jave probe, then an ffmpeg process whose output a virtual thread copies
+ * to the file). Call it only on a worker thread, e.g. inside {@code StageContext.blocking}, never on an event loop.
+ * The ffmpeg process is killed when the calling thread is interrupted, the {@link Cancellation} is cancelled or the
+ * output passes the limit. Instances are stateless and thread-safe.
  *
  * <p>jave supplies the binary ({@link ProcessLocator#getExecutablePath()}); the process itself is started with
  * {@link ProcessBuilder} rather than jave's {@code ProcessWrapper}, because the wrapper hides the {@link Process}
@@ -32,12 +39,22 @@ import ws.schild.jave.process.ffmpeg.DefaultFFMPEGLocator;
 public final class AudioDecoder {
   public static final int SAMPLE_RATE = 16_000;
   public static final int BYTES_PER_SAMPLE = 2;
+  /** Bytes of decoded PCM per second of audio: 32,000. */
+  public static final int BYTES_PER_SECOND = SAMPLE_RATE * BYTES_PER_SAMPLE;
+  /** The {@code maxSeconds} of a decode that may be as long as the input is. */
+  public static final double NO_LIMIT = Double.POSITIVE_INFINITY;
   /** The error prefix the API and tests rely on for input that is not decodable audio. */
   public static final String LOAD_FAILURE = "Failed to load audio: ";
   private static final int STDERR_TAIL_CHARS = 1_000;
 
   /** The decoded PCM file, its length in samples, and the duration those samples cover. */
   public record Decoded(Path pcm, long samples, double durationSeconds) {}
+
+  /**
+   * What the input's header says before anything is decoded: its duration in seconds, 0 when it does not say (and a
+   * header can understate it: only the decoded PCM is measured).
+   */
+  public record Probe(double declaredSeconds) {}
 
   private final ProcessLocator ffmpeg;
 
@@ -55,34 +72,38 @@ public final class AudioDecoder {
     return ffmpeg.getExecutablePath();
   }
 
-  /** The ffmpeg arguments (after the executable) that decode {@code input} into {@code pcmOut}. */
-  public static List<String> ffmpegArguments(Path input, Path pcmOut) {
+  /** The ffmpeg arguments (after the executable) that decode {@code input} to 16 kHz mono s16le on stdout. */
+  public static List<String> ffmpegArguments(Path input) {
     return List.of("-nostdin", "-hide_banner", "-v", "error", "-i", input.toAbsolutePath().toString(),
-        "-vn", "-ac", "1", "-ar", Integer.toString(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le",
-        "-y", pcmOut.toAbsolutePath().toString());
+        "-vn", "-ac", "1", "-ar", Integer.toString(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1");
   }
 
   public Decoded decode(Path input, Path pcmOut) {
     return decode(input, pcmOut, Cancellation.none());
   }
 
+  /** Probes and decodes {@code input} into {@code pcmOut} (replaced if present), however long it is. */
+  public Decoded decode(Path input, Path pcmOut, Cancellation cancel) {
+    return decode(input, probe(input), pcmOut, cancel, NO_LIMIT);
+  }
+
   /**
-   * Decodes {@code input} into {@code pcmOut} (replaced if present).
+   * Decodes {@code input}, already {@link #probe probed}, into {@code pcmOut} (replaced if present), and stops ffmpeg
+   * as soon as the PCM passes {@code maxSeconds} of audio (the file then holds exactly that much).
    *
    * @throws PermanentStageException "Failed to load audio: …" when the input is not decodable audio
+   * @throws AudioTooLongException when the audio is longer than {@code maxSeconds}
+   * @throws DiskFullException when the PCM could not be written because the disk is full
    * @throws RetryableStageException when ffmpeg could not be run or the output could not be written
    * @throws DecodeCancelledException when cancelled or interrupted (ffmpeg is killed first)
    */
-  public Decoded decode(Path input, Path pcmOut, Cancellation cancel) {
-    double probedSeconds = probe(input);
-    String stderr = runFfmpeg(input, pcmOut, cancel);
-    long bytes;
-    try {
-      bytes = Files.size(pcmOut);
-    } catch (IOException e) {
-      throw new PermanentStageException(LOAD_FAILURE + "ffmpeg produced no output" + detail(stderr), e);
-    }
-    long samples = bytes / BYTES_PER_SAMPLE;
+  public Decoded decode(Path input, Probe probe, Path pcmOut, Cancellation cancel, double maxSeconds) {
+    long maxBytes = maxSeconds == NO_LIMIT ? Long.MAX_VALUE
+        : (long) Math.floor(maxSeconds * SAMPLE_RATE) * BYTES_PER_SAMPLE;
+    FfmpegRun run = runFfmpeg(input, pcmOut, cancel, maxBytes);
+    String stderr = run.stderr();
+    double probedSeconds = probe.declaredSeconds();
+    long samples = run.bytes() / BYTES_PER_SAMPLE;
     double seconds = (double) samples / SAMPLE_RATE;
     if (samples == 0) {
       throw new PermanentStageException(LOAD_FAILURE + "no audio samples decoded" + detail(stderr));
@@ -95,8 +116,13 @@ public final class AudioDecoder {
     return new Decoded(pcmOut, samples, seconds);
   }
 
-  /** The declared duration in seconds (0 when unknown); refuses files that are empty or have no audio stream. */
-  private double probe(Path input) {
+  /**
+   * Reads the input's header (an ffmpeg process that decodes nothing).
+   *
+   * @throws PermanentStageException "Failed to load audio: …" for a file that is empty, not media or has no audio
+   * @throws RetryableStageException when ffmpeg could not be run
+   */
+  public Probe probe(Path input) {
     try {
       if (!Files.isRegularFile(input)) {
         throw new PermanentStageException(LOAD_FAILURE + "not a regular file: " + input);
@@ -118,34 +144,56 @@ public final class AudioDecoder {
     if (info.getAudio() == null) {
       throw new PermanentStageException(LOAD_FAILURE + "no audio stream in " + input.getFileName());
     }
-    return Math.max(0, info.getDuration()) / 1000.0;
+    return new Probe(Math.max(0, info.getDuration()) / 1000.0);
   }
 
-  /** Runs ffmpeg to completion and returns the tail of its stderr; fails on a non-zero exit. */
-  private String runFfmpeg(Path input, Path pcmOut, Cancellation cancel) {
+  /** What ffmpeg wrote: the PCM bytes and the tail of its stderr. */
+  private record FfmpegRun(long bytes, String stderr) {}
+
+  /**
+   * Runs ffmpeg to completion while a virtual thread copies its output into {@code pcmOut}; fails on a non-zero exit,
+   * and stops ffmpeg through {@code stop} (the caller's cancel, or the copy passing {@code maxBytes} or failing).
+   */
+  private FfmpegRun runFfmpeg(Path input, Path pcmOut, Cancellation cancel, long maxBytes) {
     ProcessBuilder pb = new ProcessBuilder();
     pb.command().add(ffmpeg.getExecutablePath());
-    pb.command().addAll(ffmpegArguments(input, pcmOut));
-    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.command().addAll(ffmpegArguments(input));
     Process process;
     try {
       process = pb.start();
     } catch (IOException e) {
       throw new RetryableStageException("Could not start ffmpeg: " + e.getMessage(), e);
     }
+    Cancellation stop = new Cancellation();
     StderrTail tail = new StderrTail(process.getErrorStream());
     Thread drainer = Thread.ofVirtual().name("ffmpeg-stderr").start(tail);
-    try (Cancellation.Registration ignored = cancel.onCancel(process::destroyForcibly)) {
+    PcmCopy copy = new PcmCopy(process.getInputStream(), pcmOut, maxBytes, stop);
+    Thread copier = Thread.ofVirtual().name("ffmpeg-pcm").start(copy);
+    try (Cancellation.Registration byCaller = cancel.onCancel(stop::cancel);
+         Cancellation.Registration kill = stop.onCancel(process::destroyForcibly)) {
       closeQuietly(process);
       int exit = process.waitFor();
+      copier.join();
       drainer.join();
       if (cancel.isCancelled()) {
         throw new DecodeCancelledException("decode of " + input.getFileName() + " cancelled");
       }
+      if (copy.overLimit) {
+        double limit = (double) maxBytes / BYTES_PER_SECOND;
+        throw new AudioTooLongException(String.format(java.util.Locale.ROOT,
+            "%s decodes to more than %.1f s of audio; decoding stopped there", input.getFileName(), limit), limit);
+      }
+      if (copy.failure != null) {
+        throw writeFailure(pcmOut, copy.failure);
+      }
+      // ffmpeg itself writes only to the pipe today, but its ENOSPC would not be the input's fault either
+      if (exit != 0 && DiskSpace.isFull(tail.text())) {
+        throw new DiskFullException("ffmpeg could not write: the disk is full" + detail(tail.text()));
+      }
       if (exit != 0) {
         throw new PermanentStageException(LOAD_FAILURE + "ffmpeg exited with " + exit + detail(tail.text()));
       }
-      return tail.text();
+      return new FfmpegRun(copy.bytes, tail.text());
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
@@ -155,6 +203,12 @@ public final class AudioDecoder {
         process.destroyForcibly();
       }
     }
+  }
+
+  private static RetryableStageException writeFailure(Path pcmOut, IOException e) {
+    return DiskSpace.isFull(e)
+        ? new DiskFullException("could not write " + pcmOut + ": the disk is full (" + e.getMessage() + ")", e)
+        : new RetryableStageException("could not write " + pcmOut + ": " + e.getMessage(), e);
   }
 
   private static void closeQuietly(Process process) {
@@ -167,6 +221,49 @@ public final class AudioDecoder {
 
   private static String detail(String text) {
     return text == null || text.isBlank() ? "" : " (" + text.strip() + ")";
+  }
+
+  /**
+   * Copies ffmpeg's PCM into the file, up to {@code maxBytes}: at the limit, or when a write fails, it cancels
+   * {@code stop} (which kills ffmpeg) and records why. Its fields are read after {@link Thread#join}.
+   */
+  private static final class PcmCopy implements Runnable {
+    private final InputStream in;
+    private final Path out;
+    private final long maxBytes;
+    private final Cancellation stop;
+    long bytes;
+    boolean overLimit;
+    IOException failure;
+
+    PcmCopy(InputStream in, Path out, long maxBytes, Cancellation stop) {
+      this.in = in;
+      this.out = out;
+      this.maxBytes = maxBytes;
+      this.stop = stop;
+    }
+
+    @Override
+    public void run() {
+      byte[] buf = new byte[1 << 16];
+      try (in; OutputStream pcm = Files.newOutputStream(out)) {
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          if (n > maxBytes - bytes) {
+            pcm.write(buf, 0, (int) (maxBytes - bytes));
+            bytes = maxBytes;
+            overLimit = true;
+            stop.cancel();
+            return;
+          }
+          pcm.write(buf, 0, n);
+          bytes += n;
+        }
+      } catch (IOException e) {
+        failure = e;
+        stop.cancel(); // ffmpeg would block on a full pipe that nobody reads
+      }
+    }
   }
 
   /** Reads a stream to its end, keeping only the last {@link #STDERR_TAIL_CHARS} characters. */

@@ -54,8 +54,9 @@ public final class Addresses {
   public static final String JOBS_PING = "earshot.jobs.ping";
 
   /**
-   * Request {@link OwnerQuery} → reply
-   * {@code {user_id, tier, assigned, limits: Tier}}: the user's stored tier, or the default ({@code assigned=false}).
+   * Request {@link OwnerQuery} → reply {@link OwnerTier} {@code {user_id, tier, assigned, limits: Tier}}: the user's
+   * stored tier, or the default ({@code assigned=false}). The API asks it before accepting an upload, and
+   * audio_convert before decoding, for the tier's {@code max_file_minutes}.
    */
   public static final String QUOTA_TIER_GET = "earshot.quota.tier.get";
   /** Request {@link TierChange} → reply as {@link #QUOTA_TIER_GET}; fails 422 for a tier that is not configured. */

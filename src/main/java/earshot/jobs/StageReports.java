@@ -63,7 +63,11 @@ final class StageReports {
           }
         });
       }
-      case FAIL -> fail(r, r.error(), queue, stage);
+      case FAIL -> fail(r, r.error(), queue, stage).andThen(ar -> {
+        if (ar.succeeded() && ar.result().isPresent()) {
+          minutes.countRunnerRefusal(r.error());
+        }
+      });
       case RELEASE -> store.release(r.lease()).andThen(ar -> {
         if (ar.succeeded() && ar.result().isPresent()) {
           announce.accept(queue);

@@ -140,7 +140,8 @@ public class StageRunnerVerticle extends VerticleBase {
     outcome.recover(StageRunnerVerticle::classify).onComplete(ar -> finish(job, ctx, ar.result()));
   }
 
-  private static Future<StageOutcome> classify(Throwable err) {
+  /** A stage's failure as its outcome: a {@link PermanentStageException} fails the job, anything else is retried. */
+  static Future<StageOutcome> classify(Throwable err) {
     String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
     if (err instanceof PermanentStageException) {
       return Future.succeededFuture(new StageOutcome.Fail(message));

@@ -64,6 +64,14 @@ public final class DailyMinutes {
         });
   }
 
+  /**
+   * A runner failed a job on a tier limit itself (audio_convert refuses a file longer than {@code max_file_minutes}
+   * before or while decoding it): the refusal is counted like the ones {@link #reserve} makes.
+   */
+  public void countRunnerRefusal(String jobError) {
+    QuotaRefusal.JobStopped.fromJobError(jobError).ifPresent(stopped -> metrics.quotaHit(stopped.quota()));
+  }
+
   /** A job that finished (by a report, a cancel or the sweeper) settles its reserved minutes. */
   public void settleIfFinished(Job job) {
     // Only audio_convert reserves, and it records the duration in the payload: without one there is nothing to settle.

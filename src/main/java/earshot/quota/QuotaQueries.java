@@ -5,6 +5,7 @@ import earshot.bus.ActiveCountsReply;
 import earshot.bus.Addresses;
 import earshot.bus.Failures;
 import earshot.bus.OwnerQuery;
+import earshot.bus.OwnerTier;
 import earshot.bus.TierChange;
 import earshot.store.JobStore;
 import io.vertx.core.Future;
@@ -57,12 +58,8 @@ public final class QuotaQueries {
   }
 
   private Future<JsonObject> tierOf(String owner) {
-    return store.tierOf(owner).map(stored -> {
-      Tier tier = tiers.resolve(stored.orElse(null));
-      return new JsonObject().put("user_id", owner).put("tier", tier.name())
-          .put("assigned", stored.isPresent() && tiers.named(stored.get()).isPresent())
-          .put("limits", limits(tier));
-    });
+    return store.tierOf(owner).map(stored -> new OwnerTier(owner, tiers.resolve(stored.orElse(null)),
+        stored.isPresent() && tiers.named(stored.get()).isPresent()).toJson());
   }
 
   private void onSetTier(Message<JsonObject> m) {

@@ -38,14 +38,37 @@ public final class QuotaRules {
   }
 
   /**
+   * A file {@code seconds} long (measured, or declared by its header before decoding) against the tier's longest
+   * file; only a change of tier helps.
+   */
+  public static Optional<QuotaRefusal> maxFile(Tier tier, double seconds) {
+    if (tier.maxFileSeconds() == null || seconds <= tier.maxFileSeconds()) {
+      return Optional.empty();
+    }
+    return Optional.of(new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(), tier.maxFileMinutes(),
+        seconds / 60.0, String.format(Locale.ROOT, "the audio is %.1f minutes long and tier %s allows files of up"
+            + " to %d minutes", seconds / 60.0, tier.name(), tier.maxFileMinutes()), null));
+  }
+
+  /**
+   * A file whose header did not tell its length (or told a wrong one), stopped while decoding once its audio passed
+   * the tier's longest file: its real length is unknown, only that it is longer.
+   */
+  public static QuotaRefusal maxFileWhileDecoding(Tier tier) {
+    return new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(), tier.maxFileMinutes(), tier.maxFileMinutes(),
+        String.format(Locale.ROOT, "the audio is longer than the %d minutes tier %s allows for a file (decoding"
+            + " stopped there: its header did not declare its length, or declared less)", tier.maxFileMinutes(),
+            tier.name()), null);
+  }
+
+  /**
    * A job whose audio is {@code seconds} long, against the tier's longest file and what is left of the day
    * ({@code used}, without this job's own earlier reservation). {@code retryAfter} goes on a daily refusal.
    */
   public static Optional<QuotaRefusal> fitJob(Tier tier, double seconds, DailyUsage used, Long retryAfter) {
-    if (tier.maxFileSeconds() != null && seconds > tier.maxFileSeconds()) {
-      return Optional.of(new QuotaRefusal(QuotaType.MAX_FILE_MINUTES, tier.name(), tier.maxFileMinutes(),
-          seconds / 60.0, String.format(Locale.ROOT, "the audio is %.1f minutes long and tier %s allows files of up"
-              + " to %d minutes", seconds / 60.0, tier.name(), tier.maxFileMinutes()), null));
+    Optional<QuotaRefusal> tooLong = maxFile(tier, seconds);
+    if (tooLong.isPresent()) {
+      return tooLong;
     }
     if (tier.dailySeconds() != null && used.totalSeconds() + seconds > tier.dailySeconds()) {
       double left = Math.max(0, tier.dailySeconds() - used.totalSeconds());

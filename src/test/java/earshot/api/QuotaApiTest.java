@@ -100,6 +100,11 @@ class QuotaApiTest {
     return StandInStages.everyStage((stage, ctx) -> {
       JsonObject payload = ctx.payload();
       String url = payload.getString(PayloadKeys.URL, payload.getString(PayloadKeys.FILE_NAME));
+      if (stage == JobStage.AUDIO_CONVERT && url.contains("bomb")) {
+        // What the real ConvertStage reports when it stops a decode at the tier's longest file.
+        return Future.succeededFuture(new StageOutcome.Fail("quota_exceeded: max_file_minutes: the audio is longer"
+            + " than 30 minutes (decoding stopped there)"));
+      }
       if (stage == JobStage.AUDIO_CONVERT) {
         String name = url.substring(url.lastIndexOf('/') + 1, url.lastIndexOf('.'));
         payload.put(PayloadKeys.DURATION_SECONDS, Double.parseDouble(name));
@@ -183,6 +188,49 @@ class QuotaApiTest {
         return !java.nio.file.Files.exists(work);
       }
     });
+  }
+
+  @Test
+  void anUploadLongerThanTheTierAllowsIsRefusedBeforeItBecomesAJob() throws Exception {
+    // 64 KB whose header declares 9.1 hours (16-bit samples at 1 Hz, a gigabyte once decoded); free files: 30 min.
+    Path bomb = earshot.audio.AudioBombs.silentWav(tempDir.resolve("hours.wav"), 1, 64 * 1024, true);
+    HttpResponse<Buffer> upload = uploadAs(alice, "/api/v1/audio/jobs/upload", bomb, false);
+    JsonObject p = quotaProblem(upload, "max_file_minutes");
+    assertEquals("free", p.getString("tier"));
+    assertEquals(30.0, p.getDouble("limit"));
+    assertTrue(p.getString("detail").contains("the audio is 546.1 minutes long"), p.getString("detail"));
+    assertEquals(null, upload.getHeader("Retry-After"), "waiting does not help");
+    quotaProblem(uploadAs(alice, "/v1/audio/transcriptions", bomb, true), "max_file_minutes");
+    assertEquals(0, call(HttpMethod.GET, "/jobs", alice, null).bodyAsJsonObject().getJsonArray("jobs").size(),
+        "no job was created");
+    java.nio.file.Path work = tempDir.resolve("data").resolve("work");
+    assertTrue(!java.nio.file.Files.exists(work) || earshot.audio.AudioBombs.bytesUnder(work) == 0,
+        "the refused uploads were not kept");
+
+    // The limit is the tier's: premium has none, so the same file is accepted (its job's stand-in stages pass).
+    assertEquals(200, call(HttpMethod.PUT, "/jobs/admin/tiers/bob", admin, new JsonObject().put("tier", "premium"))
+        .statusCode());
+    assertEquals(202, uploadAs(bob, "/api/v1/audio/jobs/upload", bomb, false).statusCode());
+  }
+
+  @Test
+  void aJobTheConverterStopsOnItsLengthFailsAndIsCountedLikeTheSchedulersRefusals() {
+    long id = call(HttpMethod.POST, "/jobs/submit", alice,
+        new JsonObject().put("url", "https://example.org/bomb/1.flac")).bodyAsJsonObject().getLong("id");
+    JsonObject failed = finished(alice, id);
+    assertTrue(failed.getString("error").startsWith("quota_exceeded: max_file_minutes: "), failed.encode());
+    JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/" + id + "/result", alice, null), 409, null);
+    assertTrue(scrape().contains("audio_quota_hits_total{type=\"max_file_minutes\"} 1.0"), "quota hit counted");
+  }
+
+  HttpResponse<Buffer> uploadAs(String token, String path, Path file, boolean openAi) {
+    var form = io.vertx.ext.web.multipart.MultipartForm.create()
+        .binaryFileUpload("file", file.getFileName().toString(), file.toString(), "audio/wav");
+    if (openAi) {
+      form.attribute("model", "whisper-1");
+    }
+    return await(client.post(node.httpPort(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + token)
+        .sendMultipartForm(form));
   }
 
   @Test

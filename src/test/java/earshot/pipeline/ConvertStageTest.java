@@ -56,6 +56,7 @@ class ConvertStageTest {
     EarshotConfig.Audio audio = new EarshotConfig.Audio(tmp.resolve("models"), "base.en", List.of(root),
         null, null, null, Map.of());
     stage = new ConvertStage(audio, workspace);
+    await(ConvertBombsTest.answerTiers(vertx, Map.of()));
   }
 
   @AfterAll

@@ -1,0 +1,21 @@
+package earshot.audio;
+
+import earshot.pipeline.PermanentStageException;
+
+/**
+ * A decode stopped because its PCM passed the length the caller allowed ({@code limitSeconds}); ffmpeg was killed
+ * and the PCM file holds at most that much. Permanent: decoding the same input again gives the same answer. The
+ * convert stage turns it into the owner's {@code max_file_minutes} refusal.
+ */
+public final class AudioTooLongException extends PermanentStageException {
+  private final double limitSeconds;
+
+  public AudioTooLongException(String message, double limitSeconds) {
+    super(message);
+    this.limitSeconds = limitSeconds;
+  }
+
+  public double limitSeconds() {
+    return limitSeconds;
+  }
+}
