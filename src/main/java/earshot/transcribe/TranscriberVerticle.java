@@ -27,17 +27,15 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
     this.audio = config.audio();
   }
 
-  /** Says at start-up, not only on the first job, when the default model is not installed. */
+  /** Says at start-up, not only on the first job, when the default model is missing or cannot run. */
   @Override
   public Future<?> start() {
-    ModelRegistry models = new ModelRegistry(audio.modelsDir(), audio.defaultModel());
-    return vertx.executeBlocking(() -> {
-      try {
-        models.resolve(ModelRegistry.DEFAULT_ALIAS);
-      } catch (RuntimeException e) {
-        LOG.error("default model unavailable: {}", e.getMessage());
-      }
-      return null;
-    }).compose(v -> super.start());
+    return vertx.executeBlocking(() -> DefaultModelCheck.check(audio.modelsDir(), audio.defaultModel()))
+        .onSuccess(model -> {
+          if (!model.usable()) {
+            LOG.error("{}; /ready answers 503 until it is fixed", model.error());
+          }
+        })
+        .compose(v -> super.start());
   }
 }
