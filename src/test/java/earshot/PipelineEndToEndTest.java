@@ -264,9 +264,12 @@ class PipelineEndToEndTest {
     Files.deleteIfExists(link);
     Files.createSymbolicLink(link, outside);
     for (String path : List.of(audioRoot + "/../secret.wav", link.toString())) {
-      JsonObject done = finished(submit(new JsonObject().put("local_path", path)).getLong("id"));
-      assertEquals("failed", done.getString("status"));
-      assertTrue(done.getString("error").contains("not found or not allowed"), done.getString("error"));
+      // Refused at submit, before a job exists (the convert stage checks again when it runs).
+      HttpResponse<Buffer> r = await(client.post(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/submit")
+          .putHeader("X-API-KEY", KEY).sendJsonObject(new JsonObject().put("local_path", path)));
+      assertEquals(422, r.statusCode(), r.bodyAsString());
+      assertEquals("local_path", r.bodyAsJsonObject().getString("field"));
+      assertTrue(r.bodyAsJsonObject().getString("detail").contains("not found or not allowed"), r.bodyAsString());
     }
     JsonObject refused = finished(submit(new JsonObject().put("url", "http://[::1]:" + filesPort + "/talk.mp3"))
         .getLong("id"));

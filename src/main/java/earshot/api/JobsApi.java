@@ -102,7 +102,12 @@ final class JobsApi {
       throw ApiError.invalid("body", "must be a JSON object");
     }
     SubmitRequest req = SubmitRequest.fromJson(body);
-    send(ctx, who, req, null);
+    LocalPathCheck.check(vertx, config.audio().allowedRoots(), req.payload().getString(PayloadKeys.LOCAL_PATH))
+        .map(v -> {
+          send(ctx, who, req, null);
+          return null;
+        })
+        .onFailure(ctx::fail);
   }
 
   private void upload(RoutingContext ctx) {

@@ -73,10 +73,14 @@ public class JobsApiTest {
   }
 
   void start(boolean runners, long maxUpload) {
+    start(runners, maxUpload, new JsonObject());
+  }
+
+  void start(boolean runners, long maxUpload, JsonObject overrides) {
     EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("worker_enabled", runners).put("poll_interval_ms", 100))
-        .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", maxUpload)));
+        .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", maxUpload)).mergeIn(overrides, true));
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, stages(), Clock.systemUTC());
     await(node.start());
   }
@@ -138,11 +142,20 @@ public class JobsApiTest {
     assertProblem(get("/jobs/" + id + "/result?format=xml"), 400, "format");
   }
 
+  /** A node whose local_path may read {@code tempDir/audio}, which holds {@code a.wav} and {@code b.wav}. */
+  Path startWithAudioRoot() throws Exception {
+    Path root = Files.createDirectories(tempDir.resolve("audio"));
+    Files.write(root.resolve("a.wav"), wav(1600));
+    Files.write(root.resolve("b.wav"), wav(1600));
+    start(false, 1 << 20, new JsonObject().put("audio", new JsonObject().put("allowed_roots", List.of(root.toString()))));
+    return root;
+  }
+
   @Test
-  void queuedJobsShowTheirPlaceAndCanBeCancelledOnce() {
-    start(false, 1 << 20);
-    long first = post("/jobs/submit", new JsonObject().put("local_path", "/srv/a.wav")).bodyAsJsonObject().getLong("id");
-    long second = post("/jobs/submit", new JsonObject().put("local_path", "/srv/b.wav")).bodyAsJsonObject().getLong("id");
+  void queuedJobsShowTheirPlaceAndCanBeCancelledOnce() throws Exception {
+    Path root = startWithAudioRoot();
+    long first = post("/jobs/submit", new JsonObject().put("local_path", root + "/a.wav")).bodyAsJsonObject().getLong("id");
+    long second = post("/jobs/submit", new JsonObject().put("local_path", root + "/b.wav")).bodyAsJsonObject().getLong("id");
     assertEquals(2, get("/jobs/" + second).bodyAsJsonObject().getInteger("queue_position"));
     assertProblem(get("/jobs/" + first + "/result"), 409, null);
 
@@ -180,6 +193,32 @@ public class JobsApiTest {
     assertProblem(get("/jobs?limit=0"), 400, "limit");
     assertProblem(get("/jobs?status=done"), 400, "status");
     assertProblem(get("/jobs/admin/list?limit=201"), 400, "limit");
+  }
+
+  @Test
+  void localPathIsRefusedAtSubmitWhileItIsSwitchedOff() {
+    start(false, 1 << 20);
+    HttpResponse<Buffer> r = post("/jobs/submit", new JsonObject().put("local_path", "/srv/a.wav"));
+    assertProblem(r, 422, "local_path");
+    String detail = r.bodyAsJsonObject().getString("detail");
+    assertTrue(detail.contains("audio.allowed_roots") && detail.contains("EARSHOT_ALLOWED_ROOTS"), detail);
+    assertEquals(0, get("/jobs").bodyAsJsonObject().getJsonArray("jobs").size(), "no job exists");
+  }
+
+  @Test
+  void localPathOutsideTheAllowedRootsIsRefusedAtSubmit() throws Exception {
+    Path root = startWithAudioRoot();
+    Path outside = Files.write(tempDir.resolve("secret.wav"), wav(1600));
+    Path link = Files.createSymbolicLink(root.resolve("link.wav"), outside);
+    for (String path : List.of(outside.toString(), root + "/../secret.wav", link.toString(), root + "/missing.wav",
+        root.toString())) {
+      HttpResponse<Buffer> r = post("/jobs/submit", new JsonObject().put("local_path", path));
+      assertProblem(r, 422, "local_path");
+      assertTrue(r.bodyAsJsonObject().getString("detail").contains("EARSHOT_ALLOWED_ROOTS"), r.bodyAsString());
+    }
+    assertEquals(0, get("/jobs").bodyAsJsonObject().getJsonArray("jobs").size(), "no job exists");
+    Files.createDirectories(root.resolve("sub"));
+    assertEquals(202, post("/jobs/submit", new JsonObject().put("local_path", root + "/sub/../a.wav")).statusCode());
   }
 
   @Test
