@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -47,8 +48,12 @@ class HttpApiTest {
   }
 
   EarshotNode start(List<String> roles) {
+    return start(roles, new JsonObject());
+  }
+
+  EarshotNode start(List<String> roles, JsonObject overrides) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
+    EarshotConfig config = TestConfigs.local(tempDir, overrides.copy()
         .put("roles", roles));
     node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry, StageRegistry.of(),
         Clock.systemUTC());
@@ -156,5 +161,25 @@ class HttpApiTest {
     assertTrue(text.contains("worker_active"), text);
     assertTrue(text.contains("job_total_seconds"), text);
     assertTrue(!text.contains("alice"), "owner ids never appear as labels");
+  }
+
+  @Test
+  void everyConfiguredQueueIsListedWithZerosFromStartUp() {
+    start(List.of("api", "scheduler"), new JsonObject().put("queues", new JsonObject()
+        .put("transcribe_by_model", new JsonObject().put("large-v3", "transcribe-large"))));
+    JsonObject stats = get("/api/v1/audio/queue/stats").bodyAsJsonObject();
+    JsonArray queues = stats.getJsonArray("queues");
+    assertEquals(List.of("default", "transcribe", "transcribe-large"),
+        queues.stream().map(q -> ((JsonObject) q).getString("queue")).toList(), stats.encode());
+    for (Object q : queues) {
+      JsonObject queue = (JsonObject) q;
+      assertEquals(0L, queue.getLong("queued"), queue.encode());
+      assertEquals(0L, queue.getLong("processing"), queue.encode());
+      assertEquals(0.0, queue.getDouble("oldest_queued_age_seconds"), queue.encode());
+    }
+    String metrics = get("/metrics").bodyAsString();
+    for (String queue : List.of("default", "transcribe", "transcribe-large")) {
+      assertTrue(metrics.contains("queue_depth{queue=\"" + queue + "\"} 0.0"), queue + " in\n" + metrics);
+    }
   }
 }
