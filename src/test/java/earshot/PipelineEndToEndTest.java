@@ -13,6 +13,7 @@ import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.AudioPipeline;
 import earshot.testsupport.Databases;
+import earshot.transcribe.Languages;
 import earshot.transcribe.SyntheticModel;
 import earshot.transcribe.WhisperFfmEngine;
 import io.vertx.core.Vertx;
@@ -155,7 +156,9 @@ class PipelineEndToEndTest {
       last = s.getDouble("start");
     }
     String text = verbose.getString("text");
-    assertEquals(new JsonObject().put("text", text), new JsonObject(result(id, "json")));
+    JsonObject json = new JsonObject(result(id, "json"));
+    assertEquals(text, json.getString("text"));
+    assertEquals(verbose.getString("language"), Languages.name(json.getString("language")), json.encode());
     assertEquals(text + "\n", result(id, "text"));
     String srt = result(id, "srt");
     String vtt = result(id, "vtt");
@@ -208,6 +211,8 @@ class PipelineEndToEndTest {
             && word.getDouble("end") <= segment.getDouble("end") + 1e-6, word + " in " + segment);
       }
     }
+    assertEquals(words, new JsonObject(result(with.getLong("id"), "json")).getJsonArray("words"),
+        "the native json carries the same words");
     JsonObject without = finished(submit(new JsonObject().put("local_path", file.toString())).getLong("id"));
     assertFalse(new JsonObject(result(without.getLong("id"), "verbose_json")).containsKey("words"),
         "no word timing unless asked: it costs a pass per token");

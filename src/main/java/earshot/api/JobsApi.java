@@ -186,8 +186,9 @@ final class JobsApi {
         ctx.fail(ApiError.conflict("job " + job.getLong("id") + " is " + job.getString("status") + ", not completed"));
         return;
       }
+      boolean words = job.getJsonObject("payload", new JsonObject()).getBoolean(PayloadKeys.WORD_TIMESTAMPS, false);
       ctx.response().putHeader("Content-Type", format.contentType())
-          .end(ResultRenderer.render(job.getJsonObject("result", new JsonObject()), format));
+          .end(ResultRenderer.renderNative(job.getJsonObject("result", new JsonObject()), format, words));
     }).onFailure(ctx::fail);
   }
 

@@ -61,8 +61,12 @@ public class JobsApiTest {
       JsonObject payload = ctx.payload();
       JsonObject result = null;
       if (stage == JobStage.AUDIO_TRANSCRIBE) {
+        boolean words = payload.getBoolean(PayloadKeys.WORD_TIMESTAMPS, false);
         payload.put(PayloadKeys.TRANSCRIPT, new Transcript(" Hello there", "en", 3.0, List.of(
-            new Transcript.Segment(0, 0.0, 1.25, " Hello"), new Transcript.Segment(1, 1.25, 3.0, " there")),
+            new Transcript.Segment(0, 0.0, 1.25, " Hello",
+                words ? List.of(new Transcript.Word(" Hello", 0.1, 1.2, 0.9)) : List.of(), null),
+            new Transcript.Segment(1, 1.25, 3.0, " there",
+                words ? List.of(new Transcript.Word(" there", 1.3, 2.9, 0.8)) : List.of(), null)),
             "base").toJson());
       }
       if (stage == JobStage.AUDIO_STORE) {
@@ -132,7 +136,8 @@ public class JobsApiTest {
 
     HttpResponse<Buffer> json = get("/jobs/" + id + "/result?format=json");
     assertEquals("application/json", json.getHeader("Content-Type"));
-    assertEquals(new JsonObject().put("text", "Hello there"), json.bodyAsJsonObject());
+    assertEquals(new JsonObject().put("text", "Hello there").put("language", "en"), json.bodyAsJsonObject(),
+        "no words: the job did not ask for them");
     assertEquals("Hello there\n", get("/jobs/" + id + "/result?format=text").bodyAsString());
     assertTrue(get("/jobs/" + id + "/result?format=srt").bodyAsString().startsWith("1\n00:00:00,000 --> 00:00:01,250\nHello"));
     assertTrue(get("/jobs/" + id + "/result?format=vtt").bodyAsString().startsWith("WEBVTT\n\n00:00:00.000 --> 00:00:01.250"));
@@ -149,6 +154,22 @@ public class JobsApiTest {
     Files.write(root.resolve("b.wav"), wav(1600));
     start(false, 1 << 20, new JsonObject().put("audio", new JsonObject().put("allowed_roots", List.of(root.toString()))));
     return root;
+  }
+
+  @Test
+  void nativeJsonCarriesTheLanguageAndTheWordsTheJobAskedFor() {
+    start(true, 1 << 20);
+    long id = post("/jobs/submit", new JsonObject().put("url", "https://example.org/a.mp3").put("word_timestamps", true))
+        .bodyAsJsonObject().getLong("id");
+    until("completion", WAIT, () -> get("/jobs/" + id).bodyAsJsonObject(), j -> "completed".equals(j.getString("status")));
+    JsonObject json = get("/jobs/" + id + "/result?format=json").bodyAsJsonObject();
+    assertEquals("Hello there", json.getString("text"));
+    assertEquals("en", json.getString("language"));
+    io.vertx.core.json.JsonArray words = json.getJsonArray("words");
+    assertEquals(2, words.size(), json.encode());
+    assertEquals(new JsonObject().put("word", " there").put("start", 1.3).put("end", 2.9).put("probability", 0.8),
+        words.getJsonObject(1));
+    assertEquals(json, get("/jobs/" + id + "/result").bodyAsJsonObject(), "json is the default format");
   }
 
   @Test
