@@ -132,6 +132,11 @@ public class JobsApiTest {
     assertEquals("1", done.getString("owner_user_id"));
     assertEquals("whisper-1", done.getString("model"));
     assertEquals(100, done.getInteger("progress"));
+    assertEquals("audio_store", done.getString("stage"));
+    assertEquals(100, done.getInteger("stage_progress"));
+    JsonObject listed = get("/jobs").bodyAsJsonObject().getJsonArray("jobs").getJsonObject(0);
+    assertEquals(List.of(100, "audio_store", 100),
+        List.of(listed.getInteger("progress"), listed.getString("stage"), listed.getInteger("stage_progress")));
     assertNotNull(done.getString("completed_at"));
 
     HttpResponse<Buffer> json = get("/jobs/" + id + "/result?format=json");
