@@ -31,11 +31,14 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(() -> DefaultModelCheck.check(audio.modelsDir(), audio.defaultModel()))
-        .onSuccess(model -> {
-          if (!model.usable()) {
-            LOG.error("{}; /ready answers 503 until it is fixed", model.error());
+        .andThen(ar -> {
+          if (ar.failed()) {
+            LOG.error("could not check the default model", ar.cause());
+          } else if (!ar.result().usable()) {
+            LOG.error("{}; /ready answers 503 until it is fixed", ar.result().error());
           }
         })
+        .otherwiseEmpty() // the runner starts either way: a model installed later is picked up by the next job
         .compose(v -> super.start());
   }
 }
