@@ -4,6 +4,7 @@ import earshot.api.HttpApiVerticle;
 import earshot.api.RateLimiter;
 import earshot.bus.Addresses;
 import earshot.bus.HandOffCodec;
+import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
 import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
@@ -19,7 +20,9 @@ import earshot.pipeline.StageRegistry;
 import earshot.pipeline.Workspace;
 import earshot.pipeline.WorkspaceCleaner;
 import earshot.store.JobStores;
+import earshot.transcribe.DefaultModelCheck;
 import earshot.transcribe.TranscriberVerticle;
+import earshot.transcribe.WhisperLibrary;
 import earshot.webhook.WebhookVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
@@ -27,6 +30,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -72,10 +76,7 @@ public final class EarshotNode {
 
   public Future<Void> start() {
     HandOffCodec.register(vertx);
-    statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, m -> m.reply(new NodeStatus(nodeId, deployed,
-        config.roles().stream().map(Role::wireName).sorted().toList(),
-        earshot.transcribe.WhisperLibrary.active().map(earshot.transcribe.WhisperLibrary::describe).orElse(null))
-        .toJson()));
+    statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, this::onStatus);
     boolean runners = config.jobs().workerEnabled();
     Future<Void> chain = statusConsumer.completion();
     if (config.runs(Role.SCHEDULER) || config.runs(Role.API)) {
@@ -123,6 +124,22 @@ public final class EarshotNode {
       deployed = true;
       LOG.info("node {} started with roles {}", nodeId, config.roles());
     });
+  }
+
+  /**
+   * Answers {@link NodeStatus}. A node that transcribes checks its default model again on every request (file I/O, so
+   * in executeBlocking), so readiness follows a model that is installed, removed or replaced while it runs.
+   */
+  private void onStatus(Message<JsonObject> msg) {
+    boolean transcribes = config.jobs().workerEnabled() && config.runs(Role.GPU);
+    Future<ModelStatus> model = !transcribes ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> DefaultModelCheck.check(config.audio().modelsDir(), config.audio().defaultModel()),
+            false);
+    model.recover(err -> Future.succeededFuture(new ModelStatus(config.audio().defaultModel(), null,
+            config.audio().modelsDir().toString(), ModelStatus.INVALID, "model check failed: " + err, null)))
+        .onSuccess(m -> msg.reply(new NodeStatus(nodeId, deployed,
+            config.roles().stream().map(Role::wireName).sorted().toList(),
+            WhisperLibrary.active().map(WhisperLibrary::describe).orElse(null), m).toJson()));
   }
 
   private Future<Void> deploy(String what, Supplier<Deployable> verticle, ThreadingModel model) {

@@ -13,6 +13,7 @@ import earshot.config.EarshotConfig;
 import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.AudioPipeline;
 import earshot.testsupport.Databases;
+import earshot.transcribe.Languages;
 import earshot.transcribe.SyntheticModel;
 import earshot.transcribe.WhisperFfmEngine;
 import io.vertx.core.Vertx;
@@ -155,7 +156,9 @@ class PipelineEndToEndTest {
       last = s.getDouble("start");
     }
     String text = verbose.getString("text");
-    assertEquals(new JsonObject().put("text", text), new JsonObject(result(id, "json")));
+    JsonObject json = new JsonObject(result(id, "json"));
+    assertEquals(text, json.getString("text"));
+    assertEquals(verbose.getString("language"), Languages.name(json.getString("language")), json.encode());
     assertEquals(text + "\n", result(id, "text"));
     String srt = result(id, "srt");
     String vtt = result(id, "vtt");
@@ -208,6 +211,8 @@ class PipelineEndToEndTest {
             && word.getDouble("end") <= segment.getDouble("end") + 1e-6, word + " in " + segment);
       }
     }
+    assertEquals(words, new JsonObject(result(with.getLong("id"), "json")).getJsonArray("words"),
+        "the native json carries the same words");
     JsonObject without = finished(submit(new JsonObject().put("local_path", file.toString())).getLong("id"));
     assertFalse(new JsonObject(result(without.getLong("id"), "verbose_json")).containsKey("words"),
         "no word timing unless asked: it costs a pass per token");
@@ -264,9 +269,12 @@ class PipelineEndToEndTest {
     Files.deleteIfExists(link);
     Files.createSymbolicLink(link, outside);
     for (String path : List.of(audioRoot + "/../secret.wav", link.toString())) {
-      JsonObject done = finished(submit(new JsonObject().put("local_path", path)).getLong("id"));
-      assertEquals("failed", done.getString("status"));
-      assertTrue(done.getString("error").contains("not found or not allowed"), done.getString("error"));
+      // Refused at submit, before a job exists (the convert stage checks again when it runs).
+      HttpResponse<Buffer> r = await(client.post(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/submit")
+          .putHeader("X-API-KEY", KEY).sendJsonObject(new JsonObject().put("local_path", path)));
+      assertEquals(422, r.statusCode(), r.bodyAsString());
+      assertEquals("local_path", r.bodyAsJsonObject().getString("field"));
+      assertTrue(r.bodyAsJsonObject().getString("detail").contains("not found or not allowed"), r.bodyAsString());
     }
     JsonObject refused = finished(submit(new JsonObject().put("url", "http://[::1]:" + filesPort + "/talk.mp3"))
         .getLong("id"));

@@ -1,6 +1,7 @@
 package earshot.api;
 
 import earshot.bus.Addresses;
+import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
 import earshot.bus.StorePing;
 import earshot.config.EarshotConfig;
@@ -143,7 +144,10 @@ public final class HttpApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  /** Ready when every verticle of this node is deployed and a scheduler answers for a reachable store. */
+  /**
+   * Ready when every verticle of this node is deployed, a scheduler answers for a reachable store and, on a node that
+   * transcribes, its default model is installed and valid (checked again on every probe).
+   */
   private void ready(RoutingContext ctx) {
     var bus = vertx.eventBus();
     Future<NodeStatus> node = bus.<JsonObject>request(Addresses.NODE_STATUS, new JsonObject(), PROBE)
@@ -154,10 +158,14 @@ public final class HttpApiVerticle extends VerticleBase {
       JsonObject body = new JsonObject();
       boolean deployed = node.succeeded() && node.result().deployed();
       body.put("verticles", deployed ? "deployed" : "starting");
+      ModelStatus model = node.succeeded() ? node.result().defaultModel() : null;
       if (node.succeeded()) {
         body.put("node_id", node.result().nodeId()).put("roles", node.result().roles());
         if (node.result().whisper() != null) {
           body.put("whisper", node.result().whisper());
+        }
+        if (model != null) {
+          body.put("model", model.toJson());
         }
       }
       if (store.succeeded()) {
@@ -165,13 +173,15 @@ public final class HttpApiVerticle extends VerticleBase {
       } else {
         body.put("store", new JsonObject().put("status", "DOWN").put("error", describe(store.cause())));
       }
-      boolean ok = deployed && store.succeeded();
+      boolean modelOk = model == null || model.usable();
+      boolean ok = deployed && store.succeeded() && modelOk;
       body.put("status", ok ? "READY" : "NOT_READY");
       if (ok) {
         json(ctx, 200, body);
       } else {
+        String detail = !modelOk ? model.error() : "node is not ready";
         ctx.response().setStatusCode(503).putHeader("Content-Type", Problem.CONTENT_TYPE)
-            .end(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", "node is not ready").toJson()
+            .end(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail).toJson()
                 .mergeIn(body).encode());
       }
     });

@@ -2,7 +2,11 @@ package earshot.api;
 
 import io.vertx.core.json.JsonObject;
 
-/** The public shape of a job (seed 001 plus progress, model and duration); internal lease fields stay hidden. */
+/**
+ * The public shape of a job (seed 001 plus progress, model and duration); internal lease fields stay hidden.
+ * {@code progress} is the job's, from 0 at submit to 100 when completed, never going down; {@code stage} (its current
+ * stage, the same as {@code job_type}) and {@code stage_progress} show where that stage itself is.
+ */
 public final class JobView {
   private JobView() {}
 
@@ -20,6 +24,8 @@ public final class JobView {
         .put("priority", job.getInteger("priority"))
         .put("retry_count", job.getInteger("retry_count"))
         .put("progress", job.getInteger("progress"))
+        .put("stage", job.getString("job_type"))
+        .put("stage_progress", job.getInteger("stage_progress", 0))
         .put("queue", job.getString("queue"))
         .put("model", payload.getString("model"))
         .put("duration_seconds", duration)

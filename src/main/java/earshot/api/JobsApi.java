@@ -102,7 +102,12 @@ final class JobsApi {
       throw ApiError.invalid("body", "must be a JSON object");
     }
     SubmitRequest req = SubmitRequest.fromJson(body);
-    send(ctx, who, req, null);
+    LocalPathCheck.check(vertx, config.audio().allowedRoots(), req.payload().getString(PayloadKeys.LOCAL_PATH))
+        .map(v -> {
+          send(ctx, who, req, null);
+          return null;
+        })
+        .onFailure(ctx::fail);
   }
 
   private void upload(RoutingContext ctx) {
@@ -181,8 +186,9 @@ final class JobsApi {
         ctx.fail(ApiError.conflict("job " + job.getLong("id") + " is " + job.getString("status") + ", not completed"));
         return;
       }
+      boolean words = job.getJsonObject("payload", new JsonObject()).getBoolean(PayloadKeys.WORD_TIMESTAMPS, false);
       ctx.response().putHeader("Content-Type", format.contentType())
-          .end(ResultRenderer.render(job.getJsonObject("result", new JsonObject()), format));
+          .end(ResultRenderer.renderNative(job.getJsonObject("result", new JsonObject()), format, words));
     }).onFailure(ctx::fail);
   }
 

@@ -5,12 +5,14 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library}}}: whether every verticle of this
- * node's roles is deployed, and which whisper library this node's transcriber bound (absent when none is loaded).
+ * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library}, model?: ModelStatus}}: whether
+ * every verticle of this node's roles is deployed, which whisper library this node's transcriber bound (absent when
+ * none is loaded), and, on a node that transcribes, whether its default model can run (absent elsewhere).
  */
-public record NodeStatus(String nodeId, boolean deployed, List<String> roles, JsonObject whisper) {
+public record NodeStatus(String nodeId, boolean deployed, List<String> roles, JsonObject whisper,
+                         ModelStatus defaultModel) {
   public NodeStatus(String nodeId, boolean deployed, List<String> roles) {
-    this(nodeId, deployed, roles, null);
+    this(nodeId, deployed, roles, null, null);
   }
 
   public JsonObject toJson() {
@@ -19,11 +21,15 @@ public record NodeStatus(String nodeId, boolean deployed, List<String> roles, Js
     if (whisper != null) {
       j.put("whisper", whisper);
     }
+    if (defaultModel != null) {
+      j.put("model", defaultModel.toJson());
+    }
     return j;
   }
 
   public static NodeStatus fromJson(JsonObject j) {
     return new NodeStatus(j.getString("node_id"), j.getBoolean("deployed"),
-        j.getJsonArray("roles").stream().map(String::valueOf).toList(), j.getJsonObject("whisper"));
+        j.getJsonArray("roles").stream().map(String::valueOf).toList(), j.getJsonObject("whisper"),
+        ModelStatus.fromJson(j.getJsonObject("model")));
   }
 }

@@ -92,6 +92,14 @@ public record EarshotConfig(
       all.addAll(transcribeByModel.values());
       return List.copyOf(all);
     }
+
+    /** Every configured queue: the default one and every transcribe queue. */
+    public List<String> all() {
+      java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+      all.add(defaultQueue);
+      all.addAll(transcribeQueues());
+      return List.copyOf(all);
+    }
   }
 
   public record Runners(int cpuSlots, int gpuSlots) {}

@@ -5,7 +5,8 @@ import java.time.Instant;
 
 /**
  * One job row. {@code leaseToken} is the fencing token: it changes on every acquisition, and every write a runner
- * makes must present the token it was leased with.
+ * makes must present the token it was leased with. {@code progress} is the job's (0 at submit, 100 when completed,
+ * never going down); {@code stageProgress} is the current stage's ({@code jobType}) own 0–100.
  */
 public record Job(
     long id,
@@ -22,6 +23,7 @@ public record Job(
     JsonObject result,
     String error,
     int progress,
+    int stageProgress,
     String leaseOwner,
     Instant leaseExpiresAt,
     long leaseToken,
@@ -53,6 +55,7 @@ public record Job(
         .put("result", result)
         .put("error", error)
         .put("progress", progress)
+        .put("stage_progress", stageProgress)
         .put("lease_owner", leaseOwner)
         .put("lease_expires_at", iso(leaseExpiresAt))
         .put("lease_token", leaseToken)
@@ -80,6 +83,7 @@ public record Job(
         j.getJsonObject("result"),
         j.getString("error"),
         j.getInteger("progress", 0),
+        j.getInteger("stage_progress", 0),
         j.getString("lease_owner"),
         instant(j.getString("lease_expires_at")),
         j.getLong("lease_token", 0L),

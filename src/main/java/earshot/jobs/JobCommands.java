@@ -87,14 +87,14 @@ final class JobCommands {
               msg.fail(Failures.QUOTA_EXCEEDED, refusal.get().toJson().encode());
               return Future.<Void>succeededFuture();
             }
-            return requeue(msg, id, stage, queue);
+            return requeue(msg, id, stage, queue, StagePlan.span(stage, job.payload()));
           });
         })
         .onFailure(err -> SchedulerVerticle.fail(msg, "retry", err));
   }
 
-  private Future<Void> requeue(Message<JsonObject> msg, long id, JobStage stage, String queue) {
-    return store.requeue(id, stage, queue).map(requeued -> {
+  private Future<Void> requeue(Message<JsonObject> msg, long id, JobStage stage, String queue, ProgressSpan span) {
+    return store.requeue(id, stage, queue, span).map(requeued -> {
       requeued.ifPresentOrElse(j -> {
         metrics.enqueued(j.queue(), j.jobType().wireName());
         events.publishAndAnnounce(j);

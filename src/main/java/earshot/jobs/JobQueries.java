@@ -20,10 +20,13 @@ import java.util.List;
 final class JobQueries {
   private final Vertx vertx;
   private final JobStore store;
+  /** Listed in the queue statistics even while they hold no job. */
+  private final List<String> configuredQueues;
 
-  JobQueries(Vertx vertx, JobStore store) {
+  JobQueries(Vertx vertx, JobStore store, List<String> configuredQueues) {
     this.vertx = vertx;
     this.store = store;
+    this.configuredQueues = configuredQueues;
   }
 
   Future<Void> register() {
@@ -66,7 +69,7 @@ final class JobQueries {
     store.queueStats()
         .onSuccess(stats -> {
           JsonArray arr = new JsonArray();
-          stats.forEach(s -> arr.add(s.toJson()));
+          QueueStats.withConfigured(stats, configuredQueues).forEach(s -> arr.add(s.toJson()));
           msg.reply(new JsonObject().put("queues", arr)
               .put("store", new JsonObject().put("kind", store.kind()).put("status", "UP")));
         })

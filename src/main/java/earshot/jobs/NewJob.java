@@ -25,6 +25,11 @@ public record NewJob(
     this(uuid, ownerUserId, firstStage, queue, priority, maxRetries, payload, idempotencyKey, null);
   }
 
+  /** The part of the job's progress its first stage covers (it starts at 0). */
+  public ProgressSpan progressSpan() {
+    return StagePlan.span(firstStage, payload);
+  }
+
   /** The limits to check at insert, the UTC day whose minutes count, and the seconds until that day ends. */
   public record Admission(Tiers tiers, LocalDate day, long secondsToMidnight) {}
 }

@@ -124,7 +124,7 @@ public final class SchedulerVerticle extends VerticleBase {
     return Future.all(registrations)
         .compose(v -> gate.register())
         .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
-        .compose(v -> new JobQueries(vertx, store).register())
+        .compose(v -> new JobQueries(vertx, store, config.queues().all()).register())
         .compose(v -> new JobCommands(vertx, store, plan, metrics, events, minutes).register())
         .compose(v -> new DeliveryLog(vertx, store).register());
   }
@@ -135,8 +135,11 @@ public final class SchedulerVerticle extends VerticleBase {
     // Only a crash between a job's end and its settlement leaves a reservation behind: a slow timer is enough, and
     // keeps a write transaction off every sweep.
     timers.add(vertx.setPeriodic(SETTLE_LEFTOVERS_MS, id -> minutes.settleLeftovers()));
+    // Every configured queue has its queue_depth gauge from start-up on, at 0 until a sample counts a job in it.
+    List<String> queues = config.queues().all();
+    metrics.queueDepths(QueueStats.depthsWithConfigured(java.util.Map.of(), queues));
     timers.add(vertx.setPeriodic(DEPTH_SAMPLE_MS, id -> store.queueDepths()
-        .onSuccess(metrics::queueDepths)
+        .onSuccess(depths -> metrics.queueDepths(QueueStats.depthsWithConfigured(depths, queues)))
         .onFailure(err -> LOG.warn("queue depth sample failed: {}", err.getMessage()))));
   }
 

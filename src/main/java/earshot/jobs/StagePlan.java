@@ -2,14 +2,21 @@ package earshot.jobs;
 
 import earshot.config.EarshotConfig;
 import io.vertx.core.json.JsonObject;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Decides which stage a job runs next and on which queue. Stages that do not apply to a job's payload are skipped:
- * no download unless the payload has a {@code url}, no chunking when {@code perform_chunking=false}, no analysis
- * unless {@code perform_analysis=true}.
+ * Decides which stage a job runs next and on which queue, and which part of the job's progress each stage covers.
+ * Stages that do not apply to a job's payload are skipped: no download unless the payload has a {@code url}, no
+ * chunking when {@code perform_chunking=false}, no analysis unless {@code perform_analysis=true}.
  */
 public final class StagePlan {
+  /** Each stage's share of a job's progress; a skipped stage's share goes to the stages that run, in proportion. */
+  private static final Map<JobStage, Integer> WEIGHTS = new EnumMap<>(Map.of(
+      JobStage.AUDIO_DOWNLOAD, 10, JobStage.AUDIO_CONVERT, 10, JobStage.AUDIO_TRANSCRIBE, 65,
+      JobStage.AUDIO_CHUNK, 5, JobStage.AUDIO_ANALYZE, 5, JobStage.AUDIO_STORE, 5));
+
   private final EarshotConfig.Queues queues;
 
   public StagePlan(EarshotConfig.Queues queues) {
@@ -32,6 +39,23 @@ public final class StagePlan {
     String model = payload.getString("model");
     return model == null ? queues.transcribeQueue()
         : queues.transcribeByModel().getOrDefault(model, queues.transcribeQueue());
+  }
+
+  /**
+   * The part of the job's progress that {@code stage} covers for this payload: the stages that run share 0–100 by
+   * their weights, in order, so the first starts at 0 and the last ends at 100 (transcription has the largest part).
+   */
+  public static ProgressSpan span(JobStage stage, JsonObject payload) {
+    int before = 0;
+    int total = 0;
+    for (JobStage s : JobStage.values()) {
+      if (applies(s, payload)) {
+        before += s.ordinal() < stage.ordinal() ? WEIGHTS.get(s) : 0;
+        total += WEIGHTS.get(s);
+      }
+    }
+    int own = applies(stage, payload) ? WEIGHTS.get(stage) : 0;
+    return new ProgressSpan(100 * before / total, 100 * (before + own) / total);
   }
 
   public static boolean applies(JobStage stage, JsonObject payload) {

@@ -100,7 +100,7 @@ final class StageReports {
   private Future<Optional<Job>> advance(StageReport r, JsonObject payload, JobStage next, String queue,
                                         String stage) {
     String nextQueue = plan.queueFor(next, payload);
-    return store.advance(r.lease(), payload, next, nextQueue).andThen(ar -> {
+    return store.advance(r.lease(), payload, next, nextQueue, StagePlan.span(next, payload)).andThen(ar -> {
       if (ar.succeeded() && ar.result().isPresent()) {
         metrics.completed(queue, stage);
         metrics.enqueued(nextQueue, next.wireName());

@@ -10,17 +10,33 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which network addresses a download may connect to: only publicly routable unicast ones, unless the host name or
- * the address is on the operator's {@code allow_private} list (host names, or CIDRs such as {@code 127.0.0.1/32}).
- * Guards against server-side request forgery towards loopback, private networks and cloud metadata endpoints.
- * Immutable and pure (no I/O, no DNS): safe on any thread.
+ * Which network addresses a download or a webhook may connect to: only publicly routable unicast ones, unless the
+ * host name or the address is on the operator's {@code allow_private} list (host names, or CIDRs such as
+ * {@code 127.0.0.1/32}). Guards against server-side request forgery towards loopback, private networks and cloud
+ * metadata endpoints. A refusal says which of the two was refused ({@link Use}). Immutable and pure (no I/O, no
+ * DNS): safe on any thread.
  */
 public final class AddressPolicy {
+  /** What the connection is for, so that a refusal names it and, for webhooks, the setting that allows it. */
+  public enum Use {
+    /** A job's audio {@code url} (and its redirects). */
+    DOWNLOAD,
+    /** A job's {@code callback_url}; allowed by the same {@code audio.download.allow_private} list. */
+    WEBHOOK
+  }
+
   private final Set<String> allowedHosts = new HashSet<>();
   private final List<Cidr> allowedRanges = new ArrayList<>();
+  private final Use use;
+
+  /** A policy for downloads. @throws IllegalArgumentException as {@link #AddressPolicy(List, Use)} */
+  public AddressPolicy(List<String> allowPrivate) {
+    this(allowPrivate, Use.DOWNLOAD);
+  }
 
   /** @throws IllegalArgumentException for an entry that looks like a CIDR or address but is not a valid one */
-  public AddressPolicy(List<String> allowPrivate) {
+  public AddressPolicy(List<String> allowPrivate, Use use) {
+    this.use = use;
     for (String raw : allowPrivate) {
       String entry = raw.trim();
       if (entry.isEmpty()) {
@@ -48,12 +64,20 @@ public final class AddressPolicy {
       for (InetAddress address : addresses) {
         String restriction = restriction(address);
         if (restriction != null && !inAllowedRange(address)) {
-          throw new PermanentStageException("refusing to download from " + host + ": it resolves to "
-              + address.getHostAddress() + ", a " + restriction + " address");
+          throw new PermanentStageException(refusal(host, address, restriction));
         }
       }
     }
     return addresses.getFirst();
+  }
+
+  private String refusal(String host, InetAddress address, String restriction) {
+    String why = ": it resolves to " + address.getHostAddress() + ", a " + restriction + " address";
+    return switch (use) {
+      case DOWNLOAD -> "refusing to download from " + host + why;
+      case WEBHOOK -> "refusing to send the webhook to callback_url host " + host + why + "; to allow it, list the"
+          + " host or its address in audio.download.allow_private (EARSHOT_DOWNLOAD_ALLOW_PRIVATE)";
+    };
   }
 
   boolean inAllowedRange(InetAddress address) {

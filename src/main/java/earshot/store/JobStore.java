@@ -8,6 +8,7 @@ import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
+import earshot.jobs.ProgressSpan;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -72,8 +73,11 @@ public interface JobStore {
   /** Extends the leases that are still held; returns the ids of those renewed. The rest are lost. */
   Future<Set<Long>> heartbeat(List<Lease> leases, Duration lease);
 
-  /** Fenced: the stage finished and the job moves on, queued at {@code next} on {@code nextQueue}. */
-  Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue);
+  /**
+   * Fenced: the stage finished and the job moves on, queued at {@code next} on {@code nextQueue}; {@code span} is the
+   * part of the job's progress {@code next} covers, and the job's progress rises to its start (never falls).
+   */
+  Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue, ProgressSpan span);
 
   /** Fenced: the last stage finished; the job is completed with {@code result}. */
   Future<Optional<Job>> complete(Lease lease, JsonObject payload, JsonObject result);
@@ -98,14 +102,19 @@ public interface JobStore {
    */
   Future<Optional<Job>> release(Lease lease, Instant availableAt);
 
-  /** Fenced: records progress 0–100 of the current stage; empty when the lease is lost. */
-  Future<Optional<Job>> progress(Lease lease, int progress);
+  /**
+   * Fenced: records the current stage's own progress (0–100) as {@code stage_progress}, and the job's progress at the
+   * same point of the stage's span unless the job was already further (a retried stage never lowers it); empty when
+   * the lease is lost.
+   */
+  Future<Optional<Job>> progress(Lease lease, int stageProgress);
 
   /**
-   * Starts a failed or cancelled job again at {@code stage} on {@code queue}, with its retry budget reset; empty
-   * when the job is not failed or cancelled (or does not exist).
+   * Starts a failed or cancelled job again at {@code stage} (whose part of the job's progress is {@code span}) on
+   * {@code queue}, with its retry budget reset and its progress kept; empty when the job is not failed or cancelled
+   * (or does not exist).
    */
-  Future<Optional<Job>> requeue(long id, JobStage stage, String queue);
+  Future<Optional<Job>> requeue(long id, JobStage stage, String queue, ProgressSpan span);
 
   /** Cancels a queued or processing job at once; empty when the job does not exist or has already finished. */
   Future<Optional<Job>> cancel(long id);

@@ -5,8 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 
 /**
- * Renders a stored job result in the OpenAI audio API's shapes: json, text, srt, vtt and verbose_json. The single
- * source for every endpoint and file that shows a transcript. Pure functions; any thread.
+ * Renders a stored job result in the OpenAI audio API's shapes: json, text, srt, vtt and verbose_json, and the native
+ * API's json, which adds the language and the words. The single source for every endpoint and file that shows a
+ * transcript. Pure functions; any thread.
  *
  * <p>The stored result is {@code {task, text, language, duration, segments: [{id, start, end, text, ...}], ...}};
  * segment fields beyond id/start/end/text (tokens, avg_logprob, no_speech_prob, words) are passed through when the
@@ -25,9 +26,31 @@ public final class ResultRenderer {
     };
   }
 
-  /** {@code {"text": "..."}}, plus words when the job asked for word timestamps and they exist. */
+  /**
+   * The native API's rendering ({@code GET /api/v1/audio/jobs/{id}/result}): the same shapes, except that json is
+   * {@link #nativeJson}. The OpenAI routes use {@link #render}.
+   */
+  public static String renderNative(JsonObject result, ResponseFormat format, boolean wordTimestamps) {
+    return format == ResponseFormat.JSON ? nativeJson(result, wordTimestamps).encode() : render(result, format);
+  }
+
+  /** OpenAI's json: {@code {"text": "..."}} and nothing else, as OpenAI answers it. */
   public static JsonObject json(JsonObject result) {
     return new JsonObject().put("text", text(result));
+  }
+
+  /**
+   * The native json: {@code {text, language}}, the language as its ISO 639-1 code (the one asked for, or the one
+   * detected; null when none was detected), and, when the job asked for word timestamps, {@code words}: every word
+   * with {@code start}, {@code end} (seconds) and {@code probability}, in order.
+   */
+  public static JsonObject nativeJson(JsonObject result, boolean wordTimestamps) {
+    String language = result.getString("language");
+    JsonObject body = json(result).put("language", "auto".equals(language) ? null : language);
+    if (wordTimestamps) {
+      body.put("words", result.getJsonArray("words", new JsonArray()));
+    }
+    return body;
   }
 
   public static String text(JsonObject result) {

@@ -27,17 +27,18 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
     this.audio = config.audio();
   }
 
-  /** Says at start-up, not only on the first job, when the default model is not installed. */
+  /** Says at start-up, not only on the first job, when the default model is missing or cannot run. */
   @Override
   public Future<?> start() {
-    ModelRegistry models = new ModelRegistry(audio.modelsDir(), audio.defaultModel());
-    return vertx.executeBlocking(() -> {
-      try {
-        models.resolve(ModelRegistry.DEFAULT_ALIAS);
-      } catch (RuntimeException e) {
-        LOG.error("default model unavailable: {}", e.getMessage());
-      }
-      return null;
-    }).compose(v -> super.start());
+    return vertx.executeBlocking(() -> DefaultModelCheck.check(audio.modelsDir(), audio.defaultModel()))
+        .andThen(ar -> {
+          if (ar.failed()) {
+            LOG.error("could not check the default model", ar.cause());
+          } else if (!ar.result().usable()) {
+            LOG.error("{}; /ready answers 503 until it is fixed", ar.result().error());
+          }
+        })
+        .otherwiseEmpty() // the runner starts either way: a model installed later is picked up by the next job
+        .compose(v -> super.start());
   }
 }

@@ -63,7 +63,7 @@ public final class WebhookVerticle extends VerticleBase {
 
   public WebhookVerticle(EarshotConfig.Webhooks config, EarshotConfig.Download download, Clock clock) {
     this.config = config;
-    this.guard = new UrlGuard(new AddressPolicy(download.allowPrivate()));
+    this.guard = new UrlGuard(new AddressPolicy(download.allowPrivate(), AddressPolicy.Use.WEBHOOK));
     this.signer = config.secret() == null ? null : new WebhookSigner(config.secret());
     this.clock = clock;
   }

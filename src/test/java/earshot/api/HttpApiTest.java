@@ -12,13 +12,16 @@ import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
 import earshot.pipeline.StageRegistry;
 import earshot.testsupport.TestConfigs;
+import earshot.transcribe.SyntheticModel;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,8 +48,12 @@ class HttpApiTest {
   }
 
   EarshotNode start(List<String> roles) {
+    return start(roles, new JsonObject());
+  }
+
+  EarshotNode start(List<String> roles, JsonObject overrides) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
+    EarshotConfig config = TestConfigs.local(tempDir, overrides.copy()
         .put("roles", roles));
     node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry, StageRegistry.of(),
         Clock.systemUTC());
@@ -58,8 +65,14 @@ class HttpApiTest {
     return await(client.get(node.httpPort(), "127.0.0.1", path).send());
   }
 
+  Path model(String name) throws java.io.IOException {
+    return SyntheticModel.write(Files.createDirectories(tempDir.resolve("models")).resolve("ggml-" + name + ".bin"),
+        SyntheticModel.Spec.tiny());
+  }
+
   @Test
-  void healthAndReadinessOnAnAllInOneNode() {
+  void healthAndReadinessOnAnAllInOneNode() throws Exception {
+    model("base");
     start(List.of("api", "scheduler", "cpu", "gpu"));
     HttpResponse<Buffer> health = get("/health");
     assertEquals(200, health.statusCode());
@@ -71,6 +84,46 @@ class HttpApiTest {
     assertEquals("READY", body.getString("status"));
     assertEquals("sqlite", body.getJsonObject("store").getString("kind"));
     assertEquals(List.of("api", "cpu", "gpu", "scheduler"), body.getJsonArray("roles").getList());
+    assertEquals("READY", body.getJsonObject("model").getString("status"), body.encode());
+    assertEquals("base", body.getJsonObject("model").getString("name"));
+  }
+
+  @Test
+  void aTranscribingNodeIsNotReadyUntilItsDefaultModelCanRun() throws Exception {
+    start(List.of("api", "scheduler", "cpu", "gpu"));
+    Path models = tempDir.resolve("models").toAbsolutePath();
+    HttpResponse<Buffer> missing = get("/ready");
+    assertEquals(503, missing.statusCode(), missing.bodyAsString());
+    assertEquals("application/problem+json", missing.getHeader("Content-Type"));
+    JsonObject body = missing.bodyAsJsonObject();
+    assertEquals("NOT_READY", body.getString("status"));
+    JsonObject model = body.getJsonObject("model");
+    assertEquals("MISSING", model.getString("status"), body.encode());
+    assertEquals("base", model.getString("name"));
+    assertEquals(models.toString(), model.getString("models_dir"));
+    assertEquals("scripts/download-model.sh base", model.getString("download"));
+    String detail = body.getString("detail");
+    assertTrue(detail.contains("'base'") && detail.contains(models.toString())
+        && detail.contains("scripts/download-model.sh base"), detail);
+
+    Files.createDirectories(models);
+    Files.writeString(models.resolve("ggml-base.bin"), "an HTML error page saved as a model");
+    JsonObject invalid = until("the broken file to be judged", Duration.ofSeconds(15), () -> get("/ready"),
+        r -> r.bodyAsJsonObject().getJsonObject("model").getString("status").equals("INVALID")).bodyAsJsonObject();
+    assertTrue(invalid.getString("detail").contains("scripts/download-model.sh base"), invalid.encode());
+
+    model("base"); // downloaded while the node runs: ready without a restart
+    HttpResponse<Buffer> ready = until("readiness after the download", Duration.ofSeconds(15), () -> get("/ready"),
+        r -> r.statusCode() == 200);
+    assertEquals("READY", ready.bodyAsJsonObject().getString("status"));
+  }
+
+  @Test
+  void nodesThatDoNotTranscribeNeedNoModel() {
+    start(List.of("api", "scheduler", "cpu"));
+    HttpResponse<Buffer> ready = get("/ready");
+    assertEquals(200, ready.statusCode(), ready.bodyAsString());
+    assertTrue(!ready.bodyAsJsonObject().containsKey("model"), ready.bodyAsString());
   }
 
   @Test
@@ -108,5 +161,25 @@ class HttpApiTest {
     assertTrue(text.contains("worker_active"), text);
     assertTrue(text.contains("job_total_seconds"), text);
     assertTrue(!text.contains("alice"), "owner ids never appear as labels");
+  }
+
+  @Test
+  void everyConfiguredQueueIsListedWithZerosFromStartUp() {
+    start(List.of("api", "scheduler"), new JsonObject().put("queues", new JsonObject()
+        .put("transcribe_by_model", new JsonObject().put("large-v3", "transcribe-large"))));
+    JsonObject stats = get("/api/v1/audio/queue/stats").bodyAsJsonObject();
+    JsonArray queues = stats.getJsonArray("queues");
+    assertEquals(List.of("default", "transcribe", "transcribe-large"),
+        queues.stream().map(q -> ((JsonObject) q).getString("queue")).toList(), stats.encode());
+    for (Object q : queues) {
+      JsonObject queue = (JsonObject) q;
+      assertEquals(0L, queue.getLong("queued"), queue.encode());
+      assertEquals(0L, queue.getLong("processing"), queue.encode());
+      assertEquals(0.0, queue.getDouble("oldest_queued_age_seconds"), queue.encode());
+    }
+    String metrics = get("/metrics").bodyAsString();
+    for (String queue : List.of("default", "transcribe", "transcribe-large")) {
+      assertTrue(metrics.contains("queue_depth{queue=\"" + queue + "\"} 0.0"), queue + " in\n" + metrics);
+    }
   }
 }

@@ -61,8 +61,12 @@ public class JobsApiTest {
       JsonObject payload = ctx.payload();
       JsonObject result = null;
       if (stage == JobStage.AUDIO_TRANSCRIBE) {
+        boolean words = payload.getBoolean(PayloadKeys.WORD_TIMESTAMPS, false);
         payload.put(PayloadKeys.TRANSCRIPT, new Transcript(" Hello there", "en", 3.0, List.of(
-            new Transcript.Segment(0, 0.0, 1.25, " Hello"), new Transcript.Segment(1, 1.25, 3.0, " there")),
+            new Transcript.Segment(0, 0.0, 1.25, " Hello",
+                words ? List.of(new Transcript.Word(" Hello", 0.1, 1.2, 0.9)) : List.of(), null),
+            new Transcript.Segment(1, 1.25, 3.0, " there",
+                words ? List.of(new Transcript.Word(" there", 1.3, 2.9, 0.8)) : List.of(), null)),
             "base").toJson());
       }
       if (stage == JobStage.AUDIO_STORE) {
@@ -73,10 +77,14 @@ public class JobsApiTest {
   }
 
   void start(boolean runners, long maxUpload) {
+    start(runners, maxUpload, new JsonObject());
+  }
+
+  void start(boolean runners, long maxUpload, JsonObject overrides) {
     EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("worker_enabled", runners).put("poll_interval_ms", 100))
-        .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", maxUpload)));
+        .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", maxUpload)).mergeIn(overrides, true));
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, stages(), Clock.systemUTC());
     await(node.start());
   }
@@ -124,11 +132,17 @@ public class JobsApiTest {
     assertEquals("1", done.getString("owner_user_id"));
     assertEquals("whisper-1", done.getString("model"));
     assertEquals(100, done.getInteger("progress"));
+    assertEquals("audio_store", done.getString("stage"));
+    assertEquals(100, done.getInteger("stage_progress"));
+    JsonObject listed = get("/jobs").bodyAsJsonObject().getJsonArray("jobs").getJsonObject(0);
+    assertEquals(List.of(100, "audio_store", 100),
+        List.of(listed.getInteger("progress"), listed.getString("stage"), listed.getInteger("stage_progress")));
     assertNotNull(done.getString("completed_at"));
 
     HttpResponse<Buffer> json = get("/jobs/" + id + "/result?format=json");
     assertEquals("application/json", json.getHeader("Content-Type"));
-    assertEquals(new JsonObject().put("text", "Hello there"), json.bodyAsJsonObject());
+    assertEquals(new JsonObject().put("text", "Hello there").put("language", "en"), json.bodyAsJsonObject(),
+        "no words: the job did not ask for them");
     assertEquals("Hello there\n", get("/jobs/" + id + "/result?format=text").bodyAsString());
     assertTrue(get("/jobs/" + id + "/result?format=srt").bodyAsString().startsWith("1\n00:00:00,000 --> 00:00:01,250\nHello"));
     assertTrue(get("/jobs/" + id + "/result?format=vtt").bodyAsString().startsWith("WEBVTT\n\n00:00:00.000 --> 00:00:01.250"));
@@ -138,11 +152,36 @@ public class JobsApiTest {
     assertProblem(get("/jobs/" + id + "/result?format=xml"), 400, "format");
   }
 
+  /** A node whose local_path may read {@code tempDir/audio}, which holds {@code a.wav} and {@code b.wav}. */
+  Path startWithAudioRoot() throws Exception {
+    Path root = Files.createDirectories(tempDir.resolve("audio"));
+    Files.write(root.resolve("a.wav"), wav(1600));
+    Files.write(root.resolve("b.wav"), wav(1600));
+    start(false, 1 << 20, new JsonObject().put("audio", new JsonObject().put("allowed_roots", List.of(root.toString()))));
+    return root;
+  }
+
   @Test
-  void queuedJobsShowTheirPlaceAndCanBeCancelledOnce() {
-    start(false, 1 << 20);
-    long first = post("/jobs/submit", new JsonObject().put("local_path", "/srv/a.wav")).bodyAsJsonObject().getLong("id");
-    long second = post("/jobs/submit", new JsonObject().put("local_path", "/srv/b.wav")).bodyAsJsonObject().getLong("id");
+  void nativeJsonCarriesTheLanguageAndTheWordsTheJobAskedFor() {
+    start(true, 1 << 20);
+    long id = post("/jobs/submit", new JsonObject().put("url", "https://example.org/a.mp3").put("word_timestamps", true))
+        .bodyAsJsonObject().getLong("id");
+    until("completion", WAIT, () -> get("/jobs/" + id).bodyAsJsonObject(), j -> "completed".equals(j.getString("status")));
+    JsonObject json = get("/jobs/" + id + "/result?format=json").bodyAsJsonObject();
+    assertEquals("Hello there", json.getString("text"));
+    assertEquals("en", json.getString("language"));
+    io.vertx.core.json.JsonArray words = json.getJsonArray("words");
+    assertEquals(2, words.size(), json.encode());
+    assertEquals(new JsonObject().put("word", " there").put("start", 1.3).put("end", 2.9).put("probability", 0.8),
+        words.getJsonObject(1));
+    assertEquals(json, get("/jobs/" + id + "/result").bodyAsJsonObject(), "json is the default format");
+  }
+
+  @Test
+  void queuedJobsShowTheirPlaceAndCanBeCancelledOnce() throws Exception {
+    Path root = startWithAudioRoot();
+    long first = post("/jobs/submit", new JsonObject().put("local_path", root + "/a.wav")).bodyAsJsonObject().getLong("id");
+    long second = post("/jobs/submit", new JsonObject().put("local_path", root + "/b.wav")).bodyAsJsonObject().getLong("id");
     assertEquals(2, get("/jobs/" + second).bodyAsJsonObject().getInteger("queue_position"));
     assertProblem(get("/jobs/" + first + "/result"), 409, null);
 
@@ -180,6 +219,32 @@ public class JobsApiTest {
     assertProblem(get("/jobs?limit=0"), 400, "limit");
     assertProblem(get("/jobs?status=done"), 400, "status");
     assertProblem(get("/jobs/admin/list?limit=201"), 400, "limit");
+  }
+
+  @Test
+  void localPathIsRefusedAtSubmitWhileItIsSwitchedOff() {
+    start(false, 1 << 20);
+    HttpResponse<Buffer> r = post("/jobs/submit", new JsonObject().put("local_path", "/srv/a.wav"));
+    assertProblem(r, 422, "local_path");
+    String detail = r.bodyAsJsonObject().getString("detail");
+    assertTrue(detail.contains("audio.allowed_roots") && detail.contains("EARSHOT_ALLOWED_ROOTS"), detail);
+    assertEquals(0, get("/jobs").bodyAsJsonObject().getJsonArray("jobs").size(), "no job exists");
+  }
+
+  @Test
+  void localPathOutsideTheAllowedRootsIsRefusedAtSubmit() throws Exception {
+    Path root = startWithAudioRoot();
+    Path outside = Files.write(tempDir.resolve("secret.wav"), wav(1600));
+    Path link = Files.createSymbolicLink(root.resolve("link.wav"), outside);
+    for (String path : List.of(outside.toString(), root + "/../secret.wav", link.toString(), root + "/missing.wav",
+        root.toString())) {
+      HttpResponse<Buffer> r = post("/jobs/submit", new JsonObject().put("local_path", path));
+      assertProblem(r, 422, "local_path");
+      assertTrue(r.bodyAsJsonObject().getString("detail").contains("EARSHOT_ALLOWED_ROOTS"), r.bodyAsString());
+    }
+    assertEquals(0, get("/jobs").bodyAsJsonObject().getJsonArray("jobs").size(), "no job exists");
+    Files.createDirectories(root.resolve("sub"));
+    assertEquals(202, post("/jobs/submit", new JsonObject().put("local_path", root + "/sub/../a.wav")).statusCode());
   }
 
   @Test

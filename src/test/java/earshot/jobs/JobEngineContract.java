@@ -13,10 +13,12 @@ import earshot.bus.JobEvent;
 import earshot.bus.StageReport;
 import earshot.bus.StageReportReply;
 import earshot.metrics.NoopJobMetrics;
+import earshot.pipeline.StageContext;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRunnerVerticle;
 import earshot.testsupport.Databases;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.eventbus.ReplyException;
@@ -25,6 +27,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -248,19 +252,69 @@ abstract class JobEngineContract {
     assertEquals(List.of(JobStage.AUDIO_CONVERT), stages.stagesOf(job.id()));
   }
 
+  /**
+   * Reports each stage progress in turn and waits for its event before the next, so that every write is made in
+   * order on either store.
+   */
+  static Future<Void> report(EngineNode node, StageContext ctx, int... stageProgress) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int p : stageProgress) {
+      chain = chain.compose(v -> {
+        ctx.progress(p);
+        Promise<Void> seen = Promise.promise();
+        node.vertx.setPeriodic(5, timer -> {
+          if (node.eventsOf(ctx.job().id()).stream().anyMatch(e -> e.stageProgress() == p)) {
+            node.vertx.cancelTimer(timer);
+            seen.tryComplete();
+          }
+        });
+        return seen.future().timeout(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      });
+    }
+    return chain;
+  }
+
+  static int at(ProgressSpan span, int p) {
+    return span.from() + (span.to() - span.from()) * p / 100;
+  }
+
   @Test
-  void progressIsRecordedAndPublished() {
-    Promise<Void> finish = Promise.promise();
-    TestStages stages = new TestStages().override(JobStage.AUDIO_CONVERT, ctx -> {
-      ctx.progress(40);
-      return finish.future().compose(v -> TestStages.record(ctx, JobStage.AUDIO_CONVERT));
-    });
+  void jobProgressOnlyRisesWhileEachStageShowsItsOwn() {
+    AtomicReference<EngineNode> on = new AtomicReference<>();
+    AtomicInteger transcribeRuns = new AtomicInteger();
+    Promise<Void> finishChunk = Promise.promise();
+    TestStages stages = new TestStages()
+        .override(JobStage.AUDIO_TRANSCRIBE, ctx -> transcribeRuns.incrementAndGet() == 1
+            ? report(on.get(), ctx, 25, 50, 75, 99).map(v -> new StageOutcome.Retry("gpu busy", Duration.ofMillis(1)))
+            : report(on.get(), ctx, 10).compose(v -> TestStages.record(ctx, JobStage.AUDIO_TRANSCRIBE)))
+        .override(JobStage.AUDIO_CHUNK, ctx -> report(on.get(), ctx, 40)
+            .compose(v -> finishChunk.future()).compose(v -> TestStages.record(ctx, JobStage.AUDIO_CHUNK)));
     EngineNode node = start(EngineNode.config(kind().newUrl(tempDir)), stages, "node");
+    on.set(node);
     Job job = node.submit(new JsonObject().put("local_path", "/srv/a.wav"));
-    until("progress 40", WAIT, () -> node.get(job.id()).progress() == 40);
-    // Reads come from the job readers, which can see the write before the scheduler's event has been delivered.
-    until("the progress event", WAIT, () -> node.eventsOf(job.id()).stream().anyMatch(e -> e.progress() == 40));
-    finish.complete();
-    awaitStatus(node, job.id(), JobStatus.COMPLETED);
+    int transcribed = at(StagePlan.span(JobStage.AUDIO_TRANSCRIBE, job.payload()), 99);
+
+    // The bug: the next stage started the job's progress again at 0.
+    Job chunking = until("the chunk stage at 40", WAIT, () -> node.get(job.id()),
+        j -> j.jobType() == JobStage.AUDIO_CHUNK && j.stageProgress() == 40);
+    assertEquals(at(StagePlan.span(JobStage.AUDIO_CHUNK, job.payload()), 40), chunking.progress());
+    assertTrue(chunking.progress() > transcribed, chunking.progress() + " after " + transcribed);
+    finishChunk.complete();
+    Job done = awaitStatus(node, job.id(), JobStatus.COMPLETED);
+    assertEquals(100, done.progress());
+    assertEquals(100, done.stageProgress());
+
+    until("the completed event", WAIT, () -> node.eventsOf(job.id()).stream().anyMatch(e -> e.progress() == 100));
+    List<JobEvent> events = node.eventsOf(job.id());
+    for (int i = 1; i < events.size(); i++) {
+      assertTrue(events.get(i).progress() >= events.get(i - 1).progress(), "progress went down: " + events);
+    }
+    JobEvent retried = events.stream().filter(e -> e.status().equals("queued") && e.retryCount() == 1).findFirst()
+        .orElseThrow();
+    assertEquals(transcribed, retried.progress(), "the retry kept the job's progress");
+    assertEquals(0, retried.stageProgress());
+    JobEvent rerun = events.stream().filter(e -> e.stageProgress() == 10).findFirst().orElseThrow();
+    assertEquals(transcribed, rerun.progress(), "the retried stage's 10% did not lower it");
+    assertEquals("audio_transcribe", rerun.toJson().getString("stage"));
   }
 }

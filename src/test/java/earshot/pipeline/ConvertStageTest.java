@@ -151,7 +151,7 @@ class ConvertStageTest {
   private static Job job(JsonObject payload) {
     Instant now = Instant.now();
     return new Job(NEXT_ID.incrementAndGet(), UUID.randomUUID().toString(), "owner-1", "default", JobStage.AUDIO_CONVERT, "default",
-        JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, "test-worker", now.plusSeconds(60), 1, now,
+        JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, 0, "test-worker", now.plusSeconds(60), 1, now,
         null, now, now, null, now);
   }
 }

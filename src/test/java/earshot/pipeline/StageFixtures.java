@@ -23,7 +23,7 @@ final class StageFixtures {
   static Job job(JobStage stage, JsonObject payload) {
     Instant now = Instant.now();
     return new Job(1, UUID.randomUUID().toString(), "owner-1", "default", stage, "default", JobStatus.PROCESSING, 0,
-        0, 3, payload, null, null, 0, "test-worker", now.plusSeconds(60), 1, now, null, now, now, null, now);
+        0, 3, payload, null, null, 0, 0, "test-worker", now.plusSeconds(60), 1, now, null, now, now, null, now);
   }
 
   static EarshotConfig.Audio audio(EarshotConfig.Download download, Map<String, EarshotConfig.Provider> providers) {

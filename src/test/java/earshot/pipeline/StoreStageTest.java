@@ -39,7 +39,7 @@ class StoreStageTest {
 
   static Job job(String uuid, JsonObject payload, Instant started) {
     return new Job(1, uuid, "alice", "audio", JobStage.AUDIO_STORE, "default", JobStatus.PROCESSING, 0, 0, 3,
-        payload, null, null, 0, "w", null, 1, started, null, started, started, null, started);
+        payload, null, null, 0, 0, "w", null, 1, started, null, started, started, null, started);
   }
 
   @Test

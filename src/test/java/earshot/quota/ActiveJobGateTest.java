@@ -15,6 +15,7 @@ import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.jobs.NewJob;
+import earshot.jobs.StagePlan;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.store.JobStore;
 import earshot.store.JobStores;
@@ -100,7 +101,7 @@ class ActiveJobGateTest {
   void publish(Job job, JobStatus status, long token) {
     JobEvent e = JobEvent.of(job);
     vertx.eventBus().publish(Addresses.JOB_EVENTS, new JobEvent(e.id(), e.uuid(), e.ownerUserId(), e.jobType(),
-        e.queue(), status.wireName(), 0, 0, null, null, token).toJson());
+        e.queue(), status.wireName(), 0, 0, 0, null, null, token).toJson());
   }
 
   @Test
@@ -124,7 +125,8 @@ class ActiveJobGateTest {
     Job job = submitAndLease("ann");
     admit(job);
     // The stage ended and the job was leased again for its next stage before the first lease's event arrived.
-    await(store.advance(job.lease(), job.payload(), JobStage.AUDIO_TRANSCRIBE, "default"));
+    await(store.advance(job.lease(), job.payload(), JobStage.AUDIO_TRANSCRIBE, "default",
+        StagePlan.span(JobStage.AUDIO_TRANSCRIBE, job.payload())));
     Job next = await(store.acquire(new AcquireSpec("default", "w", 1, Duration.ofMinutes(1), Tiers.uniform(10),
         false))).getFirst();
     assertEquals(job.leaseToken() + 1, next.leaseToken());

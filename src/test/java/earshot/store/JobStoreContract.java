@@ -14,6 +14,8 @@ import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.jobs.NewJob;
+import earshot.jobs.ProgressSpan;
+import earshot.jobs.StagePlan;
 import earshot.testsupport.Databases;
 import earshot.testsupport.MutableClock;
 import io.vertx.core.Future;
@@ -275,13 +277,66 @@ abstract class JobStoreContract {
     submit("alice", 0);
     Job leased = acquire("w", 1, 10, false).getFirst();
     JsonObject payload = leased.payload().put("wav", "/data/x.wav");
-    Job next = await(store.advance(leased.lease(), payload, JobStage.AUDIO_TRANSCRIBE, "transcribe")).orElseThrow();
+    Job next = await(store.advance(leased.lease(), payload, JobStage.AUDIO_TRANSCRIBE, "transcribe",
+        StagePlan.span(JobStage.AUDIO_TRANSCRIBE, payload))).orElseThrow();
     assertEquals(JobStatus.QUEUED, next.status());
     assertEquals(JobStage.AUDIO_TRANSCRIBE, next.jobType());
     assertEquals("transcribe", next.queue());
     assertEquals("/data/x.wav", next.payload().getString("wav"));
     assertNull(next.leaseOwner());
     assertEquals(Map.of("transcribe", 1L), await(store.queueDepths()));
+  }
+
+  /** Where a stage's own {@code p} percent puts the job: the same formula the stores apply. */
+  static int at(ProgressSpan span, int p) {
+    return span.from() + (span.to() - span.from()) * p / 100;
+  }
+
+  @Test
+  void jobProgressOnlyRisesThroughStagesRetriesALostLeaseAndARequeue() {
+    Job job = submit("alice", 0); // convert, transcribe, chunk, store
+    JsonObject payload = job.payload();
+    ProgressSpan convert = StagePlan.span(JobStage.AUDIO_CONVERT, payload);
+    ProgressSpan transcribe = StagePlan.span(JobStage.AUDIO_TRANSCRIBE, payload);
+    assertEquals(0, job.progress());
+    Job converting = acquire("w", 1, 10, false).getFirst();
+    Job half = await(store.progress(converting.lease(), 50)).orElseThrow();
+    assertEquals(50, half.stageProgress());
+    assertEquals(at(convert, 50), half.progress());
+
+    Job queued = await(store.advance(converting.lease(), payload, JobStage.AUDIO_TRANSCRIBE, "default", transcribe))
+        .orElseThrow();
+    assertEquals(transcribe.from(), queued.progress(), "the next stage starts where the last one ended");
+    assertEquals(0, queued.stageProgress());
+    Job first = acquire("w", 1, 10, false).getFirst();
+    int at99 = await(store.progress(first.lease(), 99)).orElseThrow().progress();
+    assertEquals(at(transcribe, 99), at99);
+
+    Job retried = await(store.retryOrFail(first.lease(), "gpu busy", clock.instant())).orElseThrow();
+    assertEquals(JobStatus.QUEUED, retried.status());
+    assertEquals(at99, retried.progress(), "a retry keeps the job's progress");
+    assertEquals(0, retried.stageProgress(), "the stage starts over");
+    Job second = acquire("w", 1, 10, false).getFirst();
+    Job again = await(store.progress(second.lease(), 30)).orElseThrow();
+    assertEquals(30, again.stageProgress());
+    assertEquals(at99, again.progress(), "the retried stage never lowers the job's progress");
+
+    clock.advance(LEASE.plusSeconds(1));
+    Job rescued = await(store.rescueExpired()).getFirst();
+    assertEquals(at99, rescued.progress());
+    assertEquals(0, rescued.stageProgress());
+
+    Job third = acquire("w", 1, 10, false).getFirst();
+    Job failed = await(store.fail(third.lease(), "bad audio")).orElseThrow();
+    Job requeued = await(store.requeue(failed.id(), JobStage.AUDIO_CONVERT, "default", convert)).orElseThrow();
+    assertEquals(at99, requeued.progress(), "starting again from the first stage keeps the job's progress");
+    assertEquals(JobStage.AUDIO_CONVERT, requeued.jobType());
+    Job reconverting = acquire("w", 1, 10, false).getFirst();
+    assertEquals(at99, await(store.progress(reconverting.lease(), 100)).orElseThrow().progress());
+    Job done = await(store.complete(reconverting.lease(), payload, null)).orElseThrow();
+    assertEquals(100, done.progress());
+    assertEquals(100, done.stageProgress());
+    assertEquals(done, await(store.get(job.id())).orElseThrow());
   }
 
   @Test
@@ -448,8 +503,10 @@ abstract class JobStoreContract {
       assertEquals(JobStatus.PROCESSING, read.job().status());
       assertEquals(0L, read.queuePosition());
       assertEquals(1L, await(reader.getWithPosition(second.id())).orElseThrow().queuePosition());
-      await(store.progress(leased.lease(), 40));
-      assertEquals(40, await(reader.getWithPosition(first.id())).orElseThrow().job().progress());
+      Job at40 = await(store.progress(leased.lease(), 40)).orElseThrow();
+      Job read40 = await(reader.getWithPosition(first.id())).orElseThrow().job();
+      assertEquals(40, read40.stageProgress());
+      assertEquals(at40.progress(), read40.progress());
       await(store.cancel(second.id()));
       assertEquals(JobStatus.CANCELLED, await(reader.getWithPosition(second.id())).orElseThrow().job().status());
       assertEquals(await(store.get(first.id())), await(reader.getWithPosition(first.id())).map(JobStore.Positioned::job));

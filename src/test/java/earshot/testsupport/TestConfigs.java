@@ -11,12 +11,14 @@ public final class TestConfigs {
   private TestConfigs() {}
 
   /**
-   * An API + scheduler node on a fresh SQLite file in {@code dir}, with its data under {@code dir/data} and HTTP on
-   * 127.0.0.1 port 0; {@code overrides} (deep-merged) change anything, including the roles.
+   * An API + scheduler node on a fresh SQLite file in {@code dir}, with its data under {@code dir/data}, its models
+   * directory {@code dir/models} (empty unless a test writes a model there) and HTTP on 127.0.0.1 port 0;
+   * {@code overrides} (deep-merged) change anything, including the roles.
    */
   public static EarshotConfig local(Path dir, JsonObject overrides) {
     JsonObject base = new JsonObject()
         .put("data_dir", dir.resolve("data").toString())
+        .put("audio", new JsonObject().put("models_dir", dir.resolve("models").toString()))
         .put("roles", List.of("api", "scheduler"))
         .put("store", new JsonObject().put("url", Databases.sqliteUrl(dir)))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0));

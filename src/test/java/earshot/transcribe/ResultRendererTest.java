@@ -40,6 +40,21 @@ class ResultRendererTest {
   }
 
   @Test
+  void nativeJsonAddsTheLanguageAndTheWordsOnlyWhenAskedFor() {
+    JsonObject withWords = RESULT.copy().put("words", new JsonArray()
+        .add(new Transcript.Word("Hello", 0.0, 0.4, 0.9).toJson()));
+    assertEquals(new JsonObject().put("text", "Hello world. Second line").put("language", "en")
+            .put("words", withWords.getJsonArray("words")),
+        new JsonObject(ResultRenderer.renderNative(withWords, ResponseFormat.JSON, true)));
+    assertEquals(new JsonObject().put("text", "Hello world. Second line").put("language", "en"),
+        new JsonObject(ResultRenderer.renderNative(withWords, ResponseFormat.JSON, false)));
+    assertEquals(new JsonArray(), ResultRenderer.nativeJson(RESULT, true).getJsonArray("words"),
+        "asked for, none found: an empty list");
+    assertEquals(ResultRenderer.render(RESULT, ResponseFormat.SRT), ResultRenderer.renderNative(RESULT,
+        ResponseFormat.SRT, true), "the other formats are shared");
+  }
+
+  @Test
   void textIsThePlainTranscript() {
     assertEquals("Hello world. Second line\n", ResultRenderer.render(RESULT, ResponseFormat.TEXT));
   }

@@ -191,7 +191,7 @@ class TranscribeStageTest {
     long id = IDS.incrementAndGet();
     Instant now = Instant.now();
     Job job = new Job(id, "00000000-0000-0000-0000-00000000000" + id % 10, "owner", "default",
-        JobStage.AUDIO_TRANSCRIBE, "transcribe", JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, "test",
+        JobStage.AUDIO_TRANSCRIBE, "transcribe", JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, 0, "test",
         now.plusSeconds(60), 1, now, null, now, now, null, now);
     try {
       Constructor<StageContext> c =

@@ -259,7 +259,12 @@ class WebhookVerticleTest {
     JsonObject attempt = deliveries(refused, alice, 1).getJsonObject(0);
     assertNull(attempt.getValue("status_code"));
     assertTrue(attempt.getString("error").startsWith("callback refused:"), attempt.getString("error"));
-    assertTrue(attempt.getString("error").contains("loopback"), attempt.getString("error"));
+    String error = attempt.getString("error");
+    assertTrue(error.contains("loopback"), error);
+    assertTrue(error.contains("webhook") && error.contains("callback_url") && error.contains("127.0.0.2"), error);
+    assertTrue(error.contains("audio.download.allow_private") && error.contains("EARSHOT_DOWNLOAD_ALLOW_PRIVATE"),
+        error);
+    assertTrue(!error.contains("download from"), "not worded as a download: " + error);
 
     // A later job's delivery completes after the refused one would have been retried (backoff 20 ms).
     long later = submit(alice, hook());

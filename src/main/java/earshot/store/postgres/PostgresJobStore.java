@@ -11,6 +11,7 @@ import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
+import earshot.jobs.ProgressSpan;
 import earshot.jobs.NewJob;
 import earshot.quota.DailyUsage;
 import earshot.quota.QuotaRefusal;
@@ -104,8 +105,8 @@ public final class PostgresJobStore implements JobStore {
   /** ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back. */
   private static final String INSERT = """
       INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                        available_at, idempotency_key, created_at, updated_at)
-      VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8)
+                        available_at, idempotency_key, created_at, updated_at, progress_to)
+      VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8, $10)
       ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING""" + " " + JOB_COLUMNS;
 
@@ -230,7 +231,8 @@ public final class PostgresJobStore implements JobStore {
         .addInteger(job.maxRetries())
         .addValue(job.payload())
         .addOffsetDateTime(now)
-        .addString(job.idempotencyKey());
+        .addString(job.idempotencyKey())
+        .addInteger(job.progressSpan().to()); // the first stage starts at 0, the column's default
   }
 
   private static Future<Submitted> existing(SqlClient client, NewJob job) {
@@ -263,8 +265,9 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue) {
-    return PostgresLeaseSql.advance(pool, lease, payload, next, nextQueue, now());
+  public Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue,
+                                      ProgressSpan span) {
+    return PostgresLeaseSql.advance(pool, lease, payload, next, nextQueue, span, now());
   }
 
   @Override
@@ -289,8 +292,8 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> progress(Lease lease, int progress) {
-    return PostgresLeaseSql.progress(pool, lease, progress, now());
+  public Future<Optional<Job>> progress(Lease lease, int stageProgress) {
+    return PostgresLeaseSql.progress(pool, lease, stageProgress, now());
   }
 
   @Override
@@ -299,13 +302,14 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> requeue(long id, JobStage stage, String queue) {
+  public Future<Optional<Job>> requeue(long id, JobStage stage, String queue, ProgressSpan span) {
     return pool.preparedQuery("""
-            UPDATE jobs SET status = 'queued', job_type = $2, queue = $3, retry_count = 0, error = NULL, progress = 0,
+            UPDATE jobs SET status = 'queued', job_type = $2, queue = $3, retry_count = 0, error = NULL,
+                   progress = GREATEST(progress, $5), stage_progress = 0, progress_from = $5, progress_to = $6,
                    lease_owner = NULL, lease_expires_at = NULL, completed_at = NULL, available_at = $4, updated_at = $4
             WHERE id = $1 AND status IN ('failed', 'cancelled')
             RETURNING""" + " " + JOB_COLUMNS)
-        .execute(Tuple.of(id, stage.wireName(), queue, now()))
+        .execute(Tuple.of(id, stage.wireName(), queue, now(), span.from(), span.to()))
         .map(PostgresRows::first);
   }
 

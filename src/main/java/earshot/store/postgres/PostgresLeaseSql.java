@@ -6,6 +6,7 @@ import static earshot.store.postgres.PostgresRows.map;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
+import earshot.jobs.ProgressSpan;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
@@ -45,18 +46,20 @@ final class PostgresLeaseSql {
         });
   }
 
+  /** The job's progress moves up to where {@code next} starts (never down: a retried stage may have passed it). */
   static Future<Optional<Job>> advance(SqlClient c, Lease lease, JsonObject payload, JobStage next, String nextQueue,
-                                       OffsetDateTime now) {
+                                       ProgressSpan span, OffsetDateTime now) {
     return fenced(c, lease, """
-        status = 'queued', job_type = $3, queue = $4, payload = $5, progress = 0, error = NULL,
+        status = 'queued', job_type = $3, queue = $4, payload = $5, progress = GREATEST(progress, $7),
+        stage_progress = 0, progress_from = $7, progress_to = $8, error = NULL,
         lease_owner = NULL, lease_expires_at = NULL, available_at = $6, updated_at = $6""",
-        next.wireName(), nextQueue, payload, now);
+        next.wireName(), nextQueue, payload, now, span.from(), span.to());
   }
 
   static Future<Optional<Job>> complete(SqlClient c, Lease lease, JsonObject payload, JsonObject result,
                                         OffsetDateTime now) {
     return fenced(c, lease, """
-        status = 'completed', payload = $3, result = $4, progress = 100, error = NULL,
+        status = 'completed', payload = $3, result = $4, progress = 100, stage_progress = 100, error = NULL,
         lease_owner = NULL, lease_expires_at = NULL, completed_at = $5, updated_at = $5""",
         payload, result, now);
   }
@@ -67,6 +70,7 @@ final class PostgresLeaseSql {
         status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END,
         completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE $5 END,
         retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+        stage_progress = CASE WHEN retry_count < max_retries THEN 0 ELSE stage_progress END,
         error = $3, lease_owner = NULL, lease_expires_at = NULL, available_at = $4, updated_at = $5""",
         error, availableAt.atOffset(ZoneOffset.UTC), now);
   }
@@ -80,12 +84,16 @@ final class PostgresLeaseSql {
   /** {@code availableAt} is the store's "now" when the caller gave no time. */
   static Future<Optional<Job>> release(SqlClient c, Lease lease, OffsetDateTime availableAt, OffsetDateTime now) {
     return fenced(c, lease, """
-        status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = $3, updated_at = $4""",
+        status = 'queued', stage_progress = 0, lease_owner = NULL, lease_expires_at = NULL, available_at = $3,
+        updated_at = $4""",
         availableAt, now);
   }
 
-  static Future<Optional<Job>> progress(SqlClient c, Lease lease, int progress, OffsetDateTime now) {
-    return fenced(c, lease, "progress = $3, updated_at = $4", Math.clamp(progress, 0, 100), now);
+  /** The stage's own progress, and the job's where the stage's span puts it, unless the job was already further. */
+  static Future<Optional<Job>> progress(SqlClient c, Lease lease, int stageProgress, OffsetDateTime now) {
+    return fenced(c, lease, """
+        stage_progress = $3, progress = GREATEST(progress, progress_from + (progress_to - progress_from) * $3 / 100),
+        updated_at = $4""", Math.clamp(stageProgress, 0, 100), now);
   }
 
   /** One fenced UPDATE: $1 is the job id and $2 its lease token; the SET clause numbers its own from $3. */
@@ -109,6 +117,7 @@ final class PostgresLeaseSql {
               error = 'lease expired on worker ' || COALESCE(lease_owner, '?')
                       || CASE WHEN retry_count < max_retries THEN '' ELSE '; no retries left' END,
               retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+              stage_progress = CASE WHEN retry_count < max_retries THEN 0 ELSE stage_progress END,
               lease_owner = NULL, lease_expires_at = NULL, available_at = $1, updated_at = $1
             WHERE status = 'processing' AND lease_expires_at < $1
             RETURNING""" + " " + JOB_COLUMNS)

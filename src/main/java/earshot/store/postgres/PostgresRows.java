@@ -17,7 +17,7 @@ import java.util.Optional;
 final class PostgresRows {
   static final String JOB_COLUMNS = """
       id, uuid, owner_user_id, domain, job_type, queue, status, priority, retry_count, max_retries, payload,
-      result, error, progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
+      result, error, progress, stage_progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
       created_at, started_at, completed_at, updated_at""";
 
   private PostgresRows() {}
@@ -28,7 +28,7 @@ final class PostgresRows {
 
   /**
    * A row whose first columns are {@link #JOB_COLUMNS}, in that order (every statement here selects or returns them
-   * first). Read by position: by name, the client looks each of the 23 names up in the row's column list.
+   * first). Read by position: by name, the client looks each of the 24 names up in the row's column list.
    */
   static Job map(Row r) {
     Object result = r.getValue(11);
@@ -47,15 +47,16 @@ final class PostgresRows {
         result instanceof JsonObject o ? o : null,
         r.getString(12),
         r.getInteger(13),
-        r.getString(14),
-        instant(r.getOffsetDateTime(15)),
-        r.getLong(16),
-        instant(r.getOffsetDateTime(17)),
-        r.getString(18),
-        instant(r.getOffsetDateTime(19)),
+        r.getInteger(14),
+        r.getString(15),
+        instant(r.getOffsetDateTime(16)),
+        r.getLong(17),
+        instant(r.getOffsetDateTime(18)),
+        r.getString(19),
         instant(r.getOffsetDateTime(20)),
         instant(r.getOffsetDateTime(21)),
-        instant(r.getOffsetDateTime(22)));
+        instant(r.getOffsetDateTime(22)),
+        instant(r.getOffsetDateTime(23)));
   }
 
   private static Instant instant(OffsetDateTime t) {

@@ -11,6 +11,7 @@ import earshot.jobs.QueueStats;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
+import earshot.jobs.ProgressSpan;
 import earshot.jobs.NewJob;
 import earshot.quota.DailyUsage;
 import earshot.quota.QuotaRefusal;
@@ -181,8 +182,9 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue) {
-    return write(SqliteLeaseSql.advance(lease, payload, next, nextQueue, now(), now()));
+  public Future<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue,
+                                      ProgressSpan span) {
+    return write(SqliteLeaseSql.advance(lease, payload, next, nextQueue, span, now(), now()));
   }
 
   @Override
@@ -206,8 +208,8 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> progress(Lease lease, int progress) {
-    return write(SqliteLeaseSql.progress(lease, progress, now()));
+  public Future<Optional<Job>> progress(Lease lease, int stageProgress) {
+    return write(SqliteLeaseSql.progress(lease, stageProgress, now()));
   }
 
   @Override
@@ -216,15 +218,16 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> requeue(long id, JobStage stage, String queue) {
+  public Future<Optional<Job>> requeue(long id, JobStage stage, String queue, ProgressSpan span) {
     return write(c -> {
       long now = now();
       try (PreparedStatement ps = c.prepareStatement("""
-          UPDATE jobs SET status = 'queued', job_type = ?, queue = ?, retry_count = 0, error = NULL, progress = 0,
+          UPDATE jobs SET status = 'queued', job_type = ?, queue = ?, retry_count = 0, error = NULL,
+                 progress = MAX(progress, ?), stage_progress = 0, progress_from = ?, progress_to = ?,
                  lease_owner = NULL, lease_expires_at = NULL, completed_at = NULL, available_at = ?, updated_at = ?
           WHERE id = ? AND status IN ('failed', 'cancelled')
           RETURNING""" + " " + JOB_COLUMNS)) {
-        bind(ps, stage.wireName(), queue, now, now, id);
+        bind(ps, stage.wireName(), queue, span.from(), span.from(), span.to(), now, now, id);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(map(rs)) : Optional.<Job>empty();
         }

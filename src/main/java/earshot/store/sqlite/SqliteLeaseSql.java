@@ -7,6 +7,7 @@ import static earshot.store.sqlite.SqliteRows.map;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
+import earshot.jobs.ProgressSpan;
 import earshot.store.sqlite.SqliteJobStore.Work;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -51,17 +52,19 @@ final class SqliteLeaseSql {
     return renewed;
   }
 
+  /** The job's progress moves up to where {@code next} starts (never down: a retried stage may have passed it). */
   static Work<Optional<Job>> advance(Lease lease, JsonObject payload, JobStage next, String nextQueue,
-                                     long availableAt, long now) {
+                                     ProgressSpan span, long availableAt, long now) {
     return fenced(lease, """
-        status = 'queued', job_type = ?, queue = ?, payload = ?, progress = 0, error = NULL,
+        status = 'queued', job_type = ?, queue = ?, payload = ?, progress = MAX(progress, ?), stage_progress = 0,
+        progress_from = ?, progress_to = ?, error = NULL,
         lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
-        next.wireName(), nextQueue, payload.encode(), availableAt, now);
+        next.wireName(), nextQueue, payload.encode(), span.from(), span.from(), span.to(), availableAt, now);
   }
 
   static Work<Optional<Job>> complete(Lease lease, JsonObject payload, JsonObject result, long now) {
     return fenced(lease, """
-        status = 'completed', payload = ?, result = ?, progress = 100, error = NULL,
+        status = 'completed', payload = ?, result = ?, progress = 100, stage_progress = 100, error = NULL,
         lease_owner = NULL, lease_expires_at = NULL, completed_at = ?, updated_at = ?""",
         payload.encode(), result == null ? null : result.encode(), now, now);
   }
@@ -71,6 +74,7 @@ final class SqliteLeaseSql {
         status = CASE WHEN retry_count < max_retries THEN 'queued' ELSE 'failed' END,
         completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE ? END,
         retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+        stage_progress = CASE WHEN retry_count < max_retries THEN 0 ELSE stage_progress END,
         error = ?, lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
         now, error, availableAt.toEpochMilli(), now);
   }
@@ -83,12 +87,16 @@ final class SqliteLeaseSql {
 
   static Work<Optional<Job>> release(Lease lease, Instant availableAt, long now) {
     return fenced(lease, """
-        status = 'queued', lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
-        availableAt == null ? now : availableAt.toEpochMilli(), now);
+        status = 'queued', stage_progress = 0, lease_owner = NULL, lease_expires_at = NULL, available_at = ?,
+        updated_at = ?""", availableAt == null ? now : availableAt.toEpochMilli(), now);
   }
 
-  static Work<Optional<Job>> progress(Lease lease, int progress, long now) {
-    return fenced(lease, "progress = ?, updated_at = ?", Math.clamp(progress, 0, 100), now);
+  /** The stage's own progress, and the job's where the stage's span puts it, unless the job was already further. */
+  static Work<Optional<Job>> progress(Lease lease, int stageProgress, long now) {
+    int p = Math.clamp(stageProgress, 0, 100);
+    return fenced(lease, """
+        stage_progress = ?, progress = MAX(progress, progress_from + (progress_to - progress_from) * ? / 100),
+        updated_at = ?""", p, p, now);
   }
 
   /** One fenced UPDATE: applies only while the job is processing under the lease's token. */
@@ -116,6 +124,7 @@ final class SqliteLeaseSql {
           error = 'lease expired on worker ' || COALESCE(lease_owner, '?')
                   || CASE WHEN retry_count < max_retries THEN '' ELSE '; no retries left' END,
           retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+          stage_progress = CASE WHEN retry_count < max_retries THEN 0 ELSE stage_progress END,
           lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?
         WHERE status = 'processing' AND lease_expires_at < ?
         RETURNING""" + " " + JOB_COLUMNS)) {

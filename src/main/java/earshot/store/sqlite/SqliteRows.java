@@ -17,7 +17,7 @@ import java.time.Instant;
 final class SqliteRows {
   static final String JOB_COLUMNS = """
       id, uuid, owner_user_id, domain, job_type, queue, status, priority, retry_count, max_retries, payload,
-      result, error, progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
+      result, error, progress, stage_progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
       created_at, started_at, completed_at, updated_at""";
 
   private SqliteRows() {}
@@ -55,15 +55,16 @@ final class SqliteRows {
         result == null ? null : new JsonObject(result),
         rs.getString(13),
         rs.getInt(14),
-        rs.getString(15),
-        instant(rs, 16),
-        rs.getLong(17),
-        instant(rs, 18),
-        rs.getString(19),
-        instant(rs, 20),
+        rs.getInt(15),
+        rs.getString(16),
+        instant(rs, 17),
+        rs.getLong(18),
+        instant(rs, 19),
+        rs.getString(20),
         instant(rs, 21),
         instant(rs, 22),
-        instant(rs, 23));
+        instant(rs, 23),
+        instant(rs, 24));
   }
 
   static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -29,8 +29,8 @@ final class SqliteSubmitSql {
 
   private static final String INSERT = """
       INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                        available_at, idempotency_key, created_at, updated_at)
-      VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                        available_at, idempotency_key, created_at, updated_at, progress_to)
+      VALUES (?, ?, 'audio', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
       RETURNING id""";
 
   /**
@@ -76,6 +76,7 @@ final class SqliteSubmitSql {
     ps.setString(9, job.idempotencyKey());
     ps.setLong(10, now);
     ps.setLong(11, now);
+    ps.setInt(12, job.progressSpan().to()); // the first stage starts at 0, the column's default
     long id;
     try (ResultSet rs = ps.executeQuery()) {
       rs.next();
@@ -84,7 +85,7 @@ final class SqliteSubmitSql {
     // Every other column is what was just written or its default: the row as a read would map it.
     Instant at = Instant.ofEpochMilli(now);
     return new Submitted(new Job(id, job.uuid(), job.ownerUserId(), "audio", job.firstStage(), job.queue(),
-        JobStatus.QUEUED, priority, 0, job.maxRetries(), job.payload().copy(), null, null, 0, null, null, 0, at,
+        JobStatus.QUEUED, priority, 0, job.maxRetries(), job.payload().copy(), null, null, 0, 0, null, null, 0, at,
         job.idempotencyKey(), at, null, null, at), true);
   }
 }

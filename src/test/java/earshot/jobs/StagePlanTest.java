@@ -1,0 +1,49 @@
+package earshot.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How a job's progress is shared between the stages it runs. */
+class StagePlanTest {
+  static List<JobStage> running(JsonObject payload) {
+    return List.of(JobStage.values()).stream().filter(s -> StagePlan.applies(s, payload)).toList();
+  }
+
+  @Test
+  void theStagesAJobRunsCoverZeroToHundredInOrderAndTranscriptionHasTheLargestPart() {
+    for (JsonObject payload : List.of(
+        new JsonObject().put("url", "https://example.org/a.mp3").put("perform_analysis", true),
+        new JsonObject().put("local_path", "/srv/a.wav"),
+        new JsonObject().put("upload_path", "/d/u.wav").put("perform_chunking", false))) {
+      List<JobStage> stages = running(payload);
+      int end = 0;
+      int widest = 0;
+      JobStage widestStage = null;
+      for (JobStage stage : stages) {
+        ProgressSpan span = StagePlan.span(stage, payload);
+        assertEquals(end, span.from(), stage + " starts where the one before ended: " + payload);
+        end = span.to();
+        if (span.to() - span.from() > widest) {
+          widest = span.to() - span.from();
+          widestStage = stage;
+        }
+      }
+      assertEquals(100, end, "the last stage ends at 100: " + payload);
+      assertEquals(JobStage.AUDIO_TRANSCRIBE, widestStage, payload.encode());
+    }
+  }
+
+  @Test
+  void skippedStagesGiveTheirPartToTheOthers() {
+    ProgressSpan all = StagePlan.span(JobStage.AUDIO_TRANSCRIBE,
+        new JsonObject().put("url", "https://example.org/a.mp3").put("perform_analysis", true));
+    ProgressSpan bare = StagePlan.span(JobStage.AUDIO_TRANSCRIBE,
+        new JsonObject().put("upload_path", "/d/u.wav").put("perform_chunking", false));
+    assertTrue(bare.to() - bare.from() > all.to() - all.from(), all + " vs " + bare);
+    assertEquals(0, StagePlan.span(JobStage.AUDIO_CONVERT, new JsonObject().put("local_path", "/a")).from());
+  }
+}
