@@ -158,7 +158,7 @@ class ConvertBombsTest {
     Instant now = Instant.now();
     JsonObject payload = new JsonObject().put(PayloadKeys.UPLOAD_PATH, upload.toString());
     return new Job(1, UUID.randomUUID().toString(), owner, "default", JobStage.AUDIO_CONVERT, "default",
-        JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, "test-worker", now.plusSeconds(60), 1, now, null, now,
+        JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, 0, "test-worker", now.plusSeconds(60), 1, now, null, now,
         now, null, now);
   }
 }
