@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -32,6 +33,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final EarshotConfig config;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private ConnectionGuard guard;
   private Router router;
   private final RateLimiter rateLimiter;
   /** Log the loopback-only warning once per process, not once per instance. */
@@ -72,13 +74,26 @@ public final class HttpApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
     this.router = router;
-    return vertx.createHttpServer()
-        .requestHandler(router)
-        .listen(config.http().port(), host())
+    // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes
+    // tell the protocol, so a silent connection would escape the guard, which follows one request at a time.
+    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    return ConnectionGuard.create(vertx, config.http())
+        .compose(g -> {
+          guard = g;
+          return g.install(vertx.createHttpServer(options), router).listen(config.http().port(), host());
+        })
         .onSuccess(s -> {
           server = s;
           LOG.info("HTTP API listening on {}:{}", host(), s.actualPort());
         });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (guard != null) {
+      guard.stop();
+    }
+    return Future.succeededFuture();
   }
 
   /** A sub-router behind authentication (and the rate limit), with the shared failure handler. */
