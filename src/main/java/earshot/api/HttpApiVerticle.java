@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -74,6 +75,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
     this.router = router;
+    context.exceptionHandler(HttpApiVerticle::uncaught);
     // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes
     // tell the protocol, so a silent connection would escape the guard, which follows one request at a time.
     HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
@@ -94,6 +96,21 @@ public final class HttpApiVerticle extends VerticleBase {
       guard.stop();
     }
     return Future.succeededFuture();
+  }
+
+  /**
+   * What no handler caught on this verticle's event loop. One case is expected: when a client goes away mid-upload,
+   * vertx-web's BodyHandler cancels the upload's file stream after the stream has already closed that file, and the
+   * cancel throws (eclipse-vertx/vert.x#4165). The upload deletes its partial file itself, so that is no error.
+   */
+  private static void uncaught(Throwable err) {
+    boolean cancelledUpload = err instanceof IllegalStateException && java.util.Arrays.stream(err.getStackTrace())
+        .anyMatch(frame -> frame.getMethodName().equals("cancelStreamToFileSystem"));
+    if (cancelledUpload) {
+      LOG.debug("an upload was cancelled after its client went away: {}", err.getMessage());
+    } else {
+      LOG.error("unhandled exception on the HTTP event loop", err);
+    }
   }
 
   /** A sub-router behind authentication (and the rate limit), with the shared failure handler. */
@@ -127,7 +144,11 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Maps every failure to one problem document; unexpected ones are logged and answered 500. */
   private static void failure(RoutingContext ctx) {
     Throwable err = ctx.failure();
-    if (err instanceof ApiError e) {
+    if (err instanceof HttpClosedException || ctx.response().closed()) {
+      // A client that goes away (an aborted upload, a timed-out request) is not a server error; nothing is left
+      // behind: the BodyHandler deletes what it streamed to disk.
+      LOG.info("{} {}: the connection closed before the response", ctx.request().method(), ctx.request().path());
+    } else if (err instanceof ApiError e) {
       if (e.retryAfterSeconds() != null && !ctx.response().headWritten()) {
         ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
       }

@@ -12,6 +12,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.LogCapture;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Future;
@@ -128,6 +129,24 @@ class ConnectionGuardTest {
       }
     }
     until("the partial upload to be deleted", DEADLINE, this::uploadsEmpty);
+  }
+
+  @Test
+  void anUploadAbortedMidBodyLeavesNothingBehindAndLogsNoError() throws Exception {
+    start(new JsonObject());
+    try (LogCapture log = LogCapture.start()) {
+      try (Socket client = connect()) {
+        OutputStream out = client.getOutputStream();
+        out.write(uploadHead(100_000).getBytes(StandardCharsets.ISO_8859_1));
+        out.write(JobsApiTest.wav(10_000)); // about a fifth of the announced file, then the client goes away
+        out.flush();
+        until("the upload to reach the disk", DEADLINE, () -> !uploadsEmpty());
+      }
+      until("the server to see the client go away", DEADLINE,
+          () -> log.at("INFO").stream().anyMatch(l -> l.contains("the connection closed before the response")));
+      until("the partial upload to be deleted", DEADLINE, this::uploadsEmpty);
+      assertEquals(List.of(), log.at("ERROR"), "a client that goes away is not a server error");
+    }
   }
 
   @Test
