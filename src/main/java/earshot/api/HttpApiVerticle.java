@@ -71,9 +71,9 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route(OpenAiApi.BASE + "/*").subRouter(openai);
     router.route().failureHandler(HttpApiVerticle::failure);
     router.errorHandler(404, ctx -> Problem.of(404, ProblemTypes.NOT_FOUND, "Not Found",
-        "no resource at " + ctx.request().path()).send(ctx));
+        "no resource at " + Echo.quoted(ctx.request().path())).send(ctx));
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
-        ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
+        ctx.request().method() + " is not allowed on " + Echo.quoted(ctx.request().path())).send(ctx));
     this.router = router;
     context.exceptionHandler(HttpApiVerticle::uncaught);
     // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes

@@ -45,7 +45,7 @@ final class Uploads {
       Path uploaded = Path.of(file.uploadedFileName());
       if (!AudioSniffer.extensionAllowed(name) || !AudioSniffer.looksLikeMedia(uploaded)) {
         throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
-            "file: " + name + " is not a supported audio or video file", "file");
+            "file: " + Echo.quoted(name) + " is not a supported audio or video file", "file");
       }
       Path target = workspace.createWorkDir(jobUuid).resolve(Workspace.UPLOAD_PREFIX + extension(name));
       Files.move(uploaded, target, StandardCopyOption.REPLACE_EXISTING);
