@@ -10,7 +10,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -33,6 +35,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final EarshotConfig config;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private ConnectionGuard guard;
   private Router router;
   private final RateLimiter rateLimiter;
   /** Log the loopback-only warning once per process, not once per instance. */
@@ -69,17 +72,46 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route(OpenAiApi.BASE + "/*").subRouter(openai);
     router.route().failureHandler(HttpApiVerticle::failure);
     router.errorHandler(404, ctx -> Problem.of(404, ProblemTypes.NOT_FOUND, "Not Found",
-        "no resource at " + ctx.request().path()).send(ctx));
+        "no resource at " + Echo.quoted(ctx.request().path())).send(ctx));
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
-        ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
+        ctx.request().method() + " is not allowed on " + Echo.quoted(ctx.request().path())).send(ctx));
     this.router = router;
-    return vertx.createHttpServer()
-        .requestHandler(router)
-        .listen(config.http().port(), host())
+    context.exceptionHandler(HttpApiVerticle::uncaught);
+    // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes
+    // tell the protocol, so a silent connection would escape the guard, which follows one request at a time.
+    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    return ConnectionGuard.create(vertx, config.http())
+        .compose(g -> {
+          guard = g;
+          return g.install(vertx.createHttpServer(options), router).listen(config.http().port(), host());
+        })
         .onSuccess(s -> {
           server = s;
           LOG.info("HTTP API listening on {}:{}", host(), s.actualPort());
         });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (guard != null) {
+      guard.stop();
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
+   * What no handler caught on this verticle's event loop. One case is expected: when a client goes away mid-upload,
+   * vertx-web's BodyHandler cancels the upload's file stream after the stream has already closed that file, and the
+   * cancel throws (eclipse-vertx/vert.x#4165). The upload deletes its partial file itself, so that is no error.
+   */
+  private static void uncaught(Throwable err) {
+    boolean cancelledUpload = err instanceof IllegalStateException && java.util.Arrays.stream(err.getStackTrace())
+        .anyMatch(frame -> frame.getMethodName().equals("cancelStreamToFileSystem"));
+    if (cancelledUpload) {
+      LOG.debug("an upload was cancelled after its client went away: {}", err.getMessage());
+    } else {
+      LOG.error("unhandled exception on the HTTP event loop", err);
+    }
   }
 
   /** A sub-router behind authentication (and the rate limit), with the shared failure handler. */
@@ -113,7 +145,11 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Maps every failure to one problem document; unexpected ones are logged and answered 500. */
   private static void failure(RoutingContext ctx) {
     Throwable err = ctx.failure();
-    if (err instanceof ApiError e) {
+    if (err instanceof HttpClosedException || ctx.response().closed()) {
+      // A client that goes away (an aborted upload, a timed-out request) is not a server error; nothing is left
+      // behind: the BodyHandler deletes what it streamed to disk.
+      LOG.info("{} {}: the connection closed before the response", ctx.request().method(), ctx.request().path());
+    } else if (err instanceof ApiError e) {
       if (e.retryAfterSeconds() != null && !ctx.response().headWritten()) {
         ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
       }

@@ -54,7 +54,7 @@ final class JwtAuth implements Handler<RoutingContext> {
           new Principal(sub, hasAdmin(claims.getValue(roleClaim))).attach(ctx);
           ctx.next();
         })
-        .onFailure(err -> ctx.fail(ApiError.unauthorized("invalid token: " + err.getMessage())));
+        .onFailure(err -> ctx.fail(ApiError.unauthorized("invalid token: " + Echo.quoted(err.getMessage()))));
   }
 
   private static boolean hasAdmin(Object roles) {

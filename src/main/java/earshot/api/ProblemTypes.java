@@ -12,6 +12,8 @@ public final class ProblemTypes {
   public static final String UNAUTHORIZED = BASE + "unauthorized";
   public static final String FORBIDDEN = BASE + "forbidden";
   public static final String PAYLOAD_TOO_LARGE = BASE + "payload_too_large";
+  /** A request body that stalled or came in below the configured minimum rate. */
+  public static final String REQUEST_TIMEOUT = BASE + "request_timeout";
   public static final String UNSUPPORTED_MEDIA = BASE + "unsupported_media_type";
   public static final String UNAVAILABLE = BASE + "unavailable";
   public static final String METHOD_NOT_ALLOWED = BASE + "method_not_allowed";

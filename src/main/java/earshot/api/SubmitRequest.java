@@ -88,7 +88,7 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
   static String knownModel(String model) {
     if (!ModelRegistry.isKnown(model)) {
       throw new ApiError(422, ProblemTypes.UNKNOWN_MODEL, "Unknown model",
-          "model: '" + model + "' is not a whisper model; use whisper-1 or one of " + ModelRegistry.BASE_NAMES, "model");
+          "model: " + Echo.quoted(model) + " is not a whisper model; use whisper-1 or one of " + ModelRegistry.BASE_NAMES, "model");
     }
     return model;
   }

@@ -46,7 +46,7 @@ final class Uploads {
       Path uploaded = Path.of(file.uploadedFileName());
       if (!AudioSniffer.extensionAllowed(name) || !AudioSniffer.looksLikeMedia(uploaded)) {
         throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
-            "file: " + name + " is not a supported audio or video file", "file");
+            "file: " + Echo.quoted(name) + " is not a supported audio or video file", "file");
       }
       UploadLength.refuseIfTooLong(uploaded, tier);
       Path target = workspace.createWorkDir(jobUuid).resolve(Workspace.UPLOAD_PREFIX + extension(name));

@@ -32,6 +32,10 @@ public final class ConfigLoader {
     m.put("EARSHOT_HTTP_HOST", "http.host");
     m.put("EARSHOT_HTTP_PORT", "http.port");
     m.put("EARSHOT_HTTP_INSTANCES", "http.instances");
+    m.put("EARSHOT_HTTP_IDLE_TIMEOUT_SECONDS", "http.idle_timeout_seconds");
+    m.put("EARSHOT_HTTP_HEADER_TIMEOUT_SECONDS", "http.header_timeout_seconds");
+    m.put("EARSHOT_HTTP_MIN_UPLOAD_BYTES_PER_SECOND", "http.min_upload_bytes_per_second");
+    m.put("EARSHOT_HTTP_MAX_CONNECTIONS", "http.max_connections");
     m.put("JOBS_DB_URL", "store.url");
     m.put("JOBS_DB_POOL_SIZE", "store.pool_size");
     m.put("JOBS_LEASE_SECONDS", "jobs.lease_seconds");
@@ -171,7 +175,10 @@ public final class ConfigLoader {
           + " under quota.tiers, and quota.default_tier for users without one");
     }
     EarshotConfig.Http http = new EarshotConfig.Http(
-        r.string("http.host"), r.intIn("http.port", 0, 65535), r.intIn("http.instances", 0, 256));
+        r.string("http.host"), r.intIn("http.port", 0, 65535), r.intIn("http.instances", 0, 256),
+        r.seconds("http.idle_timeout_seconds"), r.seconds("http.header_timeout_seconds"),
+        r.longIn("http.min_upload_bytes_per_second", 0, 1L << 40), r.seconds("http.min_upload_window_seconds"),
+        r.intIn("http.max_connections", 1, 10_000_000));
     String url = r.string("store.url");
     if (!(url.startsWith("sqlite://") || url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
       throw new ConfigException("store.url",

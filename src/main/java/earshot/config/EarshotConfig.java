@@ -32,8 +32,16 @@ public record EarshotConfig(
     }
   }
 
-  /** {@code instances}: HTTP verticle instances (event loops parsing requests); 0 means one per core. */
-  public record Http(String host, int port, int instances) {
+  /**
+   * The HTTP listener. {@code instances}: HTTP verticle instances (event loops parsing requests); 0 means one per core.
+   * The rest bounds what a slow or idle client can hold (see {@code earshot.api.ConnectionGuard}): a connection
+   * waiting for a request must complete its head within {@code headerTimeout} (or {@code idleTimeout}, if shorter); a
+   * request body that stalls for {@code idleTimeout}, or brings fewer than {@code minUploadBytesPerSecond} bytes a
+   * second over a {@code minUploadWindow} (0: no rate floor), is answered 408 and closed; a node holds at most
+   * {@code maxConnections} connections.
+   */
+  public record Http(String host, int port, int instances, Duration idleTimeout, Duration headerTimeout,
+                     long minUploadBytesPerSecond, Duration minUploadWindow, int maxConnections) {
     public int effectiveInstances() {
       return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
     }

@@ -14,7 +14,7 @@ import java.util.List;
 public final class CpuRunnerVerticle extends StageRunnerVerticle {
   public CpuRunnerVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("cpu", List.of(config.queues().defaultQueue()), config.runners().cpuSlots(),
-            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace()),
+            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease()),
         stages.without(JobStage.AUDIO_TRANSCRIBE), metrics);
   }
 }

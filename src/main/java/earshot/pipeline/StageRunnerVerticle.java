@@ -4,6 +4,7 @@ import earshot.bus.AcquireCancel;
 import earshot.bus.AcquireReply;
 import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
+import earshot.bus.Failures;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
@@ -18,6 +19,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * heartbeat and reports each outcome. It asks only for as many jobs as it has free slots, so it never holds more
  * than it can run.
  *
+ * <p>A report that does not get through (the scheduler or its store briefly unreachable) is sent again with backoff
+ * for as long as the lease holds, and the lease keeps being renewed meanwhile, so a finished stage is not lost to an
+ * outage shorter than the lease and run a second time. Retrying stops when the report is answered (accepted or
+ * fenced off), when the lease is lost or runs out, or when the shutdown grace is over.
+ *
  * <p>Threading: deployed as a {@code ThreadingModel.WORKER} verticle; its own state is touched only on its
  * (ordered) worker context. Stages run their blocking parts on a named worker pool sized to the slots.
  */
@@ -40,14 +48,28 @@ public class StageRunnerVerticle extends VerticleBase {
   /** How long a parked acquire request waits at the scheduler before it is answered empty and renewed. */
   static final long ACQUIRE_WAIT_MS = 20_000;
 
-  /** What a runner serves. */
-  public record Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace) {}
+  /** First and longest wait between attempts to deliver a stage report. */
+  static final long REPORT_RETRY_FIRST_MS = 250;
+  static final long REPORT_RETRY_MAX_MS = 5_000;
+
+  /** What a runner serves; {@code lease} is how long a lease lasts without renewal (jobs.lease_seconds). */
+  public record Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace,
+                     Duration lease) {
+    /** A runner whose leases last three heartbeat intervals, as the node's config makes them. */
+    public Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace) {
+      this(name, queues, slots, heartbeatInterval, shutdownGrace, heartbeatInterval.multipliedBy(3));
+    }
+  }
 
   private final Spec spec;
   private final StageRegistry stages;
   private final JobMetrics metrics;
   private final String worker;
   private final Map<Long, Running> running = new LinkedHashMap<>();
+  /** Jobs whose stage has ended and whose report is still being delivered: their leases are renewed too. */
+  private final Map<Long, Job> reporting = new LinkedHashMap<>();
+  /** Per held job, the System.nanoTime() until which its lease holds: when it was granted or renewed + its length. */
+  private final Map<Long, Long> leaseHeldUntil = new java.util.HashMap<>();
   private final java.util.Set<Future<Void>> inFlightReports = new java.util.HashSet<>();
 
   private WorkerExecutor stagePool;
@@ -56,6 +78,7 @@ public class StageRunnerVerticle extends VerticleBase {
   /** The acquire request in flight, if any: stop() waits for its answer so no leased job is left unattended. */
   private Future<?> inFlightPull = Future.succeededFuture();
   private boolean stopping;
+  private long stopDeadline;
   private long heartbeatTimer = -1;
 
   private record Running(Job job, StageContext ctx, long startedNanos) {}
@@ -80,6 +103,8 @@ public class StageRunnerVerticle extends VerticleBase {
       if (r != null) {
         LOG.info("{}: aborting job {} ({})", worker, abort.id(), abort.reason());
         r.ctx().abort(abort.reason());
+      } else if (reporting.containsKey(abort.id())) {
+        leaseHeldUntil.remove(abort.id()); // cancelled or re-queued: a report being retried would be fenced off
       }
     });
     heartbeatTimer = vertx.setPeriodic(Math.max(1, spec.heartbeatInterval().toMillis()), id -> heartbeat());
@@ -106,7 +131,10 @@ public class StageRunnerVerticle extends VerticleBase {
         .onSuccess(reply -> {
           pulling = false;
           List<Job> jobs = AcquireReply.fromJson(reply.body()).jobs();
-          jobs.forEach(this::run);
+          // Granted just before this answer (the request itself may have been parked for long): counting the lease
+          // from here overstates it by the answer's trip at most, and a report sent that late is fenced off.
+          long leasedAt = System.nanoTime();
+          jobs.forEach(job -> run(job, leasedAt));
           pull();
         })
         .onFailure(err -> {
@@ -120,7 +148,8 @@ public class StageRunnerVerticle extends VerticleBase {
 
   // ---- running -----------------------------------------------------------------------------------------------
 
-  private void run(Job job) {
+  private void run(Job job, long leasedAt) {
+    leaseHeldUntil.put(job.id(), leasedAt + spec.lease().toNanos());
     if (stopping) {
       report(job, StageReport.Outcome.RELEASE, null, null, null); // leased after we began to stop: give it back
       return;
@@ -160,6 +189,7 @@ public class StageRunnerVerticle extends VerticleBase {
     if (ctx.isAborted()) {
       // Cancelled or lease lost: the job is no longer ours, whatever the stage returned.
       metrics.stageDuration(stage, "aborted", took);
+      leaseHeldUntil.remove(job.id());
       LOG.info("{}: job {} stopped at {} ({})", worker, job.id(), stage, ctx.abortReason());
       if (JobAbort.CANCELLED.equals(ctx.abortReason())) {
         // The stage has stopped writing now; a lost lease keeps the files for whoever runs the job next.
@@ -208,34 +238,82 @@ public class StageRunnerVerticle extends VerticleBase {
     Long retryAfter = failure instanceof StageOutcome.Retry r && r.delay() != null ? r.delay().toMillis() : null;
     StageReport report = new StageReport(worker, job.lease(), job.jobType(), job.retryCount(), outcome,
         payload != null ? payload : job.payload(), result, error, retryAfter);
-    return vertx.eventBus().<JsonObject>request(Addresses.JOBS_STAGE_REPORT, report.toJson())
+    reporting.put(job.id(), job);
+    Promise<Void> delivered = Promise.promise();
+    deliver(job, report, 1, delivered);
+    return delivered.future().andThen(ar -> {
+      reporting.remove(job.id());
+      leaseHeldUntil.remove(job.id());
+    });
+  }
+
+  /** One attempt to deliver {@code report}; a failure the scheduler may get over is tried again while it can count. */
+  private void deliver(Job job, StageReport report, int attempt, Promise<Void> delivered) {
+    String what = report.outcome().wireName();
+    // Short enough that a lost request leaves time to try again within the lease.
+    long timeout = Math.clamp(spec.lease().toMillis() / 4, 1_000, 30_000);
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_STAGE_REPORT, report.toJson(),
+            new DeliveryOptions().setSendTimeout(timeout))
         .onSuccess(reply -> {
           if (!StageReportReply.fromJson(reply.body()).accepted()) {
-            LOG.warn("{}: {} of job {} was fenced off: the lease was lost", worker, outcome.wireName(), job.id());
+            LOG.warn("{}: {} of job {} was fenced off: the lease was lost", worker, what, job.id());
+          } else if (attempt > 1) {
+            LOG.info("{}: {} of job {} delivered at attempt {}", worker, what, job.id(), attempt);
           }
+          delivered.complete();
         })
-        // The lease then expires and the sweeper re-queues the job; nothing is lost.
-        .onFailure(err -> LOG.warn("{}: could not report job {}: {}", worker, job.id(), err.getMessage()))
-        .<Void>mapEmpty()
-        .otherwiseEmpty();
+        .onFailure(err -> {
+          long backoff = Math.min(REPORT_RETRY_FIRST_MS << Math.min(attempt - 1, 10), REPORT_RETRY_MAX_MS);
+          Long heldUntil = leaseHeldUntil.get(job.id());
+          long now = System.nanoTime();
+          boolean leaseOutlastsWait = heldUntil != null && heldUntil - now > Duration.ofMillis(backoff).toNanos();
+          if (!mayPass(err) || !leaseOutlastsWait || (stopping && now - stopDeadline >= 0)) {
+            // The lease then expires and the sweeper re-queues the job; nothing is lost, but the stage runs again.
+            LOG.warn("{}: could not report {} of job {} ({} attempts): {}", worker, what, job.id(), attempt,
+                err.getMessage());
+            delivered.complete();
+            return;
+          }
+          if (attempt == 1) {
+            LOG.warn("{}: could not report {} of job {} ({}); trying again while its lease holds", worker, what,
+                job.id(), err.getMessage());
+          }
+          vertx.setTimer(backoff, id -> deliver(job, report, attempt + 1, delivered));
+        });
+  }
+
+  /** Failures that say nothing about the report itself: no scheduler reached, no answer, or its store failing. */
+  private static boolean mayPass(Throwable err) {
+    return err instanceof ReplyException re && (re.failureType() == ReplyFailure.TIMEOUT
+        || re.failureType() == ReplyFailure.NO_HANDLERS || re.failureCode() == Failures.UNAVAILABLE);
   }
 
   // ---- heartbeats --------------------------------------------------------------------------------------------
 
+  /** Renews the leases of running stages and of ended ones whose report is still on its way. */
   private void heartbeat() {
-    if (running.isEmpty()) {
+    Map<Long, Job> held = new LinkedHashMap<>(reporting);
+    running.values().forEach(r -> held.put(r.job().id(), r.job()));
+    if (held.isEmpty()) {
       return;
     }
-    List<earshot.jobs.Lease> leases = running.values().stream().map(r -> r.job().lease()).toList();
+    long sent = System.nanoTime();
+    List<earshot.jobs.Lease> leases = held.values().stream().map(Job::lease).toList();
     vertx.eventBus().<JsonObject>request(Addresses.JOBS_HEARTBEAT, new HeartbeatRequest(worker, leases).toJson())
-        .onSuccess(reply -> HeartbeatReply.fromJson(reply.body()).lost().forEach(id -> {
-          Running r = running.get(id);
-          if (r != null) {
-            LOG.warn("{}: lost the lease on job {}", worker, id);
-            metrics.leaseLost(r.job().jobType().wireName());
-            r.ctx().abort("lease_lost");
-          }
-        }))
+        .onSuccess(reply -> {
+          List<Long> lost = HeartbeatReply.fromJson(reply.body()).lost();
+          held.keySet().stream().filter(id -> !lost.contains(id)).forEach(id ->
+              leaseHeldUntil.computeIfPresent(id, (k, until) -> Math.max(until, sent + spec.lease().toNanos())));
+          lost.forEach(id -> {
+            leaseHeldUntil.remove(id); // a report still being retried stops at its next failure
+            Running r = running.get(id);
+            if (r != null) {
+              LOG.warn("{}: lost the lease on job {}", worker, id);
+              metrics.leaseLost(r.job().jobType().wireName());
+              r.ctx().abort("lease_lost");
+            }
+          });
+        })
         .onFailure(err -> LOG.warn("{}: heartbeat failed: {}", worker, err.getMessage()));
   }
 
@@ -250,6 +328,7 @@ public class StageRunnerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    stopDeadline = System.nanoTime() + spec.shutdownGrace().toNanos();
     vertx.cancelTimer(heartbeatTimer);
     vertx.eventBus().send(Addresses.JOBS_ACQUIRE_CANCEL, new AcquireCancel(worker).toJson());
     drained = Promise.promise();

@@ -65,7 +65,8 @@ public final class QuotaQueries {
   private void onSetTier(Message<JsonObject> m) {
     TierChange change = TierChange.fromJson(m.body());
     if (tiers.named(change.tier()).isEmpty()) {
-      m.fail(Failures.UNPROCESSABLE, "tier '" + change.tier() + "' is not configured; configured tiers: "
+      // The API puts this in a problem's detail: it names the configured tiers, not the client's input.
+      m.fail(Failures.UNPROCESSABLE, "is not a configured tier; configured tiers: "
           + String.join(", ", new java.util.TreeSet<>(tiers.byName().keySet())));
       return;
     }

@@ -22,7 +22,7 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
 
   public TranscriberVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
-            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace()),
+            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease()),
         stages.only(JobStage.AUDIO_TRANSCRIBE), metrics);
     this.audio = config.audio();
   }

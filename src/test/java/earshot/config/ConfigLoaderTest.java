@@ -88,6 +88,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void httpTimeoutsAndTheConnectionCapHaveBoundedDefaultsAndAreValidated() {
+    EarshotConfig.Http http = ConfigLoader.load(new String[0], Map.of()).http();
+    assertEquals(Duration.ofSeconds(60), http.idleTimeout());
+    assertEquals(Duration.ofSeconds(30), http.headerTimeout());
+    assertEquals(1024, http.minUploadBytesPerSecond());
+    assertEquals(Duration.ofSeconds(30), http.minUploadWindow());
+    assertEquals(10_000, http.maxConnections());
+    EarshotConfig.Http set = ConfigLoader.load(new String[0], Map.of("EARSHOT_HTTP_IDLE_TIMEOUT_SECONDS", "15",
+        "EARSHOT_HTTP_HEADER_TIMEOUT_SECONDS", "0.5", "EARSHOT_HTTP_MIN_UPLOAD_BYTES_PER_SECOND", "0",
+        "EARSHOT_HTTP_MAX_CONNECTIONS", "500")).http();
+    assertEquals(Duration.ofSeconds(15), set.idleTimeout());
+    assertEquals(Duration.ofMillis(500), set.headerTimeout());
+    assertEquals(0, set.minUploadBytesPerSecond(), "0 turns the rate floor off");
+    assertEquals(500, set.maxConnections());
+    assertKey("http.idle_timeout_seconds", Map.of("EARSHOT_HTTP_IDLE_TIMEOUT_SECONDS", "0"));
+    assertKey("http.header_timeout_seconds", Map.of("EARSHOT_HTTP_HEADER_TIMEOUT_SECONDS", "soon"));
+    assertKey("http.min_upload_bytes_per_second", Map.of("EARSHOT_HTTP_MIN_UPLOAD_BYTES_PER_SECOND", "-1"));
+    assertKey("http.max_connections", Map.of("EARSHOT_HTTP_MAX_CONNECTIONS", "0"));
+  }
+
+  @Test
   void tiersRedisAndOwnerLabelsComeFromConfigAndEnvironment() throws Exception {
     EarshotConfig defaults = ConfigLoader.load(new String[0], Map.of());
     assertEquals("standard", defaults.quota().tiers().defaultTier());

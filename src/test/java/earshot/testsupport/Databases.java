@@ -32,6 +32,22 @@ public final class Databases {
     return "sqlite://" + dir.toAbsolutePath().resolve("jobs-" + COUNTER.incrementAndGet() + ".db");
   }
 
+  /**
+   * A database outage and its end, for the database of a {@link #postgresUrl()}: with {@code accept} false its open
+   * connections are ended and new ones refused; with true they are let in again.
+   */
+  public static synchronized void acceptConnections(String url, boolean accept) {
+    String db = url.substring(url.lastIndexOf('/') + 1);
+    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("ALTER DATABASE " + db + " ALLOW_CONNECTIONS " + accept);
+      if (!accept) {
+        s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not change connections to " + db, e);
+    }
+  }
+
   public static synchronized String postgresUrl() {
     try {
       if (postgres == null) {
