@@ -29,6 +29,9 @@ import java.util.UUID;
 final class OpenAiSdkClient {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
+  /** Generous: with the 1 s keep-alive of the tests, the headers of even a long transcription come within 1 s. */
+  static final Duration HEADERS_WITHIN = Duration.ofMinutes(2);
+
   private final String base;
   private final String key;
 
@@ -78,8 +81,8 @@ final class OpenAiSdkClient {
   }
 
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key).GET()
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(HEADERS_WITHIN)
+        .header("Authorization", "Bearer " + key).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpRequest request(String path, Form form) throws IOException {
@@ -98,6 +101,7 @@ final class OpenAiSdkClient {
     }
     body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+        .timeout(HEADERS_WITHIN) // a server that never answers fails the test instead of hanging it
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
     if (!form.headers.containsKey("Authorization")) {
