@@ -93,6 +93,16 @@ public final class ApiError extends RuntimeException {
     return status;
   }
 
+  /** The problem {@code type} URI (one of {@link ProblemTypes}, or about:blank). */
+  public String type() {
+    return type;
+  }
+
+  /** The offending input of a validation error, or null. */
+  public String field() {
+    return field;
+  }
+
   public Problem problem() {
     return new Problem(type, title, status, getMessage(), field, extensions);
   }

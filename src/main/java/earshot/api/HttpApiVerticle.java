@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -64,17 +63,18 @@ public final class HttpApiVerticle extends VerticleBase {
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    Router jobs = secured();
+    Router jobs = secured(FailureHandler.PROBLEM);
     new JobsApi(vertx, config).mount(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
-    Router openai = secured();
+    Router openai = secured(FailureHandler.OPENAI);
     new OpenAiApi(vertx, config).mount(openai);
     router.route(OpenAiApi.BASE + "/*").subRouter(openai);
-    router.route().failureHandler(HttpApiVerticle::failure);
-    router.errorHandler(404, ctx -> Problem.of(404, ProblemTypes.NOT_FOUND, "Not Found",
-        "no resource at " + Echo.quoted(ctx.request().path())).send(ctx));
-    router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
-        ctx.request().method() + " is not allowed on " + Echo.quoted(ctx.request().path())).send(ctx));
+    router.route().failureHandler(ctx -> FailureHandler.forPath(ctx.request().path()).handle(ctx));
+    router.errorHandler(404, ctx -> FailureHandler.answerByPath(ctx, ApiError.notFound(
+        "no resource at " + ctx.request().method() + " " + Echo.quoted(ctx.request().path()))));
+    router.errorHandler(405, ctx -> FailureHandler.answerByPath(ctx, new ApiError(405, ProblemTypes.METHOD_NOT_ALLOWED,
+        "Method Not Allowed", ctx.request().method() + " is not allowed on " + Echo.quoted(ctx.request().path()),
+        null)));
     this.router = router;
     context.exceptionHandler(HttpApiVerticle::uncaught);
     // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes
@@ -114,15 +114,15 @@ public final class HttpApiVerticle extends VerticleBase {
     }
   }
 
-  /** A sub-router behind authentication (and the rate limit), with the shared failure handler. */
-  private Router secured() {
+  /** A sub-router behind authentication (and the rate limit), answering failures in its API's shape. */
+  private Router secured(FailureHandler failures) {
     Router api = Router.router(vertx);
     api.route().handler(config.api().multiUser()
         ? new JwtAuth(vertx, config.api().jwt()) : new ApiKeyAuth(config.api()));
     if (rateLimiter != null) {
       api.route().handler(rateLimiter); // one bucket per caller across both API families
     }
-    api.route().failureHandler(HttpApiVerticle::failure);
+    api.route().failureHandler(failures);
     return api;
   }
 
@@ -140,34 +140,6 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private static boolean isLoopback(String host) {
     return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
-  }
-
-  /** Maps every failure to one problem document; unexpected ones are logged and answered 500. */
-  private static void failure(RoutingContext ctx) {
-    Throwable err = ctx.failure();
-    if (err instanceof HttpClosedException || ctx.response().closed()) {
-      // A client that goes away (an aborted upload, a timed-out request) is not a server error; nothing is left
-      // behind: the BodyHandler deletes what it streamed to disk.
-      LOG.info("{} {}: the connection closed before the response", ctx.request().method(), ctx.request().path());
-    } else if (err instanceof ApiError e) {
-      if (e.retryAfterSeconds() != null && !ctx.response().headWritten()) {
-        ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-      }
-      e.problem().send(ctx);
-    } else if (ctx.statusCode() == 413) {
-      Problem.of(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body exceeds the limit").send(ctx);
-    } else if (ctx.statusCode() == 400) {
-      Problem.of(400, ProblemTypes.VALIDATION, "Bad Request", "the request could not be read").send(ctx);
-    } else if (ctx.statusCode() == 403) {
-      // vertx-web's own refusals, such as the CORS handler's for an origin that is not configured.
-      Problem.of(403, ProblemTypes.FORBIDDEN, "Forbidden", err == null ? null : err.getMessage()).send(ctx);
-    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-      Problem.of(ctx.statusCode(), "about:blank", "HTTP " + ctx.statusCode(), null).send(ctx);
-    } else {
-      LOG.error("unhandled error on {} {}", ctx.request().method(), ctx.request().path(), err);
-      Problem.of(500, ProblemTypes.INTERNAL, "Internal Server Error", "the server failed to handle this request")
-          .send(ctx);
-    }
   }
 
   /** Every {@code METHOD /path} this verticle serves, in OpenAPI notation (for the docs-match test). */

@@ -1,22 +1,17 @@
 package earshot.api;
 
 import earshot.bus.Addresses;
-import earshot.bus.GetJob;
 import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobUuids;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.Workspace;
-import earshot.quota.QuotaRefusal;
 import earshot.transcribe.ModelRegistry;
 import earshot.transcribe.ResponseFormat;
-import earshot.transcribe.ResultRenderer;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -32,9 +27,9 @@ import java.util.stream.Stream;
 
 /**
  * The OpenAI audio API ({@code /v1/audio/transcriptions}, {@code /v1/audio/translations}, {@code /v1/models}), so
- * the official SDKs work unchanged. A request becomes a high-priority job and the response waits for it; when the
- * wait passes {@code api.sync_timeout_seconds}, or the client sent {@code Prefer: respond-async}, the answer is 202
- * with the job and its {@code Location} instead.
+ * the official SDKs work unchanged. A request becomes a high-priority job, and {@link OpenAiAnswer} answers it: with
+ * the transcript once the job ends, however long it runs, or with 202 and the job when the client sent
+ * {@code Prefer: respond-async}. Errors are answered in OpenAI's shape by {@link FailureHandler#OPENAI}.
  *
  * <p>Threading: event loop; listing the models directory runs in executeBlocking.
  */
@@ -42,16 +37,17 @@ final class OpenAiApi {
   static final String BASE = "/v1";
   static final int SYNC_PRIORITY = SubmitRequest.MAX_PRIORITY;
   private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
-  private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
 
   private final Vertx vertx;
   private final EarshotConfig config;
   private final Workspace workspace;
+  private final OpenAiAnswer answer;
 
   OpenAiApi(Vertx vertx, EarshotConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.workspace = new Workspace(config.dataDir());
+    this.answer = new OpenAiAnswer(vertx, config.api().openaiKeepalive());
   }
 
   /** Mounts the routes, relative to {@link #BASE}. */
@@ -81,21 +77,17 @@ final class OpenAiApi {
               .map(reply -> reply.getJsonObject("job").getLong("id"))
               .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
         })
-        .compose(id -> async ? get(id) : awaitEnd(id))
-        .onSuccess(job -> respond(ctx, job, format))
+        .onSuccess(id -> answer.answer(ctx, id, format, async))
         .onFailure(ctx::fail);
   }
 
   private static JsonObject payload(MultiMap form, boolean translate) {
     JsonObject p = new JsonObject()
         .put(PayloadKeys.MODEL, SubmitRequest.knownModel(blankTo(form.get("model"), "whisper-1")))
-        .put(PayloadKeys.LANGUAGE, translate ? "auto" : blankTo(form.get("language"), "auto").toLowerCase(Locale.ROOT))
+        .put(PayloadKeys.LANGUAGE, translate ? "auto" : SubmitRequest.knownLanguage(form.get("language")))
         .put(PayloadKeys.TRANSLATE, translate)
         .put(PayloadKeys.PERFORM_CHUNKING, false)
         .put(PayloadKeys.PERFORM_ANALYSIS, false);
-    if (!p.getString(PayloadKeys.LANGUAGE).matches("auto|[a-z]{2,3}")) {
-      throw ApiError.invalid("language", "must be an ISO-639-1 code such as \"en\"");
-    }
     String prompt = form.get("prompt");
     if (prompt != null && !prompt.isBlank()) {
       p.put(PayloadKeys.PROMPT, prompt);
@@ -120,52 +112,6 @@ final class OpenAiApi {
     }
     p.put(PayloadKeys.WORD_TIMESTAMPS, granularities.contains("word"));
     return p;
-  }
-
-  /** The job once it has finished, or as it is when the sync timeout passes. */
-  private Future<JsonObject> awaitEnd(long id) {
-    Promise<JsonObject> ended = Promise.promise();
-    MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.jobEvents(id), m -> {
-      if (TERMINAL.contains(m.body().getString("status"))) {
-        get(id).onComplete(ended);
-      }
-    });
-    long timer = vertx.setTimer(Math.max(1, config.api().syncTimeout().toMillis()), t -> get(id).onComplete(ended));
-    // The job may have finished before the consumer was registered: look once after registering.
-    events.completion()
-        .compose(v -> get(id))
-        .onSuccess(job -> {
-          if (TERMINAL.contains(job.getString("status"))) {
-            ended.tryComplete(job);
-          }
-        })
-        .onFailure(ended::tryFail);
-    return ended.future().andThen(ar -> {
-      vertx.cancelTimer(timer);
-      events.unregister();
-    });
-  }
-
-  /** A failed job: 429 when a tier limit stopped it (its error starts with quota_exceeded), 422 otherwise. */
-  private static ApiError failed(long id, String error) {
-    return QuotaRefusal.JobStopped.fromJobError(error)
-        .map(stopped -> ApiError.quotaExceeded(stopped.quota(), "job " + id + ": " + stopped.detail()))
-        .orElseGet(() -> new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed",
-            "job " + id + ": " + error, null));
-  }
-
-  private void respond(RoutingContext ctx, JsonObject job, ResponseFormat format) {
-    long id = job.getLong("id");
-    switch (job.getString("status")) {
-      case "completed" -> ctx.response().putHeader("Content-Type", format.contentType())
-          .end(ResultRenderer.render(job.getJsonObject("result", new JsonObject()), format));
-      case "failed" -> ctx.fail(failed(id, job.getString("error")));
-      case "cancelled" -> ctx.fail(ApiError.conflict("job " + id + " was cancelled"));
-      default -> ctx.response().setStatusCode(202)
-          .putHeader("Content-Type", "application/json")
-          .putHeader("Location", JobsApi.BASE + "/jobs/" + id)
-          .end(JobView.of(job).encode());
-    }
   }
 
   private void models(RoutingContext ctx) {
@@ -199,10 +145,6 @@ final class OpenAiApi {
 
   private static JsonObject model(String id) {
     return new JsonObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", "earshot");
-  }
-
-  private Future<JsonObject> get(long id) {
-    return request(Addresses.JOBS_GET, new GetJob(id).toJson());
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {

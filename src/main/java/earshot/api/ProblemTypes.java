@@ -21,5 +21,6 @@ public final class ProblemTypes {
   public static final String RATE_LIMITED = BASE + "rate_limited";
   public static final String TRANSCRIPTION_FAILED = BASE + "transcription_failed";
   public static final String UNKNOWN_MODEL = BASE + "unknown_model";
+  public static final String MODEL_NOT_INSTALLED = BASE + "model_not_installed";
   public static final String QUOTA_EXCEEDED = BASE + "quota_exceeded";
 }

@@ -1,6 +1,7 @@
 package earshot.api;
 
 import earshot.pipeline.PayloadKeys;
+import earshot.transcribe.Languages;
 import earshot.transcribe.ModelRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
@@ -51,11 +52,7 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
       p.put(PayloadKeys.LOCAL_PATH, localPath);
     }
     p.put(PayloadKeys.MODEL, knownModel(orDefault(f.string("model"), "whisper-1")));
-    String language = orDefault(f.string("language"), "auto").toLowerCase(Locale.ROOT);
-    if (!language.matches("auto|[a-z]{2,3}")) {
-      throw ApiError.invalid("language", "must be \"auto\" or an ISO-639-1 code such as \"en\"");
-    }
-    p.put(PayloadKeys.LANGUAGE, language);
+    p.put(PayloadKeys.LANGUAGE, knownLanguage(f.string("language")));
     p.put(PayloadKeys.TRANSLATE, f.bool("translate", false));
     p.put(PayloadKeys.WORD_TIMESTAMPS, f.bool("word_timestamps", false));
     p.put(PayloadKeys.PERFORM_CHUNKING, f.bool("perform_chunking", true));
@@ -91,6 +88,19 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
           "model: " + Echo.quoted(model) + " is not a whisper model; use whisper-1 or one of " + ModelRegistry.BASE_NAMES, "model");
     }
     return model;
+  }
+
+  /**
+   * The job's language, lower-cased, or "auto" when none was given; a code whisper.cpp does not know is refused
+   * (400) rather than left to run and report it back.
+   */
+  static String knownLanguage(String language) {
+    String code = Languages.orAuto(language);
+    if (!Languages.accepts(code)) {
+      throw ApiError.invalid("language", "'" + language.strip() + "' is not a language whisper knows; use \"auto\" or"
+          + " an ISO-639-1 code such as \"en\" (" + Languages.codes().size() + " are supported)");
+    }
+    return code;
   }
 
   private static String httpUrl(String field, String value) {

@@ -23,6 +23,14 @@ public final class ConfigLoader {
   /** Environment variables and the JSON path each one overrides. Names follow the seeds where they exist. */
   static final Map<String, String> ENV_KEYS = envKeys();
 
+  /**
+   * Set by earlier versions, where a /v1 request answered 202 past it; the OpenAI SDKs read that 202 as a transcript
+   * without text, so /v1 now waits for the job and silently ignoring the setting would hide the change.
+   */
+  private static final String SYNC_TIMEOUT_REMOVED = "is removed: /v1 waits for the job however long it takes and"
+      + " keeps the connection alive (api.openai_keepalive_seconds); send Prefer: respond-async for a 202 with the job"
+      + " (see README, The OpenAI-compatible routes)";
+
   private ConfigLoader() {}
 
   private static Map<String, String> envKeys() {
@@ -58,7 +66,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_RATE_LIMIT_RPS", "api.rate_limit.requests_per_second");
     m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
     m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
-    m.put("EARSHOT_SYNC_TIMEOUT_SECONDS", "api.sync_timeout_seconds");
+    m.put("EARSHOT_OPENAI_KEEPALIVE_SECONDS", "api.openai_keepalive_seconds");
     m.put("EARSHOT_JWT_ALGORITHM", "api.jwt.algorithm");
     m.put("EARSHOT_JWT_SECRET", "api.jwt.secret");
     m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
@@ -79,6 +87,9 @@ public final class ConfigLoader {
       // Set by earlier versions; silently ignoring it would change how many jobs an owner runs.
       throw new ConfigException("AUDIO_JOBS_OWNER_LIMIT", "is replaced by tiers: each tier's concurrent_jobs under"
           + " quota.tiers, and EARSHOT_DEFAULT_TIER for users without one (see README, Tiers and quotas)");
+    }
+    if (env.containsKey("EARSHOT_SYNC_TIMEOUT_SECONDS")) {
+      throw new ConfigException("EARSHOT_SYNC_TIMEOUT_SECONDS", SYNC_TIMEOUT_REMOVED);
     }
     JsonObject merged = defaults();
     Path confFile = confFileArg(args);
@@ -173,6 +184,9 @@ public final class ConfigLoader {
     if (json.getJsonObject("jobs", new JsonObject()).containsKey("owner_concurrent_limit")) {
       throw new ConfigException("jobs.owner_concurrent_limit", "is replaced by tiers: each tier's concurrent_jobs"
           + " under quota.tiers, and quota.default_tier for users without one");
+    }
+    if (json.getJsonObject("api", new JsonObject()).containsKey("sync_timeout_seconds")) {
+      throw new ConfigException("api.sync_timeout_seconds", SYNC_TIMEOUT_REMOVED);
     }
     EarshotConfig.Http http = new EarshotConfig.Http(
         r.string("http.host"), r.intIn("http.port", 0, 65535), r.intIn("http.instances", 0, 256),
@@ -302,7 +316,7 @@ public final class ConfigLoader {
         new EarshotConfig.RateLimit(r.nonNegative("api.rate_limit.requests_per_second"),
             r.intIn("api.rate_limit.burst", 1, 1_000_000)),
         r.stringList("api.cors_origins"),
-        Duration.ofSeconds(r.intIn("api.sync_timeout_seconds", 0, 86_400)));
+        Duration.ofSeconds(r.intIn("api.openai_keepalive_seconds", 1, 3600)));
   }
 
   private static EarshotConfig.Jwt jwt(ConfigReader r) {

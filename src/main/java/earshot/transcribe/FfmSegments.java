@@ -16,9 +16,10 @@ import java.util.List;
 /**
  * Reads a state's segments after (or during) {@code whisper_full_with_state}: text and token text as bytes decoded
  * as UTF-8 here, segment times made sane (whisper.cpp 1.7.1 reports a negative t0 in some modes and t1 past the end
- * of the audio), and words assembled from tokens: a token whose text starts with a space starts a new word; special
- * and timestamp tokens (ids from {@code whisper_token_eot} up) are skipped; a word's time runs from its first token's
- * t0 to its last token's t1, clamped into its segment, and its probability is the mean of its tokens' p.
+ * of the audio), each segment's token ids and avg_logprob, and words assembled from tokens: a token whose text
+ * starts with a space starts a new word; special and timestamp tokens (ids from {@code whisper_token_eot} up) are
+ * skipped; a word's time runs from its first token's t0 to its last token's t1, clamped into its segment, and its
+ * probability is the mean of its tokens' p.
  *
  * <p>Threading: used by one session on its decoding thread; holds a reusable buffer for token data.
  */
@@ -53,17 +54,32 @@ final class FfmSegments {
     if (lib.fullGetSegmentNoSpeechProbFromState.isPresent()) {
       noSpeech = (double) (float) lib.fullGetSegmentNoSpeechProbFromState.get().invokeExact(state, i);
     }
-    return new RawSegment(start, end, text, words ? words(i, start, end) : List.of(), noSpeech);
+    return tokens(i, start, end, text, noSpeech, words);
   }
 
-  private List<Word> words(int segment, long startMs, long endMs) throws Throwable {
+  /**
+   * Reads the segment's token data once: every token id, in order, and avg_logprob as the mean {@code plog} over all
+   * of them, text and timestamp tokens alike, as OpenAI's reference averages over every token it sampled (the
+   * prompt is not part of a segment); words come from the text tokens only.
+   */
+  private RawSegment tokens(int segment, long startMs, long endMs, String text, Double noSpeech, boolean words)
+      throws Throwable {
     int n = (int) lib.fullNTokensFromState.invokeExact(state, segment);
+    List<Integer> ids = new ArrayList<>(n);
+    double plogSum = 0;
+    int plogs = 0;
     List<Word> out = new ArrayList<>();
     WordBuilder word = null;
     for (int j = 0; j < n; j++) {
       MemorySegment data = (MemorySegment) lib.fullGetTokenDataFromState.invokeExact(tokenSlot, state, segment, j);
-      int id = data.get(JAVA_INT, FullParamsLayout.offset(FullParamsLayout.TOKEN_DATA, "id"));
-      if (id >= model.eot()) {
+      int id = data.get(JAVA_INT, ID);
+      ids.add(id);
+      float plog = data.get(JAVA_FLOAT, PLOG);
+      if (Float.isFinite(plog)) {
+        plogSum += plog;
+        plogs++;
+      }
+      if (!words || id >= model.eot()) {
         continue;
       }
       byte[] bytes = WhisperLibrary.cBytes(
@@ -79,9 +95,11 @@ final class FfmSegments {
     if (word != null) {
       word.finish(out, startMs, endMs);
     }
-    return out;
+    return new RawSegment(startMs, endMs, text, out, noSpeech, ids, plogs == 0 ? null : plogSum / plogs);
   }
 
+  private static final long ID = FullParamsLayout.offset(FullParamsLayout.TOKEN_DATA, "id");
+  private static final long PLOG = FullParamsLayout.offset(FullParamsLayout.TOKEN_DATA, "plog");
   private static final long T0 = FullParamsLayout.offset(FullParamsLayout.TOKEN_DATA, "t0");
   private static final long T1 = FullParamsLayout.offset(FullParamsLayout.TOKEN_DATA, "t1");
   private static final long P = FullParamsLayout.offset(FullParamsLayout.TOKEN_DATA, "p");

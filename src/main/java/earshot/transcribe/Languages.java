@@ -2,8 +2,13 @@ package earshot.transcribe;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
-/** Whisper's language codes and the lower-case English names that OpenAI's verbose_json reports. */
+/**
+ * The languages whisper.cpp 1.7.1 knows (its {@code g_lang} table: ISO-639-1 codes, plus "haw" and "yue"), with the
+ * lower-case English names that OpenAI's verbose_json reports. Kept in Java so that an API node, which never loads
+ * the native library, can validate a job's language; WhisperLibraryTest checks it against the library.
+ */
 public final class Languages {
   private Languages() {}
 
@@ -43,12 +48,12 @@ public final class Languages {
       Map.entry("ba", "bashkir"), Map.entry("jw", "javanese"), Map.entry("su", "sundanese"),
       Map.entry("yue", "cantonese"));
 
-  /** The English name for a code; unknown codes are returned as given, null as "unknown". */
   /** The language a job asked for, lower-cased, or "auto" (detect it) when it asked for none. */
   public static String orAuto(String language) {
-    return language == null || language.isBlank() ? "auto" : language.trim().toLowerCase(java.util.Locale.ROOT);
+    return language == null || language.isBlank() ? "auto" : language.trim().toLowerCase(Locale.ROOT);
   }
 
+  /** The English name for a code; unknown codes are returned as given, null as "unknown". */
   public static String name(String code) {
     if (code == null || code.isBlank()) {
       return "unknown";
@@ -58,5 +63,15 @@ public final class Languages {
 
   public static boolean isKnown(String code) {
     return code != null && NAMES.containsKey(code.toLowerCase(Locale.ROOT));
+  }
+
+  /** What a job may ask for: "auto" (detect it) or a code whisper.cpp knows; case does not matter. */
+  public static boolean accepts(String code) {
+    return "auto".equalsIgnoreCase(code) || isKnown(code);
+  }
+
+  /** Every code whisper.cpp knows, to compare with the library's own table. */
+  public static Set<String> codes() {
+    return NAMES.keySet();
   }
 }

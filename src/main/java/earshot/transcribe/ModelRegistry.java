@@ -21,6 +21,11 @@ public final class ModelRegistry {
       "large-v1", "large-v2", "large-v3", "large-v3-turbo");
   /** The alias that means "the configured default model". */
   public static final String DEFAULT_ALIAS = "whisper-1";
+  /**
+   * How the error of a job whose model file is missing starts, so that an API (which may run where the models are
+   * not) can tell it from other failures and answer it as such; the rest is the message for people.
+   */
+  public static final String NOT_INSTALLED = "model_not_installed: ";
 
   private static final Pattern QUANTIZED = Pattern.compile("(.+)-q\\d+_\\d+");
 
@@ -78,7 +83,7 @@ public final class ModelRegistry {
     String name = canonical(requested);
     Path file = fileFor(name);
     if (!Files.isRegularFile(file)) {
-      throw new PermanentStageException("model '" + name + "' is not installed: " + file.getFileName()
+      throw new PermanentStageException(NOT_INSTALLED + "model '" + name + "' is not installed: " + file.getFileName()
           + " not found in the models directory " + modelsDir + " (audio.models_dir); download it with "
           + "`scripts/download-model.sh " + name + "` (EARSHOT_MODELS_DIR=" + modelsDir + ")");
     }

@@ -10,8 +10,10 @@ import java.util.Locale;
  * transcript. Pure functions; any thread.
  *
  * <p>The stored result is {@code {task, text, language, duration, segments: [{id, start, end, text, ...}], ...}};
- * segment fields beyond id/start/end/text (tokens, avg_logprob, no_speech_prob, words) are passed through when the
- * transcriber provided them.
+ * segment fields beyond id/start/end/text (tokens, avg_logprob, compression_ratio, no_speech_prob, words) are passed
+ * through when the transcriber provided them, and verbose_json writes null for those it did not. The stored
+ * {@code language} is the ISO code (as the job, webhooks and the native json show it); verbose_json alone reports
+ * the English name, as OpenAI's API does.
  */
 public final class ResultRenderer {
   private ResultRenderer() {}
@@ -69,9 +71,11 @@ public final class ResultRenderer {
           .put("text", s.getString("text", ""))
           .put("tokens", s.getJsonArray("tokens", new JsonArray()))
           .put("temperature", s.getDouble("temperature", result.getDouble("temperature", 0.0)))
-          .put("avg_logprob", s.getDouble("avg_logprob", 0.0))
-          .put("compression_ratio", s.getDouble("compression_ratio", 0.0))
-          .put("no_speech_prob", s.getDouble("no_speech_prob", 0.0));
+          // null, never a made-up 0.0, where the engine gave nothing: no_speech_prob in whisper.cpp 1.7.1
+          .put("avg_logprob", s.getDouble("avg_logprob"))
+          .put("compression_ratio", s.getValue("compression_ratio") != null ? s.getDouble("compression_ratio")
+              : Transcript.compressionRatio(s.getString("text", "")))
+          .put("no_speech_prob", s.getDouble("no_speech_prob"));
       if (s.containsKey("words")) {
         out.put("words", s.getJsonArray("words"));
       }

@@ -2,7 +2,9 @@ package earshot.transcribe;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.zip.Deflater;
 
 /**
  * What transcription produced: the full text, the language (and, when it was detected, its probability), and
@@ -29,12 +31,19 @@ public record Transcript(String text, String language, double durationSeconds, L
   }
 
   /**
-   * One segment; {@code start}/{@code end} in seconds from the start of the audio; {@code words} empty and
-   * {@code noSpeechProb} null when the engine did not provide them.
+   * One segment; {@code start}/{@code end} in seconds from the start of the audio. What whisper.cpp tells about it:
+   * {@code tokens} (its token ids), {@code avgLogprob} (see {@link WhisperEngine.RawSegment}) and
+   * {@code noSpeechProb}; empty or null when the engine did not provide them. {@code compressionRatio} is computed
+   * from the text ({@link #compressionRatio(String)}).
    */
-  public record Segment(int id, double start, double end, String text, List<Word> words, Double noSpeechProb) {
+  public record Segment(int id, double start, double end, String text, List<Word> words, Double noSpeechProb,
+                        List<Integer> tokens, Double avgLogprob, Double compressionRatio) {
     public Segment(int id, double start, double end, String text) {
       this(id, start, end, text, List.of(), null);
+    }
+
+    public Segment(int id, double start, double end, String text, List<Word> words, Double noSpeechProb) {
+      this(id, start, end, text, words, noSpeechProb, List.of(), null, null);
     }
 
     public JsonObject toJson() {
@@ -47,14 +56,46 @@ public record Transcript(String text, String language, double durationSeconds, L
       if (noSpeechProb != null) {
         j.put("no_speech_prob", noSpeechProb);
       }
+      if (!tokens.isEmpty()) {
+        j.put("tokens", new JsonArray(List.copyOf(tokens)));
+      }
+      if (avgLogprob != null) {
+        j.put("avg_logprob", avgLogprob);
+      }
+      if (compressionRatio != null) {
+        j.put("compression_ratio", compressionRatio);
+      }
       return j;
     }
 
     public static Segment fromJson(JsonObject j) {
       List<Word> words = j.getJsonArray("words", new JsonArray()).stream()
           .map(o -> Word.fromJson((JsonObject) o)).toList();
+      List<Integer> tokens = j.getJsonArray("tokens", new JsonArray()).stream()
+          .map(o -> ((Number) o).intValue()).toList();
       return new Segment(j.getInteger("id"), j.getDouble("start"), j.getDouble("end"), j.getString("text"), words,
-          j.getDouble("no_speech_prob"));
+          j.getDouble("no_speech_prob"), tokens, j.getDouble("avg_logprob"), j.getDouble("compression_ratio"));
+    }
+  }
+
+  /**
+   * The UTF-8 length of {@code text} over its zlib-compressed length, as OpenAI's reference computes it
+   * ({@code len(b) / len(zlib.compress(b))}, zlib's default level); high values mean repetitive text.
+   */
+  public static double compressionRatio(String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    Deflater zlib = new Deflater(Deflater.DEFAULT_COMPRESSION);
+    try {
+      zlib.setInput(bytes);
+      zlib.finish();
+      byte[] buffer = new byte[bytes.length + 64];
+      int compressed = 0;
+      while (!zlib.finished()) {
+        compressed += zlib.deflate(buffer);
+      }
+      return (double) bytes.length / compressed;
+    } finally {
+      zlib.end();
     }
   }
 

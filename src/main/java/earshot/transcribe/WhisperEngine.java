@@ -102,10 +102,18 @@ public interface WhisperEngine extends AutoCloseable {
    *
    * @param words the words with their times and probabilities, empty when the engine has no token data
    * @param noSpeechProb whisper.cpp's no-speech probability, null where the library does not export it
+   * @param tokens the segment's token ids as whisper.cpp produced them (text and timestamp tokens), empty when the
+   *     engine has no token data
+   * @param avgLogprob the mean log probability of those tokens, null when there are none
    */
-  record RawSegment(long startMs, long endMs, String text, List<Word> words, Double noSpeechProb) {
+  record RawSegment(long startMs, long endMs, String text, List<Word> words, Double noSpeechProb,
+                    List<Integer> tokens, Double avgLogprob) {
     public RawSegment(long startMs, long endMs, String text) {
       this(startMs, endMs, text, List.of(), null);
+    }
+
+    public RawSegment(long startMs, long endMs, String text, List<Word> words, Double noSpeechProb) {
+      this(startMs, endMs, text, words, noSpeechProb, List.of(), null);
     }
   }
 

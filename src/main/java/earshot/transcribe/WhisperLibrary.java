@@ -57,6 +57,8 @@ public final class WhisperLibrary {
   final MethodHandle tokenEot;
   final MethodHandle langStr;
   final MethodHandle langMaxId;
+  final MethodHandle langId;
+  final MethodHandle langStrFull;
   final MethodHandle langAutoDetectWithState;
   /** Absent in whisper.cpp 1.7.1 (added later); present in newer builds given through the library directory. */
   final Optional<MethodHandle> fullGetSegmentNoSpeechProbFromState;
@@ -94,6 +96,8 @@ public final class WhisperLibrary {
     tokenEot = b.bind("whisper_token_eot", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     langStr = b.bind("whisper_lang_str", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     langMaxId = b.bind("whisper_lang_max_id", FunctionDescriptor.of(JAVA_INT));
+    langId = b.bind("whisper_lang_id", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    langStrFull = b.bind("whisper_lang_str_full", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     langAutoDetectWithState = b.bind("whisper_lang_auto_detect_with_state",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     fullGetSegmentNoSpeechProbFromState = b.optional("whisper_full_get_segment_no_speech_prob_from_state",

@@ -96,6 +96,8 @@ public final class WindowedTranscriber {
         .map(w -> new Transcript.Word(w.word(), Math.clamp((offsetMs + w.startMs()) / 1000.0, from, to),
             Math.clamp((offsetMs + w.endMs()) / 1000.0, from, to), w.probability()))
         .toList();
-    return new Transcript.Segment(before.size(), from, to, s.text().strip(), words, s.noSpeechProb());
+    String text = s.text().strip();
+    return new Transcript.Segment(before.size(), from, to, text, words, s.noSpeechProb(), s.tokens(), s.avgLogprob(),
+        Transcript.compressionRatio(text));
   }
 }

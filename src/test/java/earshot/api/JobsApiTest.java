@@ -295,6 +295,25 @@ public class JobsApiTest {
   }
 
   @Test
+  void onlyLanguagesWhisperKnowsAreAccepted() throws Exception {
+    start(false, 1 << 20);
+    assertProblem(post("/jobs/submit", new JsonObject().put("url", "https://a/b").put("language", "xx")), 400,
+        "language");
+    assertProblem(post("/jobs/submit", new JsonObject().put("url", "https://a/b").put("language", "english")), 400,
+        "language");
+    Path wav = Files.write(tempDir.resolve("tone.wav"), wav(16000));
+    HttpResponse<Buffer> upload = await(req(io.vertx.core.http.HttpMethod.POST, "/jobs/upload").sendMultipartForm(
+        MultipartForm.create().attribute("language", "xx").binaryFileUpload("file", "tone.wav", wav.toString(),
+            "audio/wav")));
+    assertProblem(upload, 400, "language");
+    assertTrue(upload.bodyAsJsonObject().getString("detail").contains("'xx'"), upload.bodyAsString());
+    for (String ok : List.of("mk", "MK", "haw", "yue", "auto")) {
+      assertEquals(202, post("/jobs/submit", new JsonObject().put("url", "https://a/" + ok).put("language", ok))
+          .statusCode(), ok);
+    }
+  }
+
+  @Test
   void uploadsAreSniffedAndLimited() throws Exception {
     start(false, 64 * 1024);
     Path wav = tempDir.resolve("tone.wav");

@@ -151,6 +151,16 @@ class QuotaApiTest {
     return p;
   }
 
+  /** A quota refusal on /v1, in the OpenAI error shape the SDKs read; returns its error object. */
+  static JsonObject openAiQuotaError(HttpResponse<Buffer> r) {
+    assertEquals(429, r.statusCode(), r.bodyAsString());
+    assertEquals("application/json", r.getHeader("Content-Type"));
+    JsonObject error = r.bodyAsJsonObject().getJsonObject("error");
+    assertEquals("insufficient_quota", error.getString("type"), error.encode());
+    assertEquals("quota_exceeded", error.getString("code"), error.encode());
+    return error;
+  }
+
   String scrape() {
     return await(client.get(node.httpPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
   }
@@ -168,13 +178,14 @@ class QuotaApiTest {
     assertEquals(202, submit(bob, 10).statusCode(), "another owner has their own limit");
     assertTrue(scrape().contains("audio_quota_hits_total{type=\"queued_jobs\"} 1.0"), "quota hit counted");
 
-    // The OpenAI endpoint and uploads are refused the same way, and the refused upload is not kept.
+    // The OpenAI endpoint (in OpenAI's error shape) and uploads are refused the same way, and the refused upload is
+    // not kept.
     java.nio.file.Path wav = java.nio.file.Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
     HttpResponse<Buffer> openAi = await(client.post(node.httpPort(), "127.0.0.1", "/v1/audio/transcriptions")
         .putHeader("Authorization", "Bearer " + alice)
         .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
             .binaryFileUpload("file", "speech.wav", wav.toString(), "audio/wav").attribute("model", "whisper-1")));
-    quotaProblem(openAi, "queued_jobs");
+    assertTrue(openAiQuotaError(openAi).getString("message").contains("3 unfinished jobs"), openAi.bodyAsString());
     HttpResponse<Buffer> upload = await(client.post(node.httpPort(), "127.0.0.1", "/api/v1/audio/jobs/upload")
         .putHeader("Authorization", "Bearer " + alice)
         .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
@@ -253,14 +264,14 @@ class QuotaApiTest {
     assertEquals("failed", failed.getString("status"));
     assertTrue(failed.getString("error").startsWith("quota_exceeded: daily_minutes: "), failed.getString("error"));
     JobsApiTest.assertProblem(call(HttpMethod.GET, "/jobs/" + tooLong + "/result", alice, null), 409, null);
-    // The OpenAI endpoint waits for such a job and answers its quota failure as a 429 problem.
+    // The OpenAI endpoint waits for such a job and answers its quota failure as a 429 in OpenAI's shape.
     java.nio.file.Path minute = java.nio.file.Files.write(tempDir.resolve("60.wav"), JobsApiTest.wav(16000));
     HttpResponse<Buffer> sync = await(client.post(node.httpPort(), "127.0.0.1", "/v1/audio/transcriptions")
         .putHeader("Authorization", "Bearer " + alice)
         .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
             .binaryFileUpload("file", "60.wav", minute.toString(), "audio/wav").attribute("model", "whisper-1")));
-    JsonObject syncProblem = quotaProblem(sync, "daily_minutes");
-    assertTrue(syncProblem.getString("detail").contains("only 0.5 of the 2 daily minutes"), syncProblem.encode());
+    JsonObject syncError = openAiQuotaError(sync);
+    assertTrue(syncError.getString("message").contains("only 0.5 of the 2 daily minutes"), syncError.encode());
     // Longer than any free file may be: refused for max_file_minutes, whatever is left.
     JsonObject huge = finished(alice, submit(alice, 1900).bodyAsJsonObject().getLong("id"));
     assertTrue(huge.getString("error").startsWith("quota_exceeded: max_file_minutes: "), huge.getString("error"));

@@ -168,6 +168,22 @@ class ConfigLoaderTest {
     assertTrue(missing.getMessage().startsWith("--conf: cannot read"), missing.getMessage());
   }
 
+  @Test
+  void theOpenAiKeepAliveIsConfigurableAndTheRemovedSyncTimeoutStopsStartUp() throws Exception {
+    assertEquals(Duration.ofSeconds(10), ConfigLoader.load(new String[0], Map.of()).api().openaiKeepalive());
+    assertEquals(Duration.ofSeconds(3), ConfigLoader.load(new String[0],
+        Map.of("EARSHOT_OPENAI_KEEPALIVE_SECONDS", "3")).api().openaiKeepalive());
+    assertKey("api.openai_keepalive_seconds", Map.of("EARSHOT_OPENAI_KEEPALIVE_SECONDS", "0"));
+    assertKey("EARSHOT_SYNC_TIMEOUT_SECONDS", Map.of("EARSHOT_SYNC_TIMEOUT_SECONDS", "300"));
+    Path old = dir.resolve("old.json");
+    Files.writeString(old, "{\"api\": {\"sync_timeout_seconds\": 300}}");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(new String[] {"--conf", old.toString()}, Map.of()));
+    assertEquals("api.sync_timeout_seconds", e.key());
+    assertTrue(e.getMessage().contains("README"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), "one line");
+  }
+
   private static void assertKey(String key, Map<String, String> env) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(new String[0], env));
     assertEquals(key, e.key());

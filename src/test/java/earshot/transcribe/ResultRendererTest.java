@@ -34,6 +34,41 @@ class ResultRendererTest {
   }
 
   @Test
+  void verboseJsonNamesTheLanguageWhileTheStoredResultKeepsTheIsoCode() {
+    JsonObject stored = RESULT.copy().put("language", "mk");
+    assertEquals("macedonian", ResultRenderer.verboseJson(stored).getString("language"));
+    assertEquals("mk", stored.getString("language"), "rendering leaves the stored result (job, webhook) as it was");
+    assertEquals("haitian creole", ResultRenderer.verboseJson(stored.copy().put("language", "ht")).getString("language"));
+  }
+
+  @Test
+  void verboseJsonWritesWhisperCppsTokenDataAndNullForWhatItDoesNotGive() {
+    Transcript.Segment segment = new Transcript.Segment(0, 0.0, 2.0, "Hello world.", java.util.List.of(), null,
+        java.util.List.of(2425, 1002, 50464), -0.25, Transcript.compressionRatio("Hello world."));
+    JsonObject stored = new Transcript("Hello world.", "en", 2.0, java.util.List.of(segment), "base").toJson();
+    assertEquals(segment, Transcript.fromJson(stored).segments().getFirst());
+    JsonObject seg = ResultRenderer.verboseJson(stored).getJsonArray("segments").getJsonObject(0);
+    assertEquals(new JsonArray().add(2425).add(1002).add(50464), seg.getJsonArray("tokens"));
+    assertEquals(-0.25, seg.getDouble("avg_logprob"));
+    assertEquals(0.6, seg.getDouble("compression_ratio"), 1e-9, "12 bytes over zlib's 20, as Python's zlib gives");
+    assertTrue(seg.containsKey("no_speech_prob") && seg.getValue("no_speech_prob") == null, seg.encode());
+
+    // A result stored without token data: null, never a made-up 0.0; the ratio still follows from the text.
+    JsonObject bare = ResultRenderer.verboseJson(RESULT).getJsonArray("segments").getJsonObject(0);
+    assertTrue(bare.containsKey("avg_logprob") && bare.getValue("avg_logprob") == null, bare.encode());
+    assertTrue(bare.getValue("no_speech_prob") == null, bare.encode());
+    assertEquals(new JsonArray(), bare.getJsonArray("tokens"));
+    assertEquals(13.0 / 21, bare.getDouble("compression_ratio"), 1e-9, "\" Hello world.\": 13 bytes, 21 compressed");
+  }
+
+  @Test
+  void compressionRatioIsUtf8BytesOverZlibBytes() {
+    assertEquals(11.0 / 19, Transcript.compressionRatio("Second line"), 1e-12);
+    assertEquals(47.0 / 14, Transcript.compressionRatio("la la la la la la la la la la la la la la la la"), 1e-12);
+    assertEquals(23.0 / 31, Transcript.compressionRatio("Здраво свету"), 1e-12);
+  }
+
+  @Test
   void jsonIsTheOpenAiShape() {
     assertEquals(new JsonObject().put("text", "Hello world. Second line"),
         new JsonObject(ResultRenderer.render(RESULT, ResponseFormat.JSON)));

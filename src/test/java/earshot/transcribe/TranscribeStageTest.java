@@ -164,6 +164,7 @@ class TranscribeStageTest {
     assertInstanceOf(PermanentStageException.class, e);
     assertTrue(e.getMessage().contains(empty.toAbsolutePath().toString()), e.getMessage());
     assertTrue(e.getMessage().contains("scripts/download-model.sh tiny"), e.getMessage());
+    assertTrue(e.getMessage().startsWith(ModelRegistry.NOT_INSTALLED), "an API can tell it apart: " + e.getMessage());
   }
 
   @Test

@@ -76,6 +76,25 @@ class WhisperFfmEngineTest {
   }
 
   @Test
+  void everySegmentCarriesItsTokenIdsAndTheirMeanLogprobWithOrWithoutWords() throws Exception {
+    DecodeOptions noWords = new DecodeOptions("en", false, null, 0f, 1, 1, false);
+    for (DecodeOptions options : List.of(GREEDY, noWords)) {
+      try (var session = engine.open(model, Duration.ofSeconds(10))) {
+        Result r = session.transcribe(TestAudio.tones(12, 1), options);
+        assertFalse(r.segments().isEmpty(), "no segments");
+        for (RawSegment s : r.segments()) {
+          assertFalse(s.tokens().isEmpty(), s.toString());
+          assertTrue(s.tokens().stream().allMatch(id -> id >= 0 && id < SyntheticModel.Spec.tiny().nVocab()),
+              s.toString());
+          assertNotNull(s.avgLogprob(), s.toString());
+          assertTrue(Double.isFinite(s.avgLogprob()) && s.avgLogprob() <= 0, s.toString());
+          assertEquals(null, s.noSpeechProb(), "whisper.cpp 1.7.1 does not export it");
+        }
+      }
+    }
+  }
+
+  @Test
   void progressOnlyRisesAndEndsAt100AndSegmentsArriveAsProduced() throws Exception {
     List<Integer> progress = new CopyOnWriteArrayList<>();
     List<RawSegment> streamed = new CopyOnWriteArrayList<>();

@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +52,27 @@ class WhisperLibraryTest {
       assertTrue(wrong.stream().anyMatch(w -> w.startsWith("greedy: temperature_inc")), wrong.toString());
       assertTrue(wrong.stream().noneMatch(w -> w.startsWith("greedy: language=")), "language must not be dereferenced");
     }
+  }
+
+  @Test
+  void theJavaLanguageTableIsWhisperCppsOwn() throws Throwable {
+    WhisperLibrary lib = WhisperLibrary.load(null);
+    int maxId = (int) lib.langMaxId.invokeExact();
+    Set<String> native_ = new TreeSet<>();
+    for (int id = 0; id <= maxId; id++) {
+      String code = WhisperLibrary.cString((MemorySegment) lib.langStr.invokeExact(id));
+      String name = WhisperLibrary.cString((MemorySegment) lib.langStrFull.invokeExact(id));
+      native_.add(code);
+      assertEquals(name, Languages.name(code), "the English name of " + code);
+    }
+    assertEquals(native_, new TreeSet<>(Languages.codes()));
+    try (Arena arena = Arena.ofConfined()) {
+      for (String code : Languages.codes()) {
+        assertTrue((int) lib.langId.invokeExact(arena.allocateFrom(code)) >= 0, code);
+      }
+      assertEquals(-1, (int) lib.langId.invokeExact(arena.allocateFrom("xx")));
+    }
+    assertTrue(Languages.accepts("auto") && Languages.accepts("MK") && !Languages.accepts("xx"));
   }
 
   @Test
