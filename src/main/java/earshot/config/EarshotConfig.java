@@ -114,11 +114,12 @@ public record EarshotConfig(
                          List<String> allowPrivate) {}
 
   /**
-   * whisper.cpp: threads per job, the window length long audio is cut into, the decoding defaults, and the directory
-   * of the {@code libwhisper.so.1} to bind (null: whisper-jni's bundled CPU build; a directory: e.g. a CUDA build of
-   * the same whisper.cpp release).
+   * whisper.cpp: threads per job, the window length long audio is cut into, the node's decoding defaults (unset
+   * fields are whisper.cpp's own), the cap on live decoder states, and the directory of the {@code libwhisper.so.1}
+   * to bind (null: whisper-jni's bundled CPU build; a directory: e.g. a CUDA build of the same whisper.cpp release).
    */
-  public record Whisper(int threads, Duration window, int beamSize, int maxStates, Path libraryDir) {}
+  public record Whisper(int threads, Duration window, earshot.transcribe.WhisperEngine.Sampling sampling,
+                        int maxStates, Path libraryDir) {}
 
   /** Default chunking of a transcript's segments, overridable per job. */
   public record Chunking(int maxSeconds, int maxChars, int overlapSeconds) {}
