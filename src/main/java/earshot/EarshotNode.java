@@ -20,6 +20,7 @@ import earshot.pipeline.Workspace;
 import earshot.pipeline.WorkspaceCleaner;
 import earshot.store.JobStores;
 import earshot.transcribe.TranscriberVerticle;
+import earshot.transcribe.WhisperLibrary;
 import earshot.webhook.WebhookVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
@@ -73,9 +74,7 @@ public final class EarshotNode {
   public Future<Void> start() {
     HandOffCodec.register(vertx);
     statusConsumer = vertx.eventBus().localConsumer(Addresses.NODE_STATUS, m -> m.reply(new NodeStatus(nodeId, deployed,
-        config.roles().stream().map(Role::wireName).sorted().toList(),
-        earshot.transcribe.WhisperLibrary.active().map(earshot.transcribe.WhisperLibrary::describe).orElse(null))
-        .toJson()));
+        config.roles().stream().map(Role::wireName).sorted().toList(), whisperStatus()).toJson()));
     boolean runners = config.jobs().workerEnabled();
     Future<Void> chain = statusConsumer.completion();
     if (config.runs(Role.SCHEDULER) || config.runs(Role.API)) {
@@ -123,6 +122,17 @@ public final class EarshotNode {
       deployed = true;
       LOG.info("node {} started with roles {}", nodeId, config.roles());
     });
+  }
+
+  /** The whisper library this process bound and, where this node transcribes, each job's whisper.cpp threads. */
+  private JsonObject whisperStatus() {
+    return WhisperLibrary.active().map(lib -> {
+      JsonObject w = lib.describe();
+      if (config.runs(Role.GPU)) {
+        w.put("threads_per_job", config.audio().whisper().threads());
+      }
+      return w;
+    }).orElse(null);
   }
 
   private Future<Void> deploy(String what, Supplier<Deployable> verticle, ThreadingModel model) {

@@ -190,6 +190,7 @@ class PipelineEndToEndTest {
     assertEquals("cpu", whisper.getString("backend"));
     assertTrue(whisper.getString("system_info").contains("AVX"), whisper.encode());
     assertTrue(whisper.getString("library").endsWith("libwhisper.so.1"), whisper.encode());
+    assertEquals(1, whisper.getInteger("threads_per_job"), whisper.encode());
   }
 
   @Test

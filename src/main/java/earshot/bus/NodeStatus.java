@@ -5,8 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library}}}: whether every verticle of this
- * node's roles is deployed, and which whisper library this node's transcriber bound (absent when none is loaded).
+ * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library, threads_per_job?}}}: whether
+ * every verticle of this node's roles is deployed, which whisper library this node's transcriber bound (absent when
+ * none is loaded) and, on a node with the gpu role, how many whisper.cpp threads each job decodes with.
  */
 public record NodeStatus(String nodeId, boolean deployed, List<String> roles, JsonObject whisper) {
   public NodeStatus(String nodeId, boolean deployed, List<String> roles) {

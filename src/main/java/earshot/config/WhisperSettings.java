@@ -22,7 +22,8 @@ final class WhisperSettings {
         r.optionalIntIn("audio.whisper.best_of", 1, Sampling.MAX_DECODERS),
         temperature == null ? null : temperature.floatValue(),
         temperatureInc == null ? null : temperatureInc.floatValue());
-    int threads = r.intIn("audio.whisper.threads", 0, 256);
+    int threads = EarshotConfig.Whisper.threadsPerJob(r.intIn("audio.whisper.threads", 0, 256),
+        Runtime.getRuntime().availableProcessors(), transcribeSlots);
     return new EarshotConfig.Whisper(threads,
         Duration.ofSeconds(r.intIn("audio.whisper.window_seconds", 30, 3600)),
         sampling,

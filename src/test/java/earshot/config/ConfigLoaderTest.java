@@ -81,6 +81,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void whisperThreadsDefaultToTheCoresSharedAmongTheTranscribeSlots() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(cores, ConfigLoader.load(new String[0], Map.of()).audio().whisper().threads(), "one slot");
+    assertEquals(Math.max(1, cores / 2), ConfigLoader.load(new String[0], Map.of("EARSHOT_GPU_SLOTS", "2"))
+        .audio().whisper().threads());
+    assertEquals(3, ConfigLoader.load(new String[0], Map.of("EARSHOT_GPU_SLOTS", "2", "WHISPER_THREADS", "3"))
+        .audio().whisper().threads(), "a configured count is kept");
+    assertEquals(8, EarshotConfig.Whisper.threadsPerJob(0, 16, 2));
+    assertEquals(5, EarshotConfig.Whisper.threadsPerJob(0, 16, 3));
+    assertEquals(1, EarshotConfig.Whisper.threadsPerJob(0, 2, 4), "never fewer than one");
+    assertEquals(6, EarshotConfig.Whisper.threadsPerJob(6, 2, 4));
+    assertKey("audio.whisper.threads", Map.of("WHISPER_THREADS", "-1"));
+  }
+
+  @Test
   void sqliteUrlsResolveAbsoluteAndRelativePaths() {
     EarshotConfig abs = ConfigLoader.load(new String[0], Map.of("JOBS_DB_URL", "sqlite:///var/lib/earshot/jobs.db"));
     assertEquals(Path.of("/var/lib/earshot/jobs.db"), abs.store().sqlitePath());
