@@ -74,7 +74,7 @@ class TranscribeStageTest {
   }
 
   static TranscribeStage stage(Path modelsDir) {
-    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), SyntheticModel.QUICK, 2, null);
+    var whisper = new EarshotConfig.Whisper(1, Duration.ofSeconds(30), SyntheticModel.QUICK, 2, null);
     var audio = new EarshotConfig.Audio(modelsDir, "tiny", List.of(), null, whisper, null, Map.of());
     return new TranscribeStage(audio, engine);
   }
