@@ -1,5 +1,6 @@
 package earshot.bench;
 
+import earshot.transcribe.WhisperEngine;
 import io.github.givimad.whisperjni.WhisperContext;
 import io.github.givimad.whisperjni.WhisperFullParams;
 import io.github.givimad.whisperjni.WhisperJNI;
@@ -10,6 +11,9 @@ import java.util.Arrays;
 /** The baseline the whisper benchmarks compare against: one plain whisper-jni {@code full()}, and their statistics. */
 final class BareWhisperJni {
   private BareWhisperJni() {}
+
+  /** The sampling of whisper-jni's GREEDY params (best_of -1, i.e. one candidate; steps of 0.4), for equal work. */
+  static final WhisperEngine.Sampling JNI_GREEDY = new WhisperEngine.Sampling(1, 1, 0f, 0.4f);
 
   /**
    * Loads a fresh context (not timed), then times one greedy English {@code full()} with print flags off plus the

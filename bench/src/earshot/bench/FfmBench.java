@@ -33,7 +33,7 @@ public final class FfmBench {
     Path dir = Files.createTempDirectory("earshot-ffm-bench");
     Path model = SyntheticModel.write(dir.resolve("ggml-tiny.bin"), SyntheticModel.Spec.tiny());
     float[] samples = TestAudio.tones(seconds, 42);
-    DecodeOptions options = new DecodeOptions("en", false, null, 0f, 1, threads, true);
+    DecodeOptions options = new DecodeOptions("en", false, null, BareWhisperJni.JNI_GREEDY, threads, true);
     System.out.printf(Locale.ROOT, "audio %.0f s, synthetic model %d bytes, threads %d, %d repetitions%n",
         seconds, Files.size(model), threads, reps);
     try (WhisperFfmEngine plain = new WhisperFfmEngine(2, null, false);

@@ -35,7 +35,7 @@ public final class TranscribeBench {
     float[] audio = TestAudio.tones(seconds, 42);
     Path pcmPath = TestAudio.writePcm(dir.resolve("audio.pcm"), audio);
     float[] samples = readBack(pcmPath); // the same 16-bit-quantised samples the engine reads
-    DecodeOptions options = new DecodeOptions("en", false, null, 0f, 1, threads, false);
+    DecodeOptions options = new DecodeOptions("en", false, null, BareWhisperJni.JNI_GREEDY, threads, false);
     System.out.printf(Locale.ROOT, "audio %.0f s, synthetic model %d bytes, threads %d, %d repetitions%n",
         seconds, Files.size(model), threads, reps);
 

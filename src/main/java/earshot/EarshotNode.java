@@ -139,7 +139,18 @@ public final class EarshotNode {
             config.audio().modelsDir().toString(), ModelStatus.INVALID, "model check failed: " + err, null)))
         .onSuccess(m -> msg.reply(new NodeStatus(nodeId, deployed,
             config.roles().stream().map(Role::wireName).sorted().toList(),
-            WhisperLibrary.active().map(WhisperLibrary::describe).orElse(null), m).toJson()));
+            whisperStatus(), m).toJson()));
+  }
+
+  /** The whisper library this process bound and, where this node transcribes, each job's whisper.cpp threads. */
+  private JsonObject whisperStatus() {
+    return WhisperLibrary.active().map(lib -> {
+      JsonObject w = lib.describe();
+      if (config.runs(Role.GPU)) {
+        w.put("threads_per_job", config.audio().whisper().threads());
+      }
+      return w;
+    }).orElse(null);
   }
 
   private Future<Void> deploy(String what, Supplier<Deployable> verticle, ThreadingModel model) {

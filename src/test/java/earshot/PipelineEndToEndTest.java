@@ -91,14 +91,16 @@ class PipelineEndToEndTest {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100).put("retry_backoff_ms", 100).put("max_retries", 1))
         // One transcriber slot, so the cancel test also proves the abort frees it. One whisper thread: ggml's
-        // spinning workers crawl when the two cores are oversubscribed.
+        // spinning workers crawl when the two cores are oversubscribed. One candidate, steps of 0.4: the synthetic
+        // model fails every decode's thresholds, and whisper.cpp's default fallback would multiply each decode.
         .put("runners", new JsonObject().put("cpu_slots", 2).put("gpu_slots", 1))
         .put("api", new JsonObject().put("key", KEY))
         .put("audio", new JsonObject()
             .put("models_dir", models.toString())
             .put("default_model", "base")
             .put("allowed_roots", List.of(audioRoot.toString()))
-            .put("whisper", new JsonObject().put("window_seconds", 30).put("threads", 1))
+            .put("whisper", new JsonObject().put("window_seconds", 30).put("threads", 1).put("best_of", 1)
+                .put("temperature_inc", 0.4))
             .put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32")))
             .put("providers", new JsonObject().put("local", new JsonObject()
                 .put("base_url", "http://127.0.0.1:" + filesPort + "/v1").put("model", "stand-in")))));
@@ -191,6 +193,7 @@ class PipelineEndToEndTest {
     assertEquals("cpu", whisper.getString("backend"));
     assertTrue(whisper.getString("system_info").contains("AVX"), whisper.encode());
     assertTrue(whisper.getString("library").endsWith("libwhisper.so.1"), whisper.encode());
+    assertEquals(1, whisper.getInteger("threads_per_job"), whisper.encode());
   }
 
   @Test

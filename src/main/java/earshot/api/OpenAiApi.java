@@ -96,7 +96,7 @@ final class OpenAiApi {
     if (temperature != null && !temperature.isBlank()) {
       try {
         double t = Double.parseDouble(temperature);
-        if (t < 0 || t > 1) {
+        if (!(t >= 0 && t <= 1)) { // also refuses "NaN"
           throw ApiError.invalid("temperature", "must be between 0 and 1");
         }
         p.put(PayloadKeys.TEMPERATURE, t);

@@ -3,6 +3,7 @@ package earshot.api;
 import earshot.pipeline.PayloadKeys;
 import earshot.transcribe.Languages;
 import earshot.transcribe.ModelRegistry;
+import earshot.transcribe.WhisperEngine.Sampling;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -67,11 +68,12 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
     }
     Double temperature = f.number("temperature");
     if (temperature != null) {
-      if (temperature < 0 || temperature > 1) {
+      if (!(temperature >= 0 && temperature <= 1)) { // also refuses a form's "NaN"
         throw ApiError.invalid("temperature", "must be between 0 and 1");
       }
       p.put(PayloadKeys.TEMPERATURE, temperature);
     }
+    sampling(f, p);
     Double priority = f.number("priority");
     if (priority != null && (priority != Math.rint(priority) || priority < 0 || priority > MAX_PRIORITY)) {
       throw ApiError.invalid("priority", "must be an integer from 0 to " + MAX_PRIORITY);
@@ -79,6 +81,25 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
     String callback = f.string("callback_url");
     return new SubmitRequest(p, priority == null ? 0 : priority.intValue(),
         callback == null ? null : httpUrl("callback_url", callback));
+  }
+
+  /** whisper.cpp's other sampling parameters; an absent one is the node's default (audio.whisper). */
+  private static void sampling(Fields f, JsonObject p) {
+    Integer beamSize = f.integer("beam_size", 1, Sampling.MAX_DECODERS);
+    if (beamSize != null) {
+      p.put(PayloadKeys.BEAM_SIZE, beamSize);
+    }
+    Integer bestOf = f.integer("best_of", 1, Sampling.MAX_DECODERS);
+    if (bestOf != null) {
+      p.put(PayloadKeys.BEST_OF, bestOf);
+    }
+    Double temperatureInc = f.number("temperature_inc");
+    if (temperatureInc != null) {
+      if (!(temperatureInc >= 0 && temperatureInc <= 1)) {
+        throw ApiError.invalid("temperature_inc", "must be between 0 and 1 (0 turns the fallback off)");
+      }
+      p.put(PayloadKeys.TEMPERATURE_INC, temperatureInc);
+    }
   }
 
   /** A well-formed but unknown model name is unprocessable (422), not malformed. */
@@ -148,6 +169,14 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
         return Boolean.parseBoolean(s);
       }
       throw ApiError.invalid(name, "must be true or false");
+    }
+
+    Integer integer(String name, int min, int max) {
+      Double v = number(name);
+      if (v != null && (v != Math.rint(v) || v < min || v > max)) {
+        throw ApiError.invalid(name, "must be an integer from " + min + " to " + max);
+      }
+      return v == null ? null : v.intValue();
     }
 
     Double number(String name) {

@@ -5,9 +5,11 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library}, model?: ModelStatus}}: whether
- * every verticle of this node's roles is deployed, which whisper library this node's transcriber bound (absent when
- * none is loaded), and, on a node that transcribes, whether its default model can run (absent elsewhere).
+ * {@code {node_id, deployed, roles: [..], whisper?: {backend, system_info, library, threads_per_job?},
+ * model?: ModelStatus}}: whether every verticle of this node's roles is deployed, which whisper library this
+ * node's transcriber bound (absent when none is loaded) and, on a node with the gpu role, how many whisper.cpp
+ * threads each job decodes with, and, on a node that transcribes, whether its default model can run (absent
+ * elsewhere).
  */
 public record NodeStatus(String nodeId, boolean deployed, List<String> roles, JsonObject whisper,
                          ModelStatus defaultModel) {

@@ -60,6 +60,10 @@ public final class ConfigLoader {
     m.put("EARSHOT_DOWNLOAD_MAX_BYTES", "audio.download.max_bytes");
     m.put("EARSHOT_DOWNLOAD_ALLOW_PRIVATE", "audio.download.allow_private");
     m.put("WHISPER_THREADS", "audio.whisper.threads");
+    m.put("WHISPER_BEAM_SIZE", "audio.whisper.beam_size");
+    m.put("WHISPER_BEST_OF", "audio.whisper.best_of");
+    m.put("WHISPER_TEMPERATURE", "audio.whisper.temperature");
+    m.put("WHISPER_TEMPERATURE_INC", "audio.whisper.temperature_inc");
     m.put("WHISPER_LIBRARY_DIR", "audio.whisper.library_dir");
     m.put("EARSHOT_API_KEY", "api.key");
     m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
@@ -213,7 +217,7 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, env), api(r), webhooks(r), quota(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r));
   }
 
   /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */
@@ -343,31 +347,14 @@ public final class ConfigLoader {
         r.optionalString("api.jwt.audience"), r.string("api.jwt.role_claim"));
   }
 
-  /** Null selects whisper-jni's bundled CPU libraries; a directory must exist and hold libwhisper.so.1. */
-  private static Path whisperLibraryDir(String dir) {
-    if (dir == null) {
-      return null;
-    }
-    Path p = Path.of(dir).toAbsolutePath().normalize();
-    if (!Files.isRegularFile(p.resolve("libwhisper.so.1"))) {
-      throw new ConfigException("audio.whisper.library_dir", "no libwhisper.so.1 in " + p);
-    }
-    return p;
-  }
-
-  private static EarshotConfig.Audio audio(ConfigReader r, Map<String, String> env) {
+  private static EarshotConfig.Audio audio(ConfigReader r, int gpuSlots, Map<String, String> env) {
     EarshotConfig.Download download = new EarshotConfig.Download(
         r.longIn("audio.download.max_bytes", 1, Long.MAX_VALUE),
         Duration.ofMillis(r.intIn("audio.download.connect_timeout_ms", 1, 600_000)),
         Duration.ofMillis(r.intIn("audio.download.idle_timeout_ms", 1, 3_600_000)),
         r.intIn("audio.download.max_redirects", 0, 20),
         allowPrivate(r.stringList("audio.download.allow_private")));
-    EarshotConfig.Whisper whisper = new EarshotConfig.Whisper(
-        r.intIn("audio.whisper.threads", 0, 256),
-        Duration.ofSeconds(r.intIn("audio.whisper.window_seconds", 30, 3600)),
-        r.intIn("audio.whisper.beam_size", 1, 16),
-        r.intIn("audio.whisper.max_states", 1, 8),
-        whisperLibraryDir(r.optionalString("audio.whisper.library_dir")));
+    EarshotConfig.Whisper whisper = WhisperSettings.read(r, gpuSlots);
     EarshotConfig.Chunking chunking = new EarshotConfig.Chunking(
         r.intIn("audio.chunking.max_seconds", 1, 86_400),
         r.intIn("audio.chunking.max_chars", 1, 1_000_000),

@@ -107,6 +107,18 @@ record ConfigReader(JsonObject root) {
     return intIn(path, min, max);
   }
 
+  /** A decimal number in [min, max], or null when the key is absent or JSON null. */
+  Double optionalNumberIn(String path, double min, double max) {
+    try {
+      if (raw(path) == null) {
+        return null;
+      }
+    } catch (ConfigException missing) {
+      return null;
+    }
+    return number(path, min, max, "a number from " + min + " to " + max);
+  }
+
   int intIn(String path, int min, int max) {
     return (int) longIn(path, min, max);
   }

@@ -130,11 +130,23 @@ public record EarshotConfig(
                          List<String> allowPrivate) {}
 
   /**
-   * whisper.cpp: threads per job, the window length long audio is cut into, the decoding defaults, and the directory
-   * of the {@code libwhisper.so.1} to bind (null: whisper-jni's bundled CPU build; a directory: e.g. a CUDA build of
-   * the same whisper.cpp release).
+   * whisper.cpp: threads per job, the window length long audio is cut into, the node's decoding defaults (unset
+   * fields are whisper.cpp's own), the cap on live decoder states, and the directory of the {@code libwhisper.so.1}
+   * to bind (null: whisper-jni's bundled CPU build; a directory: e.g. a CUDA build of the same whisper.cpp release).
+   *
+   * @param threads whisper.cpp threads per job, already resolved: {@code audio.whisper.threads}, or where that is 0
+   *     {@link #threadsPerJob the cores shared among the transcribe slots}
    */
-  public record Whisper(int threads, Duration window, int beamSize, int maxStates, Path libraryDir) {}
+  public record Whisper(int threads, Duration window, earshot.transcribe.WhisperEngine.Sampling sampling,
+                        int maxStates, Path libraryDir) {
+    /**
+     * ggml's threads spin at their barriers, so more threads than free cores slow a decode down many times over:
+     * by default each of the node's transcribe slots gets its share of the cores, and never fewer than one.
+     */
+    public static int threadsPerJob(int configured, int cores, int transcribeSlots) {
+      return configured > 0 ? configured : Math.max(1, cores / Math.max(1, transcribeSlots));
+    }
+  }
 
   /** Default chunking of a transcript's segments, overridable per job. */
   public record Chunking(int maxSeconds, int maxChars, int overlapSeconds) {}

@@ -22,8 +22,14 @@ public final class PayloadKeys {
   public static final String LANGUAGE = "language";
   public static final String TRANSLATE = "translate";
   public static final String PROMPT = "prompt";
+  /**
+   * whisper.cpp's sampling parameters ({@code whisper_full_params} names); an absent one is the node's default
+   * ({@code audio.whisper}), and where that is unset too, whisper.cpp's own.
+   */
   public static final String TEMPERATURE = "temperature";
+  public static final String TEMPERATURE_INC = "temperature_inc";
   public static final String BEAM_SIZE = "beam_size";
+  public static final String BEST_OF = "best_of";
   public static final String WORD_TIMESTAMPS = "word_timestamps";
   public static final String PERFORM_CHUNKING = "perform_chunking";
   public static final String PERFORM_ANALYSIS = "perform_analysis";

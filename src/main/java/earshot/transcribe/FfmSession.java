@@ -1,6 +1,5 @@
 package earshot.transcribe;
 
-import static earshot.transcribe.FullParamsLayout.set;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -11,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
@@ -113,7 +111,8 @@ final class FfmSession implements WhisperEngine.Session {
     wordsThisCall = tokenTimestamps && options.wordTimestamps();
     WhisperFfmEngine.NATIVE.readLock().lock();
     try (Arena call = Arena.ofConfined()) {
-      MemorySegment params = params(call, options, language);
+      MemorySegment params = FullParams.build(lib, call, options, language, model.multilingual(), wordsThisCall,
+          new FullParams.Callbacks(newSegmentStub, progressStub, abortStub));
       MemorySegment pcm = call.allocateFrom(JAVA_FLOAT, input);
       int rc = (int) lib.fullWithState.invokeExact(model.ctx(), state, params, pcm, input.length);
       if (callbackFailure != null) {
@@ -151,44 +150,8 @@ final class FfmSession implements WhisperEngine.Session {
   private Double languageProbability(Arena call, int id, WhisperEngine.DecodeOptions o) throws Throwable {
     int n = (int) lib.langMaxId.invokeExact() + 1;
     MemorySegment probs = call.allocate(JAVA_FLOAT, n);
-    int top = (int) lib.langAutoDetectWithState.invokeExact(model.ctx(), state, 0, threads(o), probs);
+    int top = (int) lib.langAutoDetectWithState.invokeExact(model.ctx(), state, 0, FullParams.threads(o), probs);
     return top < 0 || id < 0 || id >= n ? null : (double) probs.getAtIndex(JAVA_FLOAT, id);
-  }
-
-  private MemorySegment params(Arena call, WhisperEngine.DecodeOptions o, String language) throws Throwable {
-    boolean beam = o.beamSize() > 1;
-    MemorySegment p = (MemorySegment) lib.fullDefaultParams.invokeExact((SegmentAllocator) call,
-        beam ? FullParamsLayout.SAMPLING_BEAM_SEARCH : FullParamsLayout.SAMPLING_GREEDY);
-    if (beam) {
-      p.set(JAVA_INT, FullParamsLayout.offset(FullParamsLayout.FULL_PARAMS, "beam_search", "beam_size"),
-          o.beamSize());
-    }
-    set(p, "n_threads", threads(o));
-    set(p, "language", call.allocateFrom(language));
-    set(p, "translate", model.multilingual() && o.translate());
-    set(p, "detect_language", false); // true would stop after detection with no segments
-    if (o.initialPrompt() != null && !o.initialPrompt().isBlank()) {
-      set(p, "initial_prompt", call.allocateFrom(o.initialPrompt()));
-    }
-    set(p, "temperature", o.temperature());
-    // The fallback whisper-jni used (one greedy decoder, temperature steps of 0.4) rather than whisper.cpp's
-    // (five decoders, steps of 0.2): the same results and cost as before this binding, at the price of fewer retries.
-    set(p, "temperature_inc", 0.4f);
-    p.set(JAVA_INT, FullParamsLayout.offset(FullParamsLayout.FULL_PARAMS, "greedy", "best_of"), 1);
-    set(p, "token_timestamps", wordsThisCall);
-    // print_realtime writes to the process's stdout; none of these belong in a server.
-    set(p, "print_special", false);
-    set(p, "print_progress", false);
-    set(p, "print_realtime", false);
-    set(p, "print_timestamps", false);
-    set(p, "new_segment_callback", newSegmentStub);
-    set(p, "progress_callback", progressStub);
-    set(p, "abort_callback", abortStub);
-    return p;
-  }
-
-  private static int threads(WhisperEngine.DecodeOptions o) {
-    return o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
   }
 
   private List<WhisperEngine.RawSegment> readNewSegments() throws Throwable {

@@ -9,6 +9,7 @@ import earshot.pipeline.StageContext;
 import earshot.pipeline.StageHandler;
 import earshot.pipeline.StageOutcome;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
+import earshot.transcribe.WhisperEngine.Sampling;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -68,21 +69,44 @@ public final class TranscribeStage implements StageHandler {
       throw new PermanentStageException("no converted audio in the payload (" + PayloadKeys.PCM_FILE + ")");
     }
     String model = models.canonical(payload.getString(PayloadKeys.MODEL));
-    Number temperature = payload.getNumber(PayloadKeys.TEMPERATURE, 0.0);
-    int beamSize = payload.getInteger(PayloadKeys.BEAM_SIZE, audio.whisper().beamSize());
-    if (temperature.doubleValue() < 0 || temperature.doubleValue() > 1) {
-      throw new PermanentStageException("temperature must be between 0 and 1, was " + temperature);
-    }
-    if (beamSize < 1 || beamSize > 16) {
-      throw new PermanentStageException("beam_size must be between 1 and 16, was " + beamSize);
-    }
     DecodeOptions options = new DecodeOptions(
         Languages.orAuto(payload.getString(PayloadKeys.LANGUAGE)),
         payload.getBoolean(PayloadKeys.TRANSLATE, false),
         payload.getString(PayloadKeys.PROMPT),
-        temperature.floatValue(), beamSize, audio.whisper().threads(),
+        sampling(payload).orElse(audio.whisper().sampling()), audio.whisper().threads(),
         payload.getBoolean(PayloadKeys.WORD_TIMESTAMPS, false));
     return new Request(model, Path.of(pcm), options);
+  }
+
+  /** The job's own sampling parameters, checked again here since a payload may predate the API's checks. */
+  static Sampling sampling(JsonObject payload) {
+    return new Sampling(
+        integer(payload, PayloadKeys.BEAM_SIZE, 1, Sampling.MAX_DECODERS),
+        integer(payload, PayloadKeys.BEST_OF, 1, Sampling.MAX_DECODERS),
+        fraction(payload, PayloadKeys.TEMPERATURE),
+        fraction(payload, PayloadKeys.TEMPERATURE_INC));
+  }
+
+  private static Integer integer(JsonObject payload, String key, int min, int max) {
+    Number n = payload.getNumber(key);
+    if (n == null) {
+      return null;
+    }
+    if (n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < min || n.doubleValue() > max) {
+      throw new PermanentStageException(key + " must be an integer from " + min + " to " + max + ", was " + n);
+    }
+    return n.intValue();
+  }
+
+  private static Float fraction(JsonObject payload, String key) {
+    Number n = payload.getNumber(key);
+    if (n == null) {
+      return null;
+    }
+    if (!(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
+      throw new PermanentStageException(key + " must be between 0 and 1, was " + n);
+    }
+    return n.floatValue();
   }
 
   private Transcript transcribe(Request request, StageContext ctx) throws InterruptedException {

@@ -19,17 +19,27 @@ import org.slf4j.LoggerFactory;
 public final class TranscriberVerticle extends StageRunnerVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(TranscriberVerticle.class);
   private final EarshotConfig.Audio audio;
+  private final int slots;
 
   public TranscriberVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
             config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease()),
         stages.only(JobStage.AUDIO_TRANSCRIBE), metrics);
     this.audio = config.audio();
+    this.slots = config.runners().gpuSlots();
   }
 
-  /** Says at start-up, not only on the first job, when the default model is missing or cannot run. */
+  /**
+   * Says at start-up, not only on the first job, when the default model is missing or cannot run, and how many threads
+   * and which decoding defaults each job gets.
+   */
   @Override
   public Future<?> start() {
+    WhisperEngine.Sampling s = audio.whisper().sampling();
+    LOG.info("whisper.cpp: {} threads per job ({} cores, {} transcribe slots); decoding defaults beam_size={} "
+            + "best_of={} temperature={} temperature_inc={} (null: whisper.cpp's own)", audio.whisper().threads(),
+        Runtime.getRuntime().availableProcessors(), slots, s.beamSize(), s.bestOf(), s.temperature(),
+        s.temperatureInc());
     return vertx.executeBlocking(() -> DefaultModelCheck.check(audio.modelsDir(), audio.defaultModel()))
         .andThen(ar -> {
           if (ar.failed()) {

@@ -61,11 +61,58 @@ public interface WhisperEngine extends AutoCloseable {
    * Decoding parameters, named as in whisper.cpp's {@code whisper_full_params}.
    *
    * @param language ISO-639-1 code, or "auto" to detect it
-   * @param beamSize beam search when greater than 1, greedy otherwise
-   * @param threads 0 means all available processors
+   * @param sampling the strategy and the temperature fallback; unset parts are whisper.cpp's defaults
+   * @param threads whisper.cpp threads for this decode; 0 means all available processors
    */
-  record DecodeOptions(String language, boolean translate, String initialPrompt, float temperature, int beamSize,
-                       int threads, boolean wordTimestamps) {}
+  record DecodeOptions(String language, boolean translate, String initialPrompt, Sampling sampling, int threads,
+                       boolean wordTimestamps) {
+    public DecodeOptions {
+      sampling = sampling == null ? Sampling.DEFAULTS : sampling;
+    }
+
+    /** A temperature and a beam size; best_of and temperature_inc are whisper.cpp's defaults. */
+    public DecodeOptions(String language, boolean translate, String initialPrompt, float temperature, int beamSize,
+                         int threads, boolean wordTimestamps) {
+      this(language, translate, initialPrompt, new Sampling(beamSize, null, temperature, null), threads,
+          wordTimestamps);
+    }
+
+    /** The same options in another language (e.g. the one the first window detected). */
+    public DecodeOptions withLanguage(String other) {
+      return new DecodeOptions(other, translate, initialPrompt, sampling, threads, wordTimestamps);
+    }
+  }
+
+  /**
+   * How whisper.cpp picks tokens, named as in {@code whisper_full_params}; a null field means "not set here": a job's
+   * unset fields take the node's ({@link #orElse}), and what is still unset is whisper.cpp's own default, read from
+   * {@code whisper_full_default_params} when the decode starts.
+   *
+   * @param beamSize greater than 1 selects {@code WHISPER_SAMPLING_BEAM_SEARCH} with that many beams; 1 or null
+   *     selects {@code WHISPER_SAMPLING_GREEDY}
+   * @param bestOf candidates sampled at each fallback temperature above 0 ({@code greedy.best_of})
+   * @param temperature the first decode's temperature
+   * @param temperatureInc the step by which a failed decode's temperature rises up to 1.0; 0 turns the fallback off
+   */
+  record Sampling(Integer beamSize, Integer bestOf, Float temperature, Float temperatureInc) {
+    /**
+     * whisper.cpp's {@code WHISPER_MAX_DECODERS}: a decode with more beams or candidates fails with code -4, so
+     * beam_size and best_of are capped here.
+     */
+    public static final int MAX_DECODERS = 8;
+    public static final Sampling DEFAULTS = new Sampling(null, null, null, null);
+
+    public boolean beamSearch() {
+      return beamSize != null && beamSize > 1;
+    }
+
+    /** This sampling's fields where set, {@code base}'s otherwise. */
+    public Sampling orElse(Sampling base) {
+      return new Sampling(beamSize != null ? beamSize : base.beamSize, bestOf != null ? bestOf : base.bestOf,
+          temperature != null ? temperature : base.temperature,
+          temperatureInc != null ? temperatureInc : base.temperatureInc);
+    }
+  }
 
   /**
    * What a decode sees from inside whisper.cpp. Called on the decoding thread, except {@link #cancelled()}, which

@@ -78,8 +78,7 @@ public final class WindowedTranscriber {
         language = window.language();
         languageProbability = window.languageProbability();
         // Detect once: later windows decode in the language the first one found, which keeps the text consistent.
-        current = new DecodeOptions(language, options.translate(), options.initialPrompt(), options.temperature(),
-            options.beamSize(), options.threads(), options.wordTimestamps());
+        current = options.withLanguage(language);
       }
       windows++;
       start = end;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import earshot.transcribe.WhisperEngine.Sampling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,37 @@ class ConfigLoaderTest {
     EarshotConfig c = ConfigLoader.load(new String[0], Map.of("WHISPER_LIBRARY_DIR", cuda.toString()));
     assertEquals(cuda.toAbsolutePath().normalize(), c.audio().whisper().libraryDir());
     assertKey("audio.whisper.library_dir", Map.of("WHISPER_LIBRARY_DIR", dir.resolve("nowhere").toString()));
+  }
+
+  @Test
+  void whisperDecodingDefaultsAreWhisperCppsUnlessSetAndTheEnvironmentSetsThem() {
+    EarshotConfig.Whisper bundled = ConfigLoader.load(new String[0], Map.of()).audio().whisper();
+    assertEquals(new Sampling(1, null, null, null), bundled.sampling(), "greedy; the rest whisper.cpp's own");
+    EarshotConfig.Whisper set = ConfigLoader.load(new String[0], Map.of("WHISPER_BEAM_SIZE", "5",
+        "WHISPER_BEST_OF", "3", "WHISPER_TEMPERATURE", "0.1", "WHISPER_TEMPERATURE_INC", "0")).audio().whisper();
+    assertEquals(new Sampling(5, 3, 0.1f, 0f), set.sampling());
+    assertKey("audio.whisper.beam_size", Map.of("WHISPER_BEAM_SIZE", "9"));
+    assertKey("audio.whisper.beam_size", Map.of("WHISPER_BEAM_SIZE", "0"));
+    assertKey("audio.whisper.best_of", Map.of("WHISPER_BEST_OF", "9"));
+    assertKey("audio.whisper.best_of", Map.of("WHISPER_BEST_OF", "two"));
+    assertKey("audio.whisper.temperature", Map.of("WHISPER_TEMPERATURE", "1.5"));
+    assertKey("audio.whisper.temperature_inc", Map.of("WHISPER_TEMPERATURE_INC", "-0.2"));
+    assertKey("audio.whisper.temperature_inc", Map.of("WHISPER_TEMPERATURE_INC", "lots"));
+  }
+
+  @Test
+  void whisperThreadsDefaultToTheCoresSharedAmongTheTranscribeSlots() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(cores, ConfigLoader.load(new String[0], Map.of()).audio().whisper().threads(), "one slot");
+    assertEquals(Math.max(1, cores / 2), ConfigLoader.load(new String[0], Map.of("EARSHOT_GPU_SLOTS", "2"))
+        .audio().whisper().threads());
+    assertEquals(3, ConfigLoader.load(new String[0], Map.of("EARSHOT_GPU_SLOTS", "2", "WHISPER_THREADS", "3"))
+        .audio().whisper().threads(), "a configured count is kept");
+    assertEquals(8, EarshotConfig.Whisper.threadsPerJob(0, 16, 2));
+    assertEquals(5, EarshotConfig.Whisper.threadsPerJob(0, 16, 3));
+    assertEquals(1, EarshotConfig.Whisper.threadsPerJob(0, 2, 4), "never fewer than one");
+    assertEquals(6, EarshotConfig.Whisper.threadsPerJob(6, 2, 4));
+    assertKey("audio.whisper.threads", Map.of("WHISPER_THREADS", "-1"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
+import earshot.transcribe.WhisperEngine;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -28,8 +29,8 @@ final class StageFixtures {
 
   static EarshotConfig.Audio audio(EarshotConfig.Download download, Map<String, EarshotConfig.Provider> providers) {
     return new EarshotConfig.Audio(Path.of("/nonexistent/models"), "base.en", List.of(), download,
-        new EarshotConfig.Whisper(1, Duration.ofSeconds(30), 1, 1, null), new EarshotConfig.Chunking(60, 2000, 0),
-        providers);
+        new EarshotConfig.Whisper(1, Duration.ofSeconds(30), WhisperEngine.Sampling.DEFAULTS, 1, null),
+        new EarshotConfig.Chunking(60, 2000, 0), providers);
   }
 
   static EarshotConfig.Download download(long maxBytes, int maxRedirects, List<String> allowPrivate) {

@@ -19,6 +19,12 @@ import java.util.Random;
  * a model.
  */
 public final class SyntheticModel {
+  /**
+   * Sampling for tests that are not about sampling: one candidate and temperature steps of 0.4 (what the engine
+   * always used before it took whisper.cpp's defaults). Random weights fail every decode's quality thresholds, so
+   * whisper.cpp's defaults (five candidates at each of five fallback temperatures) make each decode many times longer.
+   */
+  public static final WhisperEngine.Sampling QUICK = new WhisperEngine.Sampling(1, 1, 0f, 0.4f);
 
   /** Model dimensions; {@code spaceToken=false} and {@code tensors=false} make deliberately broken files. */
   public record Spec(int nVocab, int nState, int nHead, int nLayer, int nMels, int nAudioCtx, int nTextCtx, int ftype,

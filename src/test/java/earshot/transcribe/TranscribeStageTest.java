@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.bus.Addresses;
 import earshot.bus.ProgressReport;
+import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
@@ -21,7 +22,10 @@ import earshot.pipeline.StageOutcome;
 import earshot.testsupport.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import earshot.transcribe.WhisperEngine.DecodeOptions;
 import io.vertx.core.json.JsonObject;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -70,7 +74,7 @@ class TranscribeStageTest {
   }
 
   static TranscribeStage stage(Path modelsDir) {
-    var whisper = new EarshotConfig.Whisper(0, Duration.ofSeconds(30), 1, 2, null);
+    var whisper = new EarshotConfig.Whisper(1, Duration.ofSeconds(30), SyntheticModel.QUICK, 2, null);
     var audio = new EarshotConfig.Audio(modelsDir, "tiny", List.of(), null, whisper, null, Map.of());
     return new TranscribeStage(audio, engine);
   }
@@ -176,7 +180,10 @@ class TranscribeStageTest {
         "no converted audio", new JsonObject(),
         "does not exist", new JsonObject().put(PayloadKeys.PCM_FILE, dir.resolve("nope.pcm").toString()),
         "no samples", new JsonObject().put(PayloadKeys.PCM_FILE, emptyPcm.toString()),
-        "beam_size", new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.BEAM_SIZE, 99),
+        "beam_size", new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.BEAM_SIZE, 9),
+        "best_of", new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.BEST_OF, 0),
+        "temperature_inc",
+        new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.TEMPERATURE_INC, 1.5),
         "invalid transcription parameters",
         new JsonObject().put(PayloadKeys.PCM_FILE, pcm.toString()).put(PayloadKeys.TRANSLATE, "yes"));
     cases.forEach((expected, payload) -> {
@@ -185,6 +192,45 @@ class TranscribeStageTest {
       assertTrue(e.getMessage().contains(expected), expected + " not in: " + e.getMessage());
     });
     assertEquals(0, engine.liveStates());
+  }
+
+  @Test
+  void aJobWithoutDecodingParametersGetsWhisperCppsDefaults() throws Throwable {
+    var bundled = ConfigLoader.load(new String[0], Map.of()).audio().whisper();
+    var audio = new EarshotConfig.Audio(models, "tiny", List.of(), null, bundled, null, Map.of());
+    DecodeOptions o = new TranscribeStage(audio, engine).request(new JsonObject()
+        .put(PayloadKeys.PCM_FILE, pcm.toString())).options();
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment p = FullParams.build(WhisperLibrary.load(null), call, o, "en", false, false,
+          FullParams.Callbacks.NONE);
+      assertEquals(FullParamsLayout.SAMPLING_GREEDY, FullParamsLayout.getInt(p, "strategy"));
+      assertEquals(5, FullParamsLayout.getInt(p, "greedy", "best_of"));
+      assertEquals(0.2f, FullParamsLayout.getFloat(p, "temperature_inc"));
+      assertEquals(0.0f, FullParamsLayout.getFloat(p, "temperature"));
+    }
+  }
+
+  @Test
+  void aJobsDecodingParametersOverrideTheNodesAndReachWhisperFull() throws Throwable {
+    Path shortPcm = TestAudio.writePcm(dir.resolve("short.pcm"), TestAudio.tones(8, 22));
+    JsonObject payload = new JsonObject().put(PayloadKeys.PCM_FILE, shortPcm.toString())
+        .put(PayloadKeys.BEAM_SIZE, 3).put(PayloadKeys.TEMPERATURE, 0.5).put(PayloadKeys.TEMPERATURE_INC, 0);
+    var stage = stage(models);
+    DecodeOptions o = stage.request(payload).options();
+    assertEquals(new WhisperEngine.Sampling(3, SyntheticModel.QUICK.bestOf(), 0.5f, 0f), o.sampling(),
+        "best_of is the node's; the rest the job's");
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment p = FullParams.build(WhisperLibrary.load(null), call, o, "en", false, false,
+          FullParams.Callbacks.NONE);
+      assertEquals(FullParamsLayout.SAMPLING_BEAM_SEARCH, FullParamsLayout.getInt(p, "strategy"));
+      assertEquals(3, FullParamsLayout.getInt(p, "beam_search", "beam_size"));
+      assertEquals(1, FullParamsLayout.getInt(p, "greedy", "best_of"));
+      assertEquals(0.5f, FullParamsLayout.getFloat(p, "temperature"));
+      assertEquals(0.0f, FullParamsLayout.getFloat(p, "temperature_inc"));
+    }
+    StageOutcome.Completed done = assertInstanceOf(StageOutcome.Completed.class,
+        await(stage.execute(context(payload)), Duration.ofSeconds(120)));
+    assertFalse(Transcript.fromJson(done.payload().getJsonObject(PayloadKeys.TRANSCRIPT)).segments().isEmpty());
   }
 
   /** StageContext's constructor belongs to the runner; tests reach it by reflection rather than widen it. */

@@ -12,6 +12,7 @@ import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine.Listener;
 import earshot.transcribe.WhisperEngine.RawSegment;
 import earshot.transcribe.WhisperEngine.Result;
+import earshot.transcribe.WhisperEngine.Sampling;
 import earshot.transcribe.WhisperEngine.Word;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The FFM engine against whisper-jni's bundled libwhisper.so.1 with a synthetic model (in this forked JVM). */
 class WhisperFfmEngineTest {
-  static final DecodeOptions GREEDY = new DecodeOptions("en", false, null, 0f, 1, 1, true);
+  static final DecodeOptions GREEDY = new DecodeOptions("en", false, null, SyntheticModel.QUICK, 1, true);
 
   @TempDir
   static Path dir;
@@ -152,7 +153,8 @@ class WhisperFfmEngineTest {
   void autoLanguageOnAMultilingualModelReportsTheLanguageAndItsProbability() throws Exception {
     Path multi = SyntheticModel.write(dir.resolve("ggml-multi.bin"), SyntheticModel.Spec.tiny().multilingual());
     try (var session = engine.open(multi, Duration.ofSeconds(10))) {
-      Result r = session.transcribe(TestAudio.tones(4, 9), new DecodeOptions("auto", false, null, 0f, 1, 1, true));
+      Result r = session.transcribe(TestAudio.tones(4, 9),
+          new DecodeOptions("auto", false, null, SyntheticModel.QUICK, 1, true));
       assertTrue(r.language() != null && r.language().matches("[a-z]{2,3}"), "detected: " + r.language());
       assertNotNull(r.languageProbability());
       assertTrue(r.languageProbability() > 0 && r.languageProbability() <= 1, "p=" + r.languageProbability());
@@ -186,11 +188,28 @@ class WhisperFfmEngineTest {
   @Test
   void beamSearchAndShortAudioWork() throws Exception {
     try (var session = engine.open(model, Duration.ofSeconds(10))) {
-      Result r = session.transcribe(TestAudio.tones(5, 8), new DecodeOptions("auto", true, "a prompt", 0.2f, 3, 0, true));
+      Result r = session.transcribe(TestAudio.tones(5, 8), new DecodeOptions("auto", true, "a prompt",
+          new Sampling(3, 1, 0.2f, 0.4f), 0, true));
       assertEquals("en", r.language(), "an English-only model is decoded as English");
       assertSane(r.segments(), 5_000);
       assertSane(session.transcribe(TestAudio.tones(0.4, 9), GREEDY).segments(), 400);
       assertTrue(session.transcribe(new float[0], GREEDY).segments().isEmpty());
+    }
+  }
+
+  @Test
+  void beamSearchUpToWhisperCppsDecoderLimitReturnsSegments() throws Exception {
+    try (var session = engine.open(model, Duration.ofSeconds(10))) {
+      for (int beam : new int[] {2, Sampling.MAX_DECODERS}) {
+        Result r = session.transcribe(TestAudio.tones(6, 13),
+            new DecodeOptions("en", false, null, new Sampling(beam, null, null, 0f), 1, false));
+        assertFalse(r.segments().isEmpty(), "beam " + beam + ": no segments");
+        assertSane(r.segments(), 6_000);
+      }
+      // one beam more and whisper.cpp refuses the decode: why the API and the config stop at MAX_DECODERS
+      var e = assertThrows(RetryableStageException.class, () -> session.transcribe(TestAudio.tones(2, 14),
+          new DecodeOptions("en", false, null, new Sampling(Sampling.MAX_DECODERS + 1, null, null, 0f), 1, false)));
+      assertTrue(e.getMessage().contains("code -4"), e.getMessage());
     }
   }
 
