@@ -4,6 +4,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
+import earshot.testsupport.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,9 +33,10 @@ final class StageFixtures {
         providers);
   }
 
+  /** Connect and idle timeouts are backstops here, which a loaded machine's local server must never trip. */
   static EarshotConfig.Download download(long maxBytes, int maxRedirects, List<String> allowPrivate) {
-    return new EarshotConfig.Download(maxBytes, Duration.ofSeconds(5), Duration.ofSeconds(5), maxRedirects,
-        allowPrivate);
+    Duration backstop = Deadlines.loaded(Duration.ofSeconds(1));
+    return new EarshotConfig.Download(maxBytes, backstop, backstop, maxRedirects, allowPrivate);
   }
 
   /**
