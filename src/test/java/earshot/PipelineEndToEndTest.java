@@ -14,6 +14,7 @@ import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.AudioPipeline;
 import earshot.testsupport.Databases;
 import earshot.transcribe.Languages;
+import earshot.testsupport.Deadlines;
 import earshot.transcribe.SyntheticModel;
 import earshot.transcribe.WhisperFfmEngine;
 import io.vertx.core.Vertx;
@@ -44,7 +45,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class PipelineEndToEndTest {
   static final String KEY = "e2e-key-0123456789abcdef";
-  static final Duration WAIT = Duration.ofMinutes(2);
+  /** One job through every stage on real whisper.cpp: a few seconds on a quiet machine. */
+  static final Duration WAIT = Deadlines.loaded(Duration.ofSeconds(12));
 
   @TempDir
   static Path dir;

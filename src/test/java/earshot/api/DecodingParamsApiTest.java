@@ -95,6 +95,15 @@ class DecodingParamsApiTest {
         .putHeader("Authorization", "Bearer " + KEY).sendMultipartForm(form));
   }
 
+  /** A /v1 refusal in OpenAI's error shape, naming the form field as its param. */
+  static void assertOpenAiError(HttpResponse<Buffer> r, String param) {
+    assertEquals(400, r.statusCode(), r.bodyAsString());
+    assertEquals("application/json", r.getHeader("Content-Type"), r.bodyAsString());
+    JsonObject error = r.bodyAsJsonObject().getJsonObject("error");
+    assertEquals("invalid_request_error", error.getString("type"), r.bodyAsString());
+    assertEquals(param, error.getString("param"), r.bodyAsString());
+  }
+
   JsonObject transcribePayload(HttpResponse<Buffer> accepted) {
     assertEquals(202, accepted.statusCode(), accepted.bodyAsString());
     long id = accepted.bodyAsJsonObject().getLong("id");
@@ -144,8 +153,8 @@ class DecodingParamsApiTest {
     assertProblem(upload("best_of", "9"), 400, "best_of");
     assertProblem(upload("temperature_inc", "NaN"), 400, "temperature_inc");
     assertProblem(upload("temperature", "NaN"), 400, "temperature");
-    assertProblem(openAi("NaN"), 400, "temperature");
-    assertProblem(openAi("1.5"), 400, "temperature");
+    assertOpenAiError(openAi("NaN"), "temperature");
+    assertOpenAiError(openAi("1.5"), "temperature");
     assertEquals(Map.of(), transcribed, "no refused job ran");
   }
 }

@@ -11,6 +11,7 @@ import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.TestConfigs;
 import earshot.transcribe.SyntheticModel;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -24,7 +25,6 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -155,7 +155,7 @@ class HttpApiTest {
     start(List.of("api", "scheduler"));
     SubmitJob submit = new SubmitJob("alice", new JsonObject().put("local_path", "/srv/a.wav"), 0, null, null);
     await(vertx.eventBus().request(Addresses.JOBS_SUBMIT, submit.toJson()));
-    String text = until("queue_depth to be sampled", Duration.ofSeconds(15), () -> get("/metrics").bodyAsString(),
+    String text = until("queue_depth to be sampled", Deadlines.WAIT, () -> get("/metrics").bodyAsString(),
         t -> t.contains("queue_depth{queue=\"default\"} 1.0"));
     assertTrue(text.contains("jobs_enqueued_total{queue=\"default\",stage=\"audio_convert\"} 1.0"), text);
     assertTrue(text.contains("worker_active"), text);

@@ -15,6 +15,7 @@ import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.StageContext;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;
 import earshot.transcribe.Transcript;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The jobs API over real HTTP, with an API key, a real SQLite store and stand-in stages. */
 public class JobsApiTest {
   static final String KEY = "test-key-0123456789abcdef";
-  static final Duration WAIT = Duration.ofSeconds(30);
+  static final Duration WAIT = Deadlines.WAIT;
 
   @TempDir
   Path tempDir;

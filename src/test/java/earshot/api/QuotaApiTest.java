@@ -12,6 +12,7 @@ import earshot.metrics.MicrometerJobMetrics;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.MutableClock;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * summary-by-owner endpoints, a user's own usage, and a tier change that the next acquisition applies.
  */
 class QuotaApiTest {
-  static final Duration WAIT = Duration.ofSeconds(30);
+  static final Duration WAIT = Deadlines.WAIT;
 
   @TempDir
   Path tempDir;

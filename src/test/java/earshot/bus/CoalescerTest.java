@@ -5,6 +5,7 @@ import static earshot.testsupport.Await.awaitFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import earshot.testsupport.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -68,7 +69,8 @@ class CoalescerTest {
 
   Coalescer onEventLoop(String address) {
     Promise<Coalescer> made = Promise.promise();
-    vertx.runOnContext(v -> made.complete(new Coalescer(vertx, address, new DeliveryOptions().setSendTimeout(5_000))));
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(Deadlines.WAIT.toMillis());
+    vertx.runOnContext(v -> made.complete(new Coalescer(vertx, address, options)));
     return await(made.future());
   }
 

@@ -12,10 +12,12 @@ import earshot.bus.Submitted;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -29,20 +31,29 @@ final class EngineNode implements AutoCloseable {
   private boolean stopped;
 
   EngineNode(JsonObject overrides, StageRegistry stages) {
+    this(overrides, stages, Clock.systemUTC());
+  }
+
+  /** A node whose leases expire by {@code clock}: a test that moves it expires a lease when it chooses. */
+  EngineNode(JsonObject overrides, StageRegistry stages, Clock clock) {
     this.config = ConfigLoader.fromOverrides(overrides);
-    this.node = new EarshotNode(vertx, config, metrics, null, stages, Clock.systemUTC());
+    this.node = new EarshotNode(vertx, config, metrics, null, stages, clock);
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_EVENTS, m -> events.add(JobEvent.fromJson(m.body())));
     await(node.start());
   }
 
-  /** Test defaults: short leases and polls so failures show up in seconds. */
+  /**
+   * Test defaults: short polls and backoffs so jobs move in milliseconds, and a lease long enough that a runner on a
+   * loaded machine never loses one by being slow (a lost lease is a retry the test did not expect); a test about
+   * expiry moves a {@link earshot.testsupport.MutableClock} instead of waiting.
+   */
   static JsonObject config(String storeUrl) {
     return new JsonObject()
         .put("roles", List.of("scheduler", "cpu", "gpu"))
         .put("store", new JsonObject().put("url", storeUrl))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject()
-            .put("lease_seconds", 2)
+            .put("lease_seconds", Deadlines.loaded(Duration.ofSeconds(3)).toSeconds())
             .put("poll_interval_ms", 100)
             .put("retry_backoff_ms", 200)
             .put("retry_backoff_max_ms", 2000)

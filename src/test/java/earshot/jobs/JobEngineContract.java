@@ -17,6 +17,8 @@ import earshot.pipeline.StageContext;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRunnerVerticle;
 import earshot.testsupport.Databases;
+import earshot.testsupport.Deadlines;
+import earshot.testsupport.MutableClock;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -24,6 +26,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Stages are test stages: the engine is what is under test here.
  */
 abstract class JobEngineContract {
-  static final Duration WAIT = Duration.ofSeconds(30);
+  static final Duration WAIT = Deadlines.WAIT;
 
   @TempDir
   Path tempDir;
@@ -49,7 +52,11 @@ abstract class JobEngineContract {
   abstract Databases.Kind kind();
 
   EngineNode start(JsonObject config, TestStages stages, String name) {
-    EngineNode node = new EngineNode(config, stages.registry(name));
+    return start(config, stages, name, Clock.systemUTC());
+  }
+
+  EngineNode start(JsonObject config, TestStages stages, String name, Clock clock) {
+    EngineNode node = new EngineNode(config, stages.registry(name), clock);
     nodes.add(node);
     return node;
   }
@@ -106,11 +113,13 @@ abstract class JobEngineContract {
   void aRunnerThatStopsHeartbeatingLosesTheJobToAnotherAndItCompletesOnce() {
     String url = kind().newUrl(tempDir);
     JsonObject config = EngineNode.config(url);
-    config.getJsonObject("jobs").put("lease_seconds", 1);
+    config.getJsonObject("jobs").put("lease_seconds", 1); // a sweep every 250 ms
+    // Leases expire only when the test moves this clock: the healthy runner never loses one by being slow.
+    MutableClock clock = new MutableClock();
     // A node with the scheduler and a healthy CPU runner that does nothing at first...
     TestStages healthy = new TestStages();
     config.put("roles", List.of("scheduler", "gpu"));
-    EngineNode node = start(config, healthy, "healthy");
+    EngineNode node = start(config, healthy, "healthy", clock);
 
     // ...and a "zombie" runner on the same bus that takes the job and then never heartbeats.
     TestStages zombieStages = new TestStages();
@@ -134,6 +143,7 @@ abstract class JobEngineContract {
         new StageRunnerVerticle.Spec("cpu", List.of("default"), 2, Duration.ofMillis(300), Duration.ZERO),
         healthy.registry("healthy"), NoopJobMetrics.INSTANCE);
     await(node.vertx.deployVerticle(cpu, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    clock.advance(Duration.ofSeconds(2));
 
     Job done = awaitStatus(node, job.id(), JobStatus.COMPLETED);
     assertEquals(1, done.retryCount(), "the expired lease counts as one retry");

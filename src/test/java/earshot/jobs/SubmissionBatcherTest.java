@@ -10,6 +10,7 @@ import earshot.store.JobStore;
 import earshot.store.JobStores;
 import earshot.testsupport.Await;
 import earshot.testsupport.Databases;
+import earshot.testsupport.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,7 +19,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -148,9 +148,9 @@ class SubmissionBatcherTest {
         });
         await(issued.future());
       }
-      Await.until("two transactions in flight", Duration.ofSeconds(10), () -> gates.size() == 2);
+      Await.until("two transactions in flight", Deadlines.WAIT, () -> gates.size() == 2);
       gates.getFirst().complete(); // the third burst takes the lane this frees
-      Await.until("the third transaction", Duration.ofSeconds(10), () -> gates.size() == 3);
+      Await.until("the third transaction", Deadlines.WAIT, () -> gates.size() == 3);
       gates.forEach(Promise::tryComplete);
       List<JobStore.Submitted> results = await(Future.all(all).map(f -> f.<JobStore.Submitted>list()));
       assertEquals(9, results.stream().filter(JobStore.Submitted::created).map(r -> r.job().id()).distinct().count());

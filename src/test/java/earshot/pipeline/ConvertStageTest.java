@@ -19,12 +19,12 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import earshot.audio.DecodeCancelledException;
+import earshot.testsupport.Deadlines;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +83,7 @@ class ConvertStageTest {
     assertEquals(4.0, payload.getDouble(PayloadKeys.DURATION_SECONDS), 0.05);
     assertEquals("base.en", payload.getString(PayloadKeys.MODEL), "the input payload is carried forward");
     assertTrue(Files.isRegularFile(pcm));
-    Await.until("progress 10 then 100", Duration.ofSeconds(10), () -> progress.equals(List.of(10, 100)));
+    Await.until("progress 10 then 100", Deadlines.WAIT, () -> progress.equals(List.of(10, 100)));
   }
 
   @Test

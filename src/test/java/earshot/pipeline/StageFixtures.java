@@ -5,6 +5,7 @@ import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.transcribe.WhisperEngine;
+import earshot.testsupport.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,9 +34,10 @@ final class StageFixtures {
         new EarshotConfig.Chunking(60, 2000, 0), providers);
   }
 
+  /** Connect and idle timeouts are backstops here, which a loaded machine's local server must never trip. */
   static EarshotConfig.Download download(long maxBytes, int maxRedirects, List<String> allowPrivate) {
-    return new EarshotConfig.Download(maxBytes, Duration.ofSeconds(5), Duration.ofSeconds(5), maxRedirects,
-        allowPrivate);
+    Duration backstop = Deadlines.loaded(Duration.ofSeconds(1));
+    return new EarshotConfig.Download(maxBytes, backstop, backstop, maxRedirects, allowPrivate);
   }
 
   /**

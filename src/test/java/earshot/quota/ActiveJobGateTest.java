@@ -20,6 +20,7 @@ import earshot.metrics.NoopQuotaMetrics;
 import earshot.store.JobStore;
 import earshot.store.JobStores;
 import earshot.testsupport.Databases;
+import earshot.testsupport.Deadlines;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -137,11 +138,11 @@ class ActiveJobGateTest {
     assertEquals(List.of(next), admit(next));
     publish(job, JobStatus.QUEUED, job.leaseToken()); // the stale event
     publish(next, JobStatus.PROCESSING, next.leaseToken());
-    until("both events are handled", Duration.ofSeconds(10), () -> onContext(() -> Future.succeededFuture(
+    until("both events are handled", Deadlines.WAIT, () -> onContext(() -> Future.succeededFuture(
         gate.held())) == 1 && active("ann") == 1);
 
     publish(next, JobStatus.COMPLETED, next.leaseToken());
-    until("the newer lease's place is freed by its own end", Duration.ofSeconds(10), () -> active("ann") == 0);
+    until("the newer lease's place is freed by its own end", Deadlines.WAIT, () -> active("ann") == 0);
     assertEquals(0, (int) onContext(() -> Future.succeededFuture(gate.held())));
   }
 }

@@ -9,12 +9,12 @@ class LocalCountersTest extends ActiveCountersContract {
   final MutableClock clock = new MutableClock();
 
   @Override
-  ActiveCounters create(Vertx vertx) {
-    return new LocalCounters(clock, TTL);
+  ActiveCounters create(Vertx vertx, Duration ttl) {
+    return new LocalCounters(clock, ttl);
   }
 
   @Override
-  void passTtl() {
-    clock.advance(TTL.plus(Duration.ofMillis(1)));
+  void passTtl(ActiveCounters expiring) {
+    clock.advance(SHORT_TTL.plus(Duration.ofMillis(1)));
   }
 }

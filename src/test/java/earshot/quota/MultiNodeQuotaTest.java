@@ -16,6 +16,7 @@ import earshot.metrics.NoopJobMetrics;
 import earshot.pipeline.PayloadKeys;
 import earshot.pipeline.StageOutcome;
 import earshot.pipeline.StageRegistry;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.EmbeddedRedis;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;
@@ -46,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * once it returns.
  */
 class MultiNodeQuotaTest {
-  static final Duration WAIT = Duration.ofSeconds(90);
+  /** A hundred jobs through both nodes: about ten seconds on a quiet machine. */
+  static final Duration WAIT = Deadlines.loaded(Duration.ofSeconds(12));
   /** Owner to tier limit: a and b are free (1 at once), p is premium (2 at once). */
   static final Map<String, Integer> LIMITS = Map.of("a", 1, "b", 1, "p", 2);
 
@@ -77,7 +79,8 @@ class MultiNodeQuotaTest {
           .put("runners", new JsonObject().put("cpu_slots", 4).put("gpu_slots", 2))
           .put("jobs", new JsonObject().put("poll_interval_ms", 100))
           .put("quota", new JsonObject().put("default_tier", "free").put("redis_url", redis.url())
-              .put("counter_ttl_seconds", 5)
+              // Holders are re-stamped every TTL/3; a loaded event loop must never let a running job's lapse.
+              .put("counter_ttl_seconds", Deadlines.loaded(Duration.ofSeconds(3)).toSeconds())
               .put("tiers", new JsonObject()
                   .put("free", new JsonObject().put("concurrent_jobs", 1).put("concurrent_streams", 1)
                       .putNull("daily_minutes").putNull("max_queued_jobs"))

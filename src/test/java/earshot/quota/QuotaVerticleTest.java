@@ -18,6 +18,7 @@ import earshot.bus.ReleaseHold;
 import earshot.metrics.MicrometerQuotaMetrics;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.metrics.QuotaMetrics;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.EmbeddedRedis;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -51,14 +52,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class QuotaVerticleTest {
-  static final Duration TTL = Duration.ofSeconds(1);
+  /** Long enough that no holder expires while a test on a loaded machine is merely slow. */
+  static final Duration TTL = Deadlines.WAIT;
+  /** For the expiry test alone: outlasts a redeployment on a loaded machine, and is waited out once. */
+  static final Duration SHORT_TTL = Deadlines.loaded(Duration.ofMillis(500));
   /**
    * A short backoff so a test sees Redis's return within a second. A stopped Redis refuses connections at once, so
    * the command timeout only has to be long enough that a loaded build machine never trips it by accident.
    */
   static final RedisTimings FAST =
-      new RedisTimings(Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(400));
-  static final Duration WAIT = Duration.ofSeconds(10);
+      new RedisTimings(Deadlines.loaded(Duration.ofSeconds(1)), Duration.ofMillis(50), Duration.ofMillis(400));
+  static final Duration WAIT = Deadlines.WAIT;
 
   final String owner = "owner-" + UUID.randomUUID();
   final String jobsKey = "audio:active_jobs:" + owner;
@@ -98,7 +102,7 @@ class QuotaVerticleTest {
   void holdersOfAStoppedVerticleExpireAfterTheTtl(Vertx vertx) {
     redis = EmbeddedRedis.start();
     Redis probe = Redis.createClient(vertx, redis.url());
-    String first = deploy(vertx, redis.url(), TTL, NoopQuotaMetrics.INSTANCE);
+    String first = deploy(vertx, redis.url(), SHORT_TTL, NoopQuotaMetrics.INSTANCE);
     assertTrue(hold(vertx, CounterKind.JOBS, "j1", 2).granted());
     assertTrue(hold(vertx, CounterKind.JOBS, "j2", 2).granted());
     assertFalse(hold(vertx, CounterKind.JOBS, "j3", 2).granted());
@@ -108,7 +112,7 @@ class QuotaVerticleTest {
         () -> send(probe, Request.cmd(Command.ZSCORE).arg(jobsKey).arg("j1")).toLong() > stamped);
 
     await(vertx.undeploy(first)); // stops refreshing, releases nothing: a crash as far as Redis can tell
-    deploy(vertx, redis.url(), TTL, NoopQuotaMetrics.INSTANCE);
+    deploy(vertx, redis.url(), SHORT_TTL, NoopQuotaMetrics.INSTANCE);
     assertFalse(hold(vertx, CounterKind.JOBS, "j3", 2).granted(), "the stopped verticle's holders still count");
 
     until("the stopped verticle's holders to expire", WAIT, () -> hold(vertx, CounterKind.JOBS, "j3", 2).granted());
@@ -120,7 +124,7 @@ class QuotaVerticleTest {
     redis = EmbeddedRedis.start(true); // comes back with what it had, so a stale holder would show
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // A long TTL: nothing expires during the test, so every count below is what the verticle made it.
-    deploy(vertx, redis.url(), Duration.ofSeconds(30), new MicrometerQuotaMetrics(registry, true));
+    deploy(vertx, redis.url(), TTL, new MicrometerQuotaMetrics(registry, true));
     assertTrue(hold(vertx, CounterKind.JOBS, "j1", 3).granted());
     assertTrue(hold(vertx, CounterKind.JOBS, "j2", 3).granted());
     assertEquals(0.0, gauge(registry, "audio_redis_fallback"));
@@ -151,7 +155,7 @@ class QuotaVerticleTest {
     redis = EmbeddedRedis.start();
     redis.stop();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    deploy(vertx, redis.url(), Duration.ofSeconds(30), new MicrometerQuotaMetrics(registry, false));
+    deploy(vertx, redis.url(), TTL, new MicrometerQuotaMetrics(registry, false));
 
     assertEquals(1.0, gauge(registry, "audio_redis_fallback"));
     assertEquals(new HoldReply(true, 1), hold(vertx, CounterKind.STREAMS, "s1", 1));

@@ -5,6 +5,7 @@ import static earshot.testsupport.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.EmbeddedRedis;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -13,12 +14,15 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link ActiveCountersContract} against a real redis-server, plus what only Redis has: its keys and script cache. */
 class RedisCountersTest extends ActiveCountersContract {
   static EmbeddedRedis redis;
+  /** For the raw commands of the Redis-only tests. */
   Redis client;
 
   @BeforeAll
@@ -32,19 +36,29 @@ class RedisCountersTest extends ActiveCountersContract {
   }
 
   /** Generous: these tests are about counting, and a loaded build machine can take a second to connect. */
-  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration COMMAND_TIMEOUT = Deadlines.loaded(Duration.ofSeconds(1));
+
+  @BeforeEach
+  void openClient(Vertx vertx) {
+    client = Redis.createClient(vertx, redis.url());
+  }
+
+  @AfterEach
+  void closeClient() {
+    await(client.close());
+  }
 
   @Override
-  ActiveCounters create(Vertx vertx) {
-    client = Redis.createClient(vertx, RedisCounters.options(redis.url(), COMMAND_TIMEOUT));
-    return new RedisCounters(client, TTL, COMMAND_TIMEOUT);
+  ActiveCounters create(Vertx vertx, Duration ttl) {
+    return new RedisCounters(Redis.createClient(vertx, RedisCounters.options(redis.url(), COMMAND_TIMEOUT)), ttl,
+        COMMAND_TIMEOUT);
   }
 
   /** Redis expires by its own clock: wait until the counter is empty, then the holder is gone. */
   @Override
-  void passTtl() {
-    until("the holder to expire in Redis", Duration.ofSeconds(5),
-        () -> await(counters.count(CounterKind.JOBS, owner)) == 0);
+  void passTtl(ActiveCounters expiring) {
+    until("the holder to expire in Redis", Deadlines.WAIT,
+        () -> await(expiring.count(CounterKind.JOBS, owner)) == 0);
   }
 
   @Test

@@ -6,12 +6,12 @@ import earshot.jobs.JobStage;
 import earshot.jobs.NewJob;
 import earshot.testsupport.Await;
 import earshot.testsupport.Databases;
+import earshot.testsupport.Deadlines;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -39,7 +39,7 @@ class SqliteJobStoreTest extends JobStoreContract {
           new JsonObject().put("local_path", "/tmp/a.wav").put("note", filler), null));
     }
     await(store.insertAll(jobs)); // about 2.4 MB of payload in one transaction
-    Await.until("the database file holds the new rows", Duration.ofSeconds(20), () -> size(db) >= before + 2_000_000);
+    Await.until("the database file holds the new rows", Deadlines.WAIT, () -> size(db) >= before + 2_000_000);
   }
 
   private static long size(Path file) {

@@ -7,11 +7,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Blocking helpers for test threads (never event loops): wait for a future, or poll a condition with a deadline. */
+/**
+ * Blocking helpers for test threads (never event loops): wait for a future, or poll a condition with a deadline.
+ * Deadlines are sized for a loaded machine ({@link Deadlines}).
+ */
 public final class Await {
   private Await() {}
 
-  public static final Duration DEFAULT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT = Deadlines.WAIT;
 
   public static <T> T await(Future<T> future) {
     return await(future, DEFAULT);
@@ -34,7 +37,7 @@ public final class Await {
     } catch (ExecutionException e) {
       return e.getCause();
     } catch (Exception e) {
-      throw new AssertionError("future did not complete", e);
+      throw new AssertionError("future did not complete within " + DEFAULT, e);
     }
     throw new AssertionError("expected a failure");
   }

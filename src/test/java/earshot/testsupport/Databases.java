@@ -51,7 +51,8 @@ public final class Databases {
   public static synchronized String postgresUrl() {
     try {
       if (postgres == null) {
-        postgres = EmbeddedPostgres.builder().start();
+        // initdb and the first start take seconds when the cores are busy: the library's 10 s was too tight.
+        postgres = EmbeddedPostgres.builder().setPGStartupWait(Deadlines.WAIT).start();
         EmbeddedPostgres started = postgres;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {

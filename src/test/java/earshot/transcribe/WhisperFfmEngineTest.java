@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.pipeline.PermanentStageException;
 import earshot.pipeline.RetryableStageException;
+import earshot.testsupport.Deadlines;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine.Listener;
 import earshot.transcribe.WhisperEngine.RawSegment;
@@ -27,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,7 +78,7 @@ class WhisperFfmEngineTest {
 
   @Test
   void everySegmentCarriesItsTokenIdsAndTheirMeanLogprobWithOrWithoutWords() throws Exception {
-    DecodeOptions noWords = new DecodeOptions("en", false, null, 0f, 1, 1, false);
+    DecodeOptions noWords = new DecodeOptions("en", false, null, SyntheticModel.QUICK, 1, false);
     for (DecodeOptions options : List.of(GREEDY, noWords)) {
       try (var session = engine.open(model, Duration.ofSeconds(10))) {
         Result r = session.transcribe(TestAudio.tones(12, 1), options);
@@ -121,27 +121,26 @@ class WhisperFfmEngineTest {
     assertEquals(100, progress.getLast());
   }
 
+  /** The cancel is raised at whisper.cpp's first progress callback: a decode that heeds it reports nothing after. */
   @Test
-  void cancelStopsALongDecodeWithinOneSecondAndTheEngineStaysUsable() throws Exception {
-    AtomicLong cancelledAt = new AtomicLong();
+  void cancelStopsALongDecodeAtOnceAndTheEngineStaysUsable() throws Exception {
+    List<Integer> progress = new CopyOnWriteArrayList<>();
     try (var session = engine.open(model, Duration.ofSeconds(10))) {
       Listener listener = new Listener() {
         @Override
         public void progress(int percent) {
-          if (percent > 0) {
-            cancelledAt.compareAndSet(0, System.nanoTime()); // cancel once the decode is well under way
-          }
+          progress.add(percent); // the first report comes once the decode is well under way
         }
 
         @Override
         public boolean cancelled() {
-          return cancelledAt.get() != 0;
+          return !progress.isEmpty();
         }
       };
       Result r = session.transcribe(TestAudio.tones(180, 3), GREEDY, listener);
-      long stoppedMs = (System.nanoTime() - cancelledAt.get()) / 1_000_000;
       assertTrue(r.aborted());
-      assertTrue(stoppedMs < 1000, "stopped " + stoppedMs + " ms after the cancel");
+      assertEquals(1, progress.size(), "the decode went on after the cancel: " + progress);
+      assertTrue(progress.getFirst() < 100, progress.toString());
       Result after = session.transcribe(TestAudio.tones(3, 4), GREEDY);
       assertFalse(after.aborted());
       assertSane(after.segments(), 3_000);
@@ -178,8 +177,8 @@ class WhisperFfmEngineTest {
         together.await();
         return once(b);
       });
-      assertEquals(aloneA, fa.get(60, TimeUnit.SECONDS));
-      assertEquals(aloneB, fb.get(60, TimeUnit.SECONDS));
+      assertEquals(aloneA, fa.get(Deadlines.WAIT.toMillis(), TimeUnit.MILLISECONDS));
+      assertEquals(aloneB, fb.get(Deadlines.WAIT.toMillis(), TimeUnit.MILLISECONDS));
     } finally {
       pool.shutdownNow();
     }
@@ -188,8 +187,9 @@ class WhisperFfmEngineTest {
   @Test
   void beamSearchAndShortAudioWork() throws Exception {
     try (var session = engine.open(model, Duration.ofSeconds(10))) {
+      // One whisper thread: with all cores, ggml's spinning workers took 200 s here when the cores were busy.
       Result r = session.transcribe(TestAudio.tones(5, 8), new DecodeOptions("auto", true, "a prompt",
-          new Sampling(3, 1, 0.2f, 0.4f), 0, true));
+          new Sampling(3, 1, 0.2f, 0.4f), 1, true));
       assertEquals("en", r.language(), "an English-only model is decoded as English");
       assertSane(r.segments(), 5_000);
       assertSane(session.transcribe(TestAudio.tones(0.4, 9), GREEDY).segments(), 400);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Long audio through real whisper.cpp in 30 s windows: absolute times, rising progress, cancel between windows. */
 class WindowedTranscriberTest {
+  /** One whisper thread: ggml's spinning workers crawl when the two cores are oversubscribed. */
   static final DecodeOptions OPTIONS = new DecodeOptions("en", false, null, SyntheticModel.QUICK, 1, true);
   static final int WINDOW = 30 * PcmFile.SAMPLE_RATE;
 
