@@ -30,7 +30,10 @@ public final class DefaultModelCheck {
     try {
       models.resolve(name);
     } catch (PermanentStageException e) {
-      return new ModelStatus(name, file.toString(), dir, ModelStatus.MISSING, "default " + e.getMessage(), download);
+      // The job error's machine-readable prefix is for the APIs that map it; a person reads the sentence after it.
+      String why = e.getMessage().startsWith(ModelRegistry.NOT_INSTALLED)
+          ? e.getMessage().substring(ModelRegistry.NOT_INSTALLED.length()) : e.getMessage();
+      return new ModelStatus(name, file.toString(), dir, ModelStatus.MISSING, "default " + why, download);
     }
     try {
       ModelValidator.validate(file);

@@ -108,12 +108,12 @@ class HttpApiTest {
 
     Files.createDirectories(models);
     Files.writeString(models.resolve("ggml-base.bin"), "an HTML error page saved as a model");
-    JsonObject invalid = until("the broken file to be judged", Duration.ofSeconds(15), () -> get("/ready"),
+    JsonObject invalid = until("the broken file to be judged", Deadlines.WAIT, () -> get("/ready"),
         r -> r.bodyAsJsonObject().getJsonObject("model").getString("status").equals("INVALID")).bodyAsJsonObject();
     assertTrue(invalid.getString("detail").contains("scripts/download-model.sh base"), invalid.encode());
 
     model("base"); // downloaded while the node runs: ready without a restart
-    HttpResponse<Buffer> ready = until("readiness after the download", Duration.ofSeconds(15), () -> get("/ready"),
+    HttpResponse<Buffer> ready = until("readiness after the download", Deadlines.WAIT, () -> get("/ready"),
         r -> r.statusCode() == 200);
     assertEquals("READY", ready.bodyAsJsonObject().getString("status"));
   }
