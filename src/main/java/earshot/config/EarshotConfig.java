@@ -128,10 +128,12 @@ public record EarshotConfig(
 
   /**
    * The HTTP API: the single-user API key (null: no key, and the server then listens on loopback only), the owner id
-   * single-user mode acts as, and request/upload size limits.
+   * single-user mode acts as, and request/upload size limits: an upload's form holds at most {@code maxFormParts}
+   * parts (its one file part included) whose fields together hold at most {@code maxFormFieldBytes}.
    */
   public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt,
-                    RateLimit rateLimit, List<String> corsOrigins, Duration syncTimeout) {
+                    RateLimit rateLimit, List<String> corsOrigins, Duration syncTimeout, int maxFormParts,
+                    int maxFormFieldBytes) {
     /** Multi-user mode: callers present a JWT; otherwise single-user mode with the API key. */
     public boolean multiUser() {
       return jwt != null;
