@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -72,7 +73,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> Problem.of(405, ProblemTypes.METHOD_NOT_ALLOWED, "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()).send(ctx));
     this.router = router;
-    return vertx.createHttpServer()
+    return vertx.createHttpServer(MultipartUpload.withFormLimits(new HttpServerOptions(), config.api()))
         .requestHandler(router)
         .listen(config.http().port(), host())
         .onSuccess(s -> {
