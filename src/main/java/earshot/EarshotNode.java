@@ -2,6 +2,7 @@ package earshot;
 
 import earshot.api.HttpApiVerticle;
 import earshot.api.RateLimiter;
+import earshot.api.UploadSweeper;
 import earshot.bus.Addresses;
 import earshot.bus.HandOffCodec;
 import earshot.bus.ModelStatus;
@@ -12,8 +13,11 @@ import earshot.jobs.JobReaderVerticle;
 import earshot.jobs.SchedulerVerticle;
 import earshot.metrics.JobMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
+import earshot.metrics.MicrometerUploadMetrics;
 import earshot.metrics.NoopQuotaMetrics;
+import earshot.metrics.NoopUploadMetrics;
 import earshot.metrics.QuotaMetrics;
+import earshot.metrics.UploadMetrics;
 import earshot.quota.QuotaVerticle;
 import earshot.pipeline.CpuRunnerVerticle;
 import earshot.pipeline.StageRegistry;
@@ -53,6 +57,7 @@ public final class EarshotNode {
   private final EarshotConfig config;
   private final JobMetrics metrics;
   private final QuotaMetrics quotaMetrics;
+  private final UploadMetrics uploadMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -70,6 +75,7 @@ public final class EarshotNode {
     this.registry = registry;
     this.quotaMetrics = registry == null ? NoopQuotaMetrics.INSTANCE
         : new MicrometerQuotaMetrics(registry, config.quota().ownerLabels());
+    this.uploadMetrics = registry == null ? NoopUploadMetrics.INSTANCE : new MicrometerUploadMetrics(registry);
     this.stages = stages;
     this.clock = clock;
   }
@@ -111,6 +117,9 @@ public final class EarshotNode {
       LOG.info("AUDIO_JOBS_WORKER_ENABLED=false: this node runs no stage runners");
     }
     if (config.runs(Role.API)) {
+      // Before the first request: upload files that an earlier run left in data/uploads go at start-up.
+      chain = chain.compose(v -> deploy("upload sweeper", () -> new UploadSweeper(
+          new Workspace(config.dataDir()).uploadsDir(), uploadMetrics), ThreadingModel.WORKER));
       // Several instances share the port, so request parsing spreads over event loops; the rate limiter is one
       // thread-safe object per node so a caller has one bucket whichever instance serves it.
       RateLimiter limiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;

@@ -79,7 +79,8 @@ public final class HttpApiVerticle extends VerticleBase {
     context.exceptionHandler(HttpApiVerticle::uncaught);
     // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes
     // tell the protocol, so a silent connection would escape the guard, which follows one request at a time.
-    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    HttpServerOptions options = MultipartUpload.withFormLimits(
+        new HttpServerOptions().setHttp2ClearTextEnabled(false), config.api());
     return ConnectionGuard.create(vertx, config.http())
         .compose(g -> {
           guard = g;

@@ -41,7 +41,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * the admin views. Every
  * call goes to the scheduler over the event bus with a timeout; bus failures map to problems by failure code.
  *
- * <p>Threading: event loop. The only blocking work (moving and sniffing an upload) runs in executeBlocking.
+ * <p>Threading: event loop. An upload's body is streamed to disk by {@link MultipartUpload} (Vert.x async file I/O);
+ * the only blocking work (moving and sniffing an upload) runs in executeBlocking.
  */
 final class JobsApi {
   static final String BASE = "/api/v1/audio";
@@ -67,11 +68,8 @@ final class JobsApi {
   /** Mounts the routes, relative to {@link #BASE}, on a router that the caller mounts at BASE. */
   void mount(Router router) {
     BodyHandler json = BodyHandler.create(false).setBodyLimit(config.api().maxBodyBytes());
-    BodyHandler upload = BodyHandler.create(config.dataDir().resolve("uploads").toString())
-        .setBodyLimit(Uploads.bodyLimit(config.api()))
-        .setDeleteUploadedFilesOnEnd(true);
     router.post("/jobs/submit").handler(json).handler(this::submit);
-    router.post("/jobs/upload").handler(upload).handler(this::upload);
+    router.post("/jobs/upload").handler(this::upload); // its body is read by MultipartUpload, not a BodyHandler
     router.get("/jobs/admin/list").handler(this::adminList);
     router.get("/jobs/admin/summary").handler(this::adminSummary);
     router.get("/jobs/admin/summary-by-owner").handler(this::adminSummaryByOwner);
@@ -112,22 +110,22 @@ final class JobsApi {
 
   private void upload(RoutingContext ctx) {
     Principal who = Principal.of(ctx);
-    SubmitRequest req = SubmitRequest.fromForm(ctx.request().formAttributes());
+    idempotencyKey(ctx); // refused before the body is read; send's own check then cannot throw after it
     String uuid = JobUuids.next().toString();
-    Uploads.accept(vertx, workspace, config.api().maxUploadBytes(), uuid, ctx).onSuccess(stored -> {
-      req.payload().put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
-      send(ctx, who, req, uuid);
-    }).onFailure(ctx::fail);
+    MultipartUpload.receive(ctx, config.api(), workspace.stagedUpload(uuid)).compose(form -> {
+      SubmitRequest req = SubmitRequest.fromForm(form.fields());
+      return Uploads.accept(vertx, workspace, uuid, form, ctx).map(stored -> {
+        req.payload().put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
+        return req;
+      });
+    }).onSuccess(req -> send(ctx, who, req, uuid)).onFailure(ctx::fail);
   }
 
   private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid) {
     if (req.callbackUrl() != null) {
       req.payload().put(PayloadKeys.CALLBACK_URL, req.callbackUrl());
     }
-    String key = ctx.request().getHeader("Idempotency-Key");
-    if (key != null && (key.isBlank() || key.length() > 255)) {
-      throw ApiError.invalid("Idempotency-Key", "must be 1 to 255 characters");
-    }
+    String key = idempotencyKey(ctx);
     SubmitJob submit = new SubmitJob(who.ownerUserId(), req.payload(), req.priority(), null, key, uuid);
     coalesced(submits, submit.toJson())
         .compose(JobsApi::accepted)
@@ -152,6 +150,14 @@ final class JobsApi {
                   .put("status", job.getString("status")).encode());
         })
         .onFailure(ctx::fail);
+  }
+
+  private static String idempotencyKey(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key != null && (key.isBlank() || key.length() > 255)) {
+      throw ApiError.invalid("Idempotency-Key", "must be 1 to 255 characters");
+    }
+    return key;
   }
 
   /**

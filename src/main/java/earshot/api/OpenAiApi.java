@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,33 +51,36 @@ final class OpenAiApi {
 
   /** Mounts the routes, relative to {@link #BASE}. */
   void mount(Router router) {
-    BodyHandler upload = BodyHandler.create(config.dataDir().resolve("uploads").toString())
-        .setBodyLimit(Uploads.bodyLimit(config.api()))
-        .setDeleteUploadedFilesOnEnd(true);
-    router.post("/audio/transcriptions").handler(upload).handler(ctx -> transcribe(ctx, false));
-    router.post("/audio/translations").handler(upload).handler(ctx -> transcribe(ctx, true));
+    // Their bodies are read by MultipartUpload, not a BodyHandler.
+    router.post("/audio/transcriptions").handler(ctx -> transcribe(ctx, false));
+    router.post("/audio/translations").handler(ctx -> transcribe(ctx, true));
     router.get("/models").handler(this::models);
   }
 
   private void transcribe(RoutingContext ctx, boolean translate) {
     Principal who = Principal.of(ctx);
-    MultiMap form = ctx.request().formAttributes();
-    ResponseFormat format = ResponseFormat.parse(form.get("response_format")).orElseThrow(() ->
-        ApiError.invalid("response_format", "must be one of json, text, srt, vtt, verbose_json"));
-    JsonObject payload = payload(form, translate);
     String uuid = JobUuids.next().toString();
     boolean async = String.valueOf(ctx.request().getHeader("Prefer")).toLowerCase(Locale.ROOT).contains("respond-async");
-    Uploads.accept(vertx, workspace, config.api().maxUploadBytes(), uuid, ctx)
-        .compose(stored -> {
-          payload.put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
-          SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
-          return request(Addresses.JOBS_SUBMIT, submit.toJson())
-              .compose(JobsApi::accepted)
-              .map(reply -> reply.getJsonObject("job").getLong("id"))
-              .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
-        })
-        .onSuccess(id -> answer.answer(ctx, id, format, async))
-        .onFailure(ctx::fail);
+    MultipartUpload.receive(ctx, config.api(), workspace.stagedUpload(uuid)).compose(form -> {
+      MultiMap fields = form.fields();
+      ResponseFormat format = ResponseFormat.parse(fields.get("response_format")).orElseThrow(() ->
+          ApiError.invalid("response_format", "must be one of json, text, srt, vtt, verbose_json"));
+      JsonObject payload = payload(fields, translate);
+      return submit(ctx, who, uuid, form, payload).onSuccess(id -> answer.answer(ctx, id, format, async));
+    }).onFailure(ctx::fail);
+  }
+
+  /** Moves the staged upload into the job's workspace and submits the job; its id. */
+  private Future<Long> submit(RoutingContext ctx, Principal who, String uuid, MultipartUpload.Form form,
+                              JsonObject payload) {
+    return Uploads.accept(vertx, workspace, uuid, form, ctx).compose(stored -> {
+      payload.put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
+      SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
+      return request(Addresses.JOBS_SUBMIT, submit.toJson())
+          .compose(JobsApi::accepted)
+          .map(reply -> reply.getJsonObject("job").getLong("id"))
+          .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
+    });
   }
 
   private static JsonObject payload(MultiMap form, boolean translate) {

@@ -9,8 +9,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * Where a job's files live under {@code data_dir}: temporary files in {@code work/<uuid>/} (deleted when the job
- * ends, however it ends) and stored results in {@code results/<uuid>/}. Blocking file I/O: call from a worker.
+ * Where a job's files live under {@code data_dir}: its upload while the request is read in {@code uploads/<uuid>},
+ * temporary files in {@code work/<uuid>/} (deleted when the job ends, however it ends) and stored results in
+ * {@code results/<uuid>/}. Blocking file I/O: call from a worker.
  */
 public record Workspace(Path dataDir) {
 
@@ -20,6 +21,19 @@ public record Workspace(Path dataDir) {
 
   public Path resultsDir(String jobUuid) {
     return dataDir.resolve("results").resolve(safe(jobUuid));
+  }
+
+  /**
+   * Where an upload's file part is written while its request is read ({@code uploads/}), before it is moved into its
+   * job's work directory; what stays here longer than a request is swept (UploadSweeper).
+   */
+  public Path uploadsDir() {
+    return dataDir.resolve("uploads");
+  }
+
+  /** Where the upload for job {@code jobUuid} is staged while its request is read. */
+  public Path stagedUpload(String jobUuid) {
+    return uploadsDir().resolve(safe(jobUuid));
   }
 
   /** Creates and returns the job's work directory. */

@@ -189,6 +189,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void uploadFormLimitsComeFromConfigAndEnvironment() {
+    EarshotConfig.Api defaults = ConfigLoader.load(new String[0], Map.of()).api();
+    assertEquals(64, defaults.maxFormParts());
+    assertEquals(64 * 1024, defaults.maxFormFieldBytes());
+    EarshotConfig.Api env = ConfigLoader.load(new String[0],
+        Map.of("EARSHOT_MAX_FORM_PARTS", "10", "EARSHOT_MAX_FORM_FIELD_BYTES", "1024")).api();
+    assertEquals(10, env.maxFormParts());
+    assertEquals(1024, env.maxFormFieldBytes());
+    assertKey("api.max_form_parts", Map.of("EARSHOT_MAX_FORM_PARTS", "0"));
+    assertKey("api.max_form_field_bytes", Map.of("EARSHOT_MAX_FORM_FIELD_BYTES", "lots"));
+  }
+
+  @Test
   void unreadableOrMalformedConfFileIsReported() throws Exception {
     Path bad = dir.resolve("bad.json");
     Files.writeString(bad, "{ not json");

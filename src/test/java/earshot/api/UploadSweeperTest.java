@@ -1,0 +1,70 @@
+package earshot.api;
+
+import static earshot.testsupport.Await.await;
+import static earshot.testsupport.Await.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import earshot.EarshotNode;
+import earshot.metrics.MicrometerJobMetrics;
+import earshot.testsupport.TestConfigs;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The orphan sweep of data/uploads: what a crash left there goes at start-up and is counted; a fresh file stays. */
+class UploadSweeperTest {
+  @TempDir
+  Path tempDir;
+
+  final Vertx vertx = Vertx.vertx();
+  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  EarshotNode node;
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      await(node.stop());
+    }
+    await(vertx.close());
+  }
+
+  @Test
+  void anOldStrayFileGoesAtStartUpAndIsCountedAndAFreshOneStays() throws Exception {
+    Path uploads = Files.createDirectories(tempDir.resolve("data").resolve("uploads"));
+    Path old = Files.writeString(uploads.resolve("0190a1b2-left-by-a-crash"), "partial upload");
+    Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(UploadSweeper.ORPHAN_AGE).minusSeconds(60)));
+    Path fresh = Files.writeString(uploads.resolve("0190a1b2-being-written"), "upload in progress");
+    Path dir = Files.createDirectories(uploads.resolve("not-a-file"));
+    Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minus(Duration.ofDays(1))));
+
+    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), new MicrometerJobMetrics(registry), registry,
+        JobsApiTest.stages(), Clock.systemUTC());
+    await(node.start());
+
+    until("the old stray file is swept", Duration.ofSeconds(30), () -> !Files.exists(old));
+    assertTrue(Files.exists(fresh), "a file written within the hour may belong to an upload in progress");
+    assertTrue(Files.isDirectory(dir), "only files are swept");
+    String metrics = await(WebClient.create(vertx).get(node.httpPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
+    assertTrue(metrics.contains("audio_upload_orphans_removed_total 1.0"), metrics);
+  }
+
+  @Test
+  void aSweepOfAMissingDirectoryFindsNothing() {
+    assertEquals(0, new UploadSweeper(tempDir.resolve("nowhere"), count -> {
+      throw new AssertionError("nothing to count");
+    }).sweep());
+  }
+}
