@@ -408,6 +408,7 @@ final class JobsApi {
       case Failures.QUOTA_EXCEEDED -> ApiError.quotaExceeded(QuotaRefusal.fromJson(new JsonObject(re.getMessage())));
       case Failures.UNPROCESSABLE -> new ApiError(422, ProblemTypes.VALIDATION, "Unprocessable Content",
           re.getMessage(), null);
+      case Failures.INSUFFICIENT_STORAGE -> ApiError.insufficientStorage(re.getMessage());
       default -> ApiError.unavailable(re.getMessage());
     };
   }

@@ -16,11 +16,14 @@ import earshot.quota.DailyUsage;
 import earshot.quota.QuotaRefusal;
 import earshot.quota.Tiers;
 import earshot.store.JobStore;
+import earshot.store.StoreFullException;
+import earshot.store.WriteHealth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
@@ -44,6 +47,10 @@ import java.util.Set;
  * a fixed order, so acquirers cannot deadlock) serializes the owner-limit check, and the processing count is read
  * again under that lock before the rows are leased. Two nodes can therefore never over-admit one owner.
  *
+ * <p>A failed write leaves nothing behind to repair: the pool rolls the transaction back and keeps (or replaces) the
+ * connection, so the store goes on by itself once a full disk has room again. Readiness: {@link #ping} tells whether
+ * the store can write now ({@link WriteHealth}, with a write probe that needs a new page from the disk).
+ *
  * <p>This class owns the pool and the transactions, requeue and cancel; the other statements are in this package's
  * {@code Postgres*Sql} classes, one per responsibility, each run on the pool or the transaction given it.
  */
@@ -53,8 +60,12 @@ public final class PostgresJobStore implements JobStore {
 
   private final Pool pool;
   private final Clock clock;
+  /** SQLSTATE of a write the disk had no room for. */
+  private static final String DISK_FULL = "53100";
+
   private final PostgresAcquireSql acquisition = new PostgresAcquireSql();
   private final int poolSize;
+  private final WriteHealth health = new WriteHealth(this::probe);
 
   private PostgresJobStore(Pool pool, int poolSize, Clock clock) {
     this.pool = pool;
@@ -96,12 +107,32 @@ public final class PostgresJobStore implements JobStore {
 
   @Override
   public Future<Submitted> insert(NewJob job) {
-    return PostgresSubmitSql.insert(pool, job, this::now);
+    return written(PostgresSubmitSql.insert(pool, job, this::now));
   }
 
   @Override
   public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
-    return PostgresSubmitSql.insertAll(pool, jobs, this::now);
+    return written(PostgresSubmitSql.insertAll(pool, jobs, this::now));
+  }
+
+  /**
+   * A submission's outcome, as the caller sees it: a full disk fails it with {@link StoreFullException} and tells
+   * {@link #health}, so that readiness turns until a probe writes again.
+   */
+  private <T> Future<T> written(Future<T> write) {
+    return write.recover(err -> {
+      if (!(err instanceof PgException pg) || !isStorageFailure(pg.getSqlState())) {
+        return Future.failedFuture(err);
+      }
+      health.failed(err);
+      return Future.failedFuture(DISK_FULL.equals(pg.getSqlState())
+          ? new StoreFullException("the database's disk is full: " + pg.getErrorMessage(), err) : err);
+    });
+  }
+
+  /** {@code 53100} disk_full, or class 58 (system error: I/O, a missing or duplicate file). */
+  static boolean isStorageFailure(String sqlState) {
+    return DISK_FULL.equals(sqlState) || (sqlState != null && sqlState.startsWith("58"));
   }
 
   @Override
@@ -270,9 +301,22 @@ public final class PostgresJobStore implements JobStore {
     return PostgresQuotaSql.countsByOwner(pool);
   }
 
+  /** Whether the store can write now (see {@link WriteHealth}); a /ready request probes at most every few seconds. */
   @Override
   public Future<Void> ping() {
-    return pool.query("SELECT 1").execute().mapEmpty();
+    return health.check();
+  }
+
+  /**
+   * The probe: empties {@code store_health} and inserts one row, in a transaction of its own. The truncated table is a
+   * new, empty file, so the insert takes a new page from the disk, as a new job's row would (an update in place
+   * still succeeds on a full disk). Another scheduler's probe holds the table's lock for a moment at most.
+   */
+  private Future<Void> probe() {
+    return pool.withTransaction(conn -> conn.query("SET LOCAL lock_timeout = '2s'").execute()
+        .compose(v -> conn.query("TRUNCATE store_health").execute())
+        .compose(v -> conn.preparedQuery("INSERT INTO store_health (probed_at) VALUES ($1)").execute(Tuple.of(now())))
+        .<Void>mapEmpty());
   }
 
   @Override
