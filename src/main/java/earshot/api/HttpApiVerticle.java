@@ -1,5 +1,6 @@
 package earshot.api;
 
+import earshot.audio.DiskSpace;
 import earshot.bus.Addresses;
 import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
@@ -118,6 +119,11 @@ public final class HttpApiVerticle extends VerticleBase {
         ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
       }
       e.problem().send(ctx);
+    } else if (DiskSpace.isFull(err)) {
+      // A write this request needed (an upload's file, a job's directory) found the disk full: the server's fault.
+      LOG.warn("{} {}: the disk is full: {}", ctx.request().method(), ctx.request().path(), err.getMessage());
+      ApiError.insufficientStorage("the server's disk has no room for this request now; try again later")
+          .problem().send(ctx);
     } else if (ctx.statusCode() == 413) {
       Problem.of(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body exceeds the limit").send(ctx);
     } else if (ctx.statusCode() == 400) {

@@ -71,7 +71,8 @@ final class JobsApi {
         .setBodyLimit(Uploads.bodyLimit(config.api()))
         .setDeleteUploadedFilesOnEnd(true);
     router.post("/jobs/submit").handler(json).handler(this::submit);
-    router.post("/jobs/upload").handler(upload).handler(this::upload);
+    router.post("/jobs/upload").handler(new UploadSpace(vertx, config)).handler(UploadSpace.guarded(upload))
+        .handler(this::upload);
     router.get("/jobs/admin/list").handler(this::adminList);
     router.get("/jobs/admin/summary").handler(this::adminSummary);
     router.get("/jobs/admin/summary-by-owner").handler(this::adminSummaryByOwner);

@@ -59,8 +59,11 @@ final class OpenAiApi {
     BodyHandler upload = BodyHandler.create(config.dataDir().resolve("uploads").toString())
         .setBodyLimit(Uploads.bodyLimit(config.api()))
         .setDeleteUploadedFilesOnEnd(true);
-    router.post("/audio/transcriptions").handler(upload).handler(ctx -> transcribe(ctx, false));
-    router.post("/audio/translations").handler(upload).handler(ctx -> transcribe(ctx, true));
+    UploadSpace room = new UploadSpace(vertx, config);
+    router.post("/audio/transcriptions").handler(room).handler(UploadSpace.guarded(upload))
+        .handler(ctx -> transcribe(ctx, false));
+    router.post("/audio/translations").handler(room).handler(UploadSpace.guarded(upload))
+        .handler(ctx -> transcribe(ctx, true));
     router.get("/models").handler(this::models);
   }
 

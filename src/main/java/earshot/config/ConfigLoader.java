@@ -51,6 +51,7 @@ public final class ConfigLoader {
     m.put("WHISPER_LIBRARY_DIR", "audio.whisper.library_dir");
     m.put("EARSHOT_API_KEY", "api.key");
     m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
+    m.put("EARSHOT_UPLOAD_DISK_RESERVE_BYTES", "api.upload_disk_reserve_bytes");
     m.put("EARSHOT_RATE_LIMIT_RPS", "api.rate_limit.requests_per_second");
     m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
     m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
@@ -295,7 +296,8 @@ public final class ConfigLoader {
         new EarshotConfig.RateLimit(r.nonNegative("api.rate_limit.requests_per_second"),
             r.intIn("api.rate_limit.burst", 1, 1_000_000)),
         r.stringList("api.cors_origins"),
-        Duration.ofSeconds(r.intIn("api.sync_timeout_seconds", 0, 86_400)));
+        Duration.ofSeconds(r.intIn("api.sync_timeout_seconds", 0, 86_400)),
+        r.longIn("api.upload_disk_reserve_bytes", 0, Long.MAX_VALUE));
   }
 
   private static EarshotConfig.Jwt jwt(ConfigReader r) {

@@ -136,10 +136,11 @@ public record EarshotConfig(
 
   /**
    * The HTTP API: the single-user API key (null: no key, and the server then listens on loopback only), the owner id
-   * single-user mode acts as, and request/upload size limits.
+   * single-user mode acts as, request/upload size limits, and the disk space an upload must leave free
+   * ({@code uploadDiskReserveBytes}: an upload that would not is refused with 507 before its body is read).
    */
   public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt,
-                    RateLimit rateLimit, List<String> corsOrigins, Duration syncTimeout) {
+                    RateLimit rateLimit, List<String> corsOrigins, Duration syncTimeout, long uploadDiskReserveBytes) {
     /** Multi-user mode: callers present a JWT; otherwise single-user mode with the API key. */
     public boolean multiUser() {
       return jwt != null;
