@@ -82,9 +82,9 @@ final class UploadSpace implements Handler<RoutingContext> {
 
   /**
    * The answer goes out with the body unread. A client that waits for {@code 100 Continue} sends no body: the
-   * connection closes after the answer. Any other client is sending the body already and reads the answer only once it
-   * has: the rest is read and dropped for up to {@link #LINGER_MS}, then the connection closes (a web server's lingering
-   * close), so that no client sees a reset instead of the answer and none holds the connection for long.
+   * connection closes after the answer. Any other client is sending the body already and reads the answer only once
+   * it has: the rest is read and dropped for up to {@link #LINGER_MS}, then the connection closes (a web server's
+   * lingering close), so that no client sees a reset instead of the answer and none holds the connection for long.
    */
   private static void leaveBodyUnread(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();

@@ -113,7 +113,8 @@ abstract class StoreDiskFullContract {
     }
     HttpResponse<Buffer> notReady = until("/ready answers 503 while the store cannot write", READY, this::ready,
         r -> r.statusCode() == 503);
-    assertEquals("DOWN", notReady.bodyAsJsonObject().getJsonObject("store").getString("status"), notReady.bodyAsString());
+    assertEquals("DOWN", notReady.bodyAsJsonObject().getJsonObject("store").getString("status"),
+        notReady.bodyAsString());
 
     disk.free();
     until("/ready answers 200 once the disk has room", READY, () -> ready().statusCode() == 200);

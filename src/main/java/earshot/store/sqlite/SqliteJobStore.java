@@ -44,9 +44,10 @@ import java.util.Set;
  * SQLite job store (xerial sqlite-jdbc, WAL mode).
  *
  * <p>Threading: one JDBC connection, used only from one dedicated worker thread ({@link SqliteStoreThread}, which
- * also runs the transactions and repairs the connection after a failure). That makes this process a single writer; {@code BEGIN IMMEDIATE} takes SQLite's write lock so that other
- * processes on the same file serialize with it too. SQLite has no SKIP LOCKED, and with one writer it needs none:
- * acquisition reads candidates and leases them inside one immediate transaction.
+ * also runs the transactions and repairs the connection after a failure). That makes this process a single writer;
+ * {@code BEGIN IMMEDIATE} takes SQLite's write lock so that other processes on the same file serialize with it too.
+ * SQLite has no SKIP LOCKED, and with one writer it needs none: acquisition reads candidates and leases them inside
+ * one immediate transaction.
  *
  * <p>WAL checkpoints run beside that thread ({@link SqliteCheckpointer}), not in its commits.
  *
