@@ -84,6 +84,14 @@ public final class ApiError extends RuntimeException {
     return new ApiError(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail, null);
   }
 
+  /**
+   * 507 insufficient_storage: the server's disk has no room for the request (an upload, or the job it would store).
+   * Not the caller's fault; the same request can succeed once space is freed.
+   */
+  public static ApiError insufficientStorage(String detail) {
+    return new ApiError(507, ProblemTypes.INSUFFICIENT_STORAGE, "Insufficient Storage", detail, null);
+  }
+
   /** Seconds the caller should wait before asking again (the {@code Retry-After} header), or null. */
   public Long retryAfterSeconds() {
     return retryAfterSeconds;

@@ -1,5 +1,6 @@
 package earshot.api;
 
+import earshot.audio.DiskSpace;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.ext.web.RoutingContext;
@@ -62,6 +63,11 @@ final class FailureHandler implements Handler<RoutingContext> {
     Throwable err = ctx.failure();
     if (err instanceof ApiError e) {
       return e;
+    }
+    if (DiskSpace.isFull(err)) {
+      // A write this request needed (an upload's file, a job's directory) found the disk full: the server's fault.
+      LOG.warn("{} {}: the disk is full: {}", ctx.request().method(), ctx.request().path(), err.getMessage());
+      return ApiError.insufficientStorage("the server's disk has no room for this request now; try again later");
     }
     int status = ctx.statusCode();
     if (status == 413) {

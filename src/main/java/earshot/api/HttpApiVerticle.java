@@ -1,5 +1,6 @@
 package earshot.api;
 
+import earshot.audio.DiskSpace;
 import earshot.bus.Addresses;
 import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;

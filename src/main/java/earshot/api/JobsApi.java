@@ -69,7 +69,8 @@ final class JobsApi {
   void mount(Router router) {
     BodyHandler json = BodyHandler.create(false).setBodyLimit(config.api().maxBodyBytes());
     router.post("/jobs/submit").handler(json).handler(this::submit);
-    router.post("/jobs/upload").handler(this::upload); // its body is read by MultipartUpload, not a BodyHandler
+    // UploadSpace refuses a body that cannot fit before it is read; MultipartUpload then reads it, not a BodyHandler.
+    router.post("/jobs/upload").handler(new UploadSpace(vertx, config)).handler(this::upload);
     router.get("/jobs/admin/list").handler(this::adminList);
     router.get("/jobs/admin/summary").handler(this::adminSummary);
     router.get("/jobs/admin/summary-by-owner").handler(this::adminSummaryByOwner);
@@ -414,6 +415,7 @@ final class JobsApi {
       case Failures.QUOTA_EXCEEDED -> ApiError.quotaExceeded(QuotaRefusal.fromJson(new JsonObject(re.getMessage())));
       case Failures.UNPROCESSABLE -> new ApiError(422, ProblemTypes.VALIDATION, "Unprocessable Content",
           re.getMessage(), null);
+      case Failures.INSUFFICIENT_STORAGE -> ApiError.insufficientStorage(re.getMessage());
       default -> ApiError.unavailable(re.getMessage());
     };
   }

@@ -51,9 +51,10 @@ final class OpenAiApi {
 
   /** Mounts the routes, relative to {@link #BASE}. */
   void mount(Router router) {
-    // Their bodies are read by MultipartUpload, not a BodyHandler.
-    router.post("/audio/transcriptions").handler(ctx -> transcribe(ctx, false));
-    router.post("/audio/translations").handler(ctx -> transcribe(ctx, true));
+    // UploadSpace refuses a body that cannot fit before it is read; MultipartUpload then reads it, not a BodyHandler.
+    UploadSpace room = new UploadSpace(vertx, config);
+    router.post("/audio/transcriptions").handler(room).handler(ctx -> transcribe(ctx, false));
+    router.post("/audio/translations").handler(room).handler(ctx -> transcribe(ctx, true));
     router.get("/models").handler(this::models);
   }
 

@@ -16,6 +16,7 @@ public final class ProblemTypes {
   public static final String REQUEST_TIMEOUT = BASE + "request_timeout";
   public static final String UNSUPPORTED_MEDIA = BASE + "unsupported_media_type";
   public static final String UNAVAILABLE = BASE + "unavailable";
+  public static final String INSUFFICIENT_STORAGE = BASE + "insufficient_storage";
   public static final String METHOD_NOT_ALLOWED = BASE + "method_not_allowed";
   public static final String INTERNAL = BASE + "internal";
   public static final String RATE_LIMITED = BASE + "rate_limited";

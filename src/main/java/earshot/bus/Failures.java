@@ -11,4 +11,6 @@ public final class Failures {
   /** A tier limit refused the command; the failure message is the {@code QuotaRefusal} as JSON. */
   public static final int QUOTA_EXCEEDED = 429;
   public static final int UNAVAILABLE = 503;
+  /** The store's disk is full: the command could not be stored, and can be once space is freed. */
+  public static final int INSUFFICIENT_STORAGE = 507;
 }

@@ -69,6 +69,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_MAX_UPLOAD_BYTES", "api.max_upload_bytes");
     m.put("EARSHOT_MAX_FORM_PARTS", "api.max_form_parts");
     m.put("EARSHOT_MAX_FORM_FIELD_BYTES", "api.max_form_field_bytes");
+    m.put("EARSHOT_UPLOAD_DISK_RESERVE_BYTES", "api.upload_disk_reserve_bytes");
     m.put("EARSHOT_RATE_LIMIT_RPS", "api.rate_limit.requests_per_second");
     m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
     m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
@@ -323,7 +324,8 @@ public final class ConfigLoader {
             r.intIn("api.rate_limit.burst", 1, 1_000_000)),
         r.stringList("api.cors_origins"),
         Duration.ofSeconds(r.intIn("api.openai_keepalive_seconds", 1, 3600)),
-        r.intIn("api.max_form_parts", 1, 10_000), r.intIn("api.max_form_field_bytes", 1, 16 << 20));
+        r.intIn("api.max_form_parts", 1, 10_000), r.intIn("api.max_form_field_bytes", 1, 16 << 20),
+        r.longIn("api.upload_disk_reserve_bytes", 0, Long.MAX_VALUE));
   }
 
   private static EarshotConfig.Jwt jwt(ConfigReader r) {

@@ -157,13 +157,14 @@ public record EarshotConfig(
   /**
    * The HTTP API: the single-user API key (null: no key, and the server then listens on loopback only), the owner id
    * single-user mode acts as, request/upload size limits (an upload's form holds at most {@code maxFormParts} parts,
-   * its one file part included, whose fields together hold at most {@code maxFormFieldBytes}), and how often a /v1
+   * its one file part included, whose fields together hold at most {@code maxFormFieldBytes}), how often a /v1
    * request that waits for its job writes a whitespace byte so that proxies keep the connection open
-   * ({@code openaiKeepalive}).
+   * ({@code openaiKeepalive}), and the disk space an upload must leave free ({@code uploadDiskReserveBytes}: an upload
+   * that would not is refused with 507 before its body is read).
    */
   public record Api(String apiKey, String singleUserId, long maxUploadBytes, long maxBodyBytes, Jwt jwt,
                     RateLimit rateLimit, List<String> corsOrigins, Duration openaiKeepalive, int maxFormParts,
-                    int maxFormFieldBytes) {
+                    int maxFormFieldBytes, long uploadDiskReserveBytes) {
     /** Multi-user mode: callers present a JWT; otherwise single-user mode with the API key. */
     public boolean multiUser() {
       return jwt != null;

@@ -25,6 +25,7 @@ import earshot.quota.Tiers;
 import earshot.quota.UtcDay;
 import earshot.store.JobStore;
 import earshot.store.JobStores;
+import earshot.store.StoreFullException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -176,6 +177,11 @@ public final class SchedulerVerticle extends VerticleBase {
           return new Submitted(result.job(), result.created(), result.refusal()).toJson();
         })
         .recover(err -> {
+          if (err instanceof StoreFullException) {
+            LOG.warn("submit refused: {}", err.getMessage()); // readiness reports it too; no stack trace per job
+            return Future.failedFuture(Batch.failure(Failures.INSUFFICIENT_STORAGE,
+                "submit failed: " + err.getMessage()));
+          }
           LOG.error("submit failed", err);
           return Future.failedFuture(Batch.failure(Failures.UNAVAILABLE, "submit failed: " + err.getMessage()));
         });
@@ -197,7 +203,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private void onPing(Message<JsonObject> msg) {
     store.ping()
         .onSuccess(v -> msg.reply(new StorePing(store.kind()).toJson()))
-        .onFailure(err -> msg.fail(Failures.UNAVAILABLE, store.kind() + " store unreachable: " + err.getMessage()));
+        .onFailure(err -> msg.fail(Failures.UNAVAILABLE, store.kind() + " store cannot write: " + err.getMessage()));
   }
 
   // ---- acquisition -------------------------------------------------------------------------------------------

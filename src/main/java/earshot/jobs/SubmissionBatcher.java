@@ -2,6 +2,7 @@ package earshot.jobs;
 
 import earshot.store.JobStore;
 import earshot.store.JobStore.Submitted;
+import earshot.store.StoreFullException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -23,7 +24,8 @@ import java.util.function.Consumer;
  * the next one's.
  *
  * <p>If a batch fails, each of its jobs is inserted again on its own, so one bad row (say, a payload the database
- * refuses) fails only its own submission.
+ * refuses) fails only its own submission; a batch that failed because the store's disk is full
+ * ({@link StoreFullException}) fails as a whole at once.
  *
  * <p>Threading: confined to the scheduler's event loop, like the rest of the scheduler's state.
  */
@@ -80,6 +82,10 @@ final class SubmissionBatcher {
       return insertAlone(batch.getFirst()).mapEmpty();
     }
     return store.insertAll(batch.stream().map(Pending::job).toList()).transform(ar -> {
+      if (ar.failed() && ar.cause() instanceof StoreFullException full) {
+        batch.forEach(p -> p.promise.fail(full)); // the disk is at fault, not a row: each alone would fail the same
+        return Future.succeededFuture();
+      }
       if (ar.failed()) {
         return Future.join(batch.stream().map(this::insertAlone).toList()).mapEmpty();
       }

@@ -89,13 +89,30 @@ class MultipartUploadTest {
     }
   }
 
-  static void assertProblem(RawHttp.Response r, int status, String field) {
+  /**
+   * A refusal naming {@code field}: a problem document on the native route, OpenAI's error shape (the field as its
+   * {@code param}) on the /v1 routes, whose SDKs read nothing else.
+   */
+  static void assertRefused(String route, RawHttp.Response r, int status, String field) {
     assertEquals(status, r.status(), r.body());
-    assertEquals("application/problem+json", r.headers().get("content-type"));
-    JsonObject p = r.json();
-    assertEquals(status, p.getInteger("status"));
-    assertNotNull(p.getString("detail"));
-    assertEquals(field, p.getString("field"), p.encode());
+    if (route.startsWith("/v1/")) {
+      assertEquals("application/json", r.headers().get("content-type"), r.body());
+      JsonObject error = r.json().getJsonObject("error");
+      assertNotNull(error, r.body());
+      assertNotNull(error.getString("message"), r.body());
+      assertEquals(field, error.getString("param"), r.body());
+    } else {
+      assertEquals("application/problem+json", r.headers().get("content-type"), r.body());
+      JsonObject p = r.json();
+      assertEquals(status, p.getInteger("status"));
+      assertNotNull(p.getString("detail"));
+      assertEquals(field, p.getString("field"), p.encode());
+    }
+  }
+
+  /** What a refusal says, in either shape. */
+  static String detail(String route, RawHttp.Response r) {
+    return route.startsWith("/v1/") ? r.json().getJsonObject("error").getString("message") : r.json().getString("detail");
   }
 
   @Test
@@ -122,8 +139,8 @@ class MultipartUploadTest {
     byte[] body = form.bytes();
     for (String route : ROUTES) {
       RawHttp.Response r = RawHttp.post(node.httpPort(), route, body);
-      assertProblem(r, 400, "file");
-      assertTrue(r.json().getString("detail").contains("one file part"), r.body());
+      assertRefused(route, r, 400, "file");
+      assertTrue(detail(route, r).contains("one file part"), r.body());
       assertEquals("close", r.headers().get("connection"), "answered while the body was still coming");
       assertNothingLeft();
     }
@@ -136,11 +153,11 @@ class MultipartUploadTest {
     for (String route : ROUTES) {
       RawHttp.Response r = RawHttp.post(node.httpPort(), route, new RawHttp.Multipart().field("model", "whisper-1")
           .file("file", "a.wav", wav).file("attachment", "b.wav", wav).bytes());
-      assertProblem(r, 400, "attachment");
+      assertRefused(route, r, 400, "attachment");
       assertNothingLeft();
       RawHttp.Response first = RawHttp.post(node.httpPort(), route,
           new RawHttp.Multipart().file("attachment", "b.wav", wav).file("file", "a.wav", wav).bytes());
-      assertProblem(first, 400, "attachment");
+      assertRefused(route, first, 400, "attachment");
       assertNothingLeft();
     }
   }
@@ -155,7 +172,7 @@ class MultipartUploadTest {
     for (String route : ROUTES) {
       RawHttp.Response r = RawHttp.post(node.httpPort(), route, form.bytes());
       assertEquals(413, r.status(), r.body());
-      assertTrue(r.json().getString("detail").contains("8 parts"), r.body());
+      assertTrue(detail(route, r).contains("8 parts"), r.body());
       assertNothingLeft();
     }
   }
@@ -169,11 +186,12 @@ class MultipartUploadTest {
       RawHttp.Response one = RawHttp.post(node.httpPort(), route,
           new RawHttp.Multipart().field("prompt", "p".repeat(5000)).file("file", "a.wav", wav).bytes());
       assertEquals(413, one.status(), one.body());
-      assertEquals("application/problem+json", one.headers().get("content-type"));
+      assertEquals(route.startsWith("/v1/") ? "application/json" : "application/problem+json",
+          one.headers().get("content-type"));
       assertNothingLeft();
       RawHttp.Response two = RawHttp.post(node.httpPort(), route, new RawHttp.Multipart().file("file", "a.wav", wav)
           .field("prompt", "p".repeat(3000)).field("language", "l".repeat(3000)).bytes());
-      assertProblem(two, 413, "language");
+      assertRefused(route, two, 413, "language");
       assertNothingLeft();
     }
   }
@@ -217,7 +235,7 @@ class MultipartUploadTest {
             + "\r\nAuthorization: Bearer " + JobsApiTest.KEY + "\r\nContent-Type: application/json\r\n"
             + "Content-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         socket.getOutputStream().write(body);
-        assertProblem(RawHttp.read(socket.getInputStream()), 400, "file");
+        assertRefused(route, RawHttp.read(socket.getInputStream()), 400, "file");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -55,6 +55,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void uploadDiskReserveDefaultsTo256MiBAndComesFromTheEnvironment() {
+    assertEquals(256L << 20, ConfigLoader.load(new String[0], Map.of()).api().uploadDiskReserveBytes());
+    assertEquals(0, ConfigLoader.load(new String[0], Map.of("EARSHOT_UPLOAD_DISK_RESERVE_BYTES", "0"))
+        .api().uploadDiskReserveBytes());
+    assertKey("api.upload_disk_reserve_bytes", Map.of("EARSHOT_UPLOAD_DISK_RESERVE_BYTES", "-1"));
+  }
+
+  @Test
   void whisperLibraryDirDefaultsToTheBundledBuildAndMustHoldTheLibrary() throws Exception {
     assertNull(ConfigLoader.load(new String[0], Map.of()).audio().whisper().libraryDir());
     Path cuda = Files.createDirectories(dir.resolve("whisper-cuda"));

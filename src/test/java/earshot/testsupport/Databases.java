@@ -71,4 +71,20 @@ public final class Databases {
       throw new IllegalStateException("embedded postgres failed to start", e);
     }
   }
+
+  /**
+   * A PostgreSQL server of its own whose data directory is {@code dataDir} (say, on a small disk); the caller closes
+   * it. Its WAL stays within 32 MB and it checkpoints only on demand, so that a test that fills the disk decides when
+   * the server needs more room.
+   */
+  public static EmbeddedPostgres postgresOn(Path dataDir) throws IOException {
+    return EmbeddedPostgres.builder().setDataDirectory(dataDir)
+        .setServerConfig("min_wal_size", "32MB").setServerConfig("max_wal_size", "32MB")
+        .setServerConfig("checkpoint_timeout", "1d").setPGStartupWait(java.time.Duration.ofMinutes(1)).start();
+  }
+
+  /** A JOBS_DB_URL for the server's {@code postgres} database. */
+  public static String postgresUrl(EmbeddedPostgres server) {
+    return "postgresql://postgres@localhost:" + server.getPort() + "/postgres";
+  }
 }

@@ -1,7 +1,6 @@
 package earshot.store.postgres;
 
 import static earshot.store.postgres.PostgresRows.JOB_COLUMNS;
-import static earshot.store.postgres.PostgresRows.map;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
@@ -15,20 +14,18 @@ import earshot.jobs.ProgressSpan;
 import earshot.jobs.NewJob;
 import earshot.quota.DailyUsage;
 import earshot.quota.QuotaRefusal;
-import earshot.quota.Tier;
 import earshot.quota.Tiers;
 import earshot.store.JobStore;
+import earshot.store.StoreFullException;
+import earshot.store.WriteHealth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,8 +34,6 @@ import java.time.LocalDate;
 import java.util.Collection;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,8 +47,12 @@ import java.util.Set;
  * a fixed order, so acquirers cannot deadlock) serializes the owner-limit check, and the processing count is read
  * again under that lock before the rows are leased. Two nodes can therefore never over-admit one owner.
  *
- * <p>This class owns the pool and the transactions, submission, requeue and cancel; the other statements are in this
- * package's {@code Postgres*Sql} classes, one per responsibility, each run on the pool or the transaction given it.
+ * <p>A failed write leaves nothing behind to repair: the pool rolls the transaction back and keeps (or replaces) the
+ * connection, so the store goes on by itself once a full disk has room again. Readiness: {@link #ping} tells whether
+ * the store can write now ({@link WriteHealth}, with a write probe that needs a new page from the disk).
+ *
+ * <p>This class owns the pool and the transactions, requeue and cancel; the other statements are in this package's
+ * {@code Postgres*Sql} classes, one per responsibility, each run on the pool or the transaction given it.
  */
 public final class PostgresJobStore implements JobStore {
   /** Namespace for Earshot's advisory locks (ASCII "EARS"); migration and acquisition take them. */
@@ -61,8 +60,12 @@ public final class PostgresJobStore implements JobStore {
 
   private final Pool pool;
   private final Clock clock;
+  /** SQLSTATE of a write the disk had no room for. */
+  private static final String DISK_FULL = "53100";
+
   private final PostgresAcquireSql acquisition = new PostgresAcquireSql();
   private final int poolSize;
+  private final WriteHealth health = new WriteHealth(this::probe);
 
   private PostgresJobStore(Pool pool, int poolSize, Clock clock) {
     this.pool = pool;
@@ -102,143 +105,34 @@ public final class PostgresJobStore implements JobStore {
     return pool.withTransaction(conn -> PostgresMigrationSql.migrate(conn, this::now));
   }
 
-  /** ON CONFLICT DO NOTHING returns no row for a repeated key; the existing job is then read back. */
-  private static final String INSERT = """
-      INSERT INTO jobs (uuid, owner_user_id, domain, job_type, queue, status, priority, max_retries, payload,
-                        available_at, idempotency_key, created_at, updated_at, progress_to)
-      VALUES ($1, $2, 'audio', $3, $4, 'queued', $5, $6, $7, $8, $9, $8, $8, $10)
-      ON CONFLICT (owner_user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-      RETURNING""" + " " + JOB_COLUMNS;
-
-  private static final String SELECT_BY_KEY =
-      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner_user_id = $1 AND idempotency_key = $2";
-
   @Override
   public Future<Submitted> insert(NewJob job) {
-    if (job.admission() == null) {
-      return insertOne(pool, job, job.priority());
-    }
-    // Admission and insert in one transaction; the owner's admission lock serializes the max_queued_jobs check.
-    return pool.withTransaction(conn -> PostgresQuotaSql.tierOf(conn, job.ownerUserId())
-        .compose(stored -> admitAndInsert(conn, job, job.admission().tiers().resolve(stored.orElse(null)))));
+    return written(PostgresSubmitSql.insert(pool, job, this::now));
+  }
+
+  @Override
+  public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
+    return written(PostgresSubmitSql.insertAll(pool, jobs, this::now));
   }
 
   /**
-   * One transaction. When no row's tier has a queued-jobs or daily limit to check, the inserts go in one pipelined
-   * batch (with each tier's priority boost) and repeated keys are read back in order; otherwise each row is admitted
-   * against its owner's tier after the rows before it, one by one.
+   * A submission's outcome, as the caller sees it: a full disk fails it with {@link StoreFullException} and tells
+   * {@link #health}, so that readiness turns until a probe writes again.
    */
-  @Override
-  public Future<List<Submitted>> insertAll(List<NewJob> jobs) {
-    if (jobs.stream().noneMatch(j -> j.admission() != null)) {
-      return pool.withTransaction(conn -> pipelined(conn, jobs, jobs.stream().map(NewJob::priority).toList()));
-    }
-    Set<String> owners = new LinkedHashSet<>();
-    jobs.forEach(j -> owners.add(j.ownerUserId()));
-    return pool.withTransaction(conn -> PostgresQuotaSql.tiersOf(conn, owners).compose(stored -> {
-      List<Tier> tiers = new ArrayList<>(jobs.size());
-      List<Integer> priorities = new ArrayList<>(jobs.size());
-      boolean nothingToCheck = true;
-      for (NewJob job : jobs) {
-        Tier tier = job.admission() == null ? null : job.admission().tiers().resolve(stored.get(job.ownerUserId()));
-        nothingToCheck &= tier == null || (tier.maxQueuedJobs() == null && tier.dailySeconds() == null);
-        tiers.add(tier);
-        priorities.add(job.priority() + (tier == null ? 0 : tier.priorityBoost()));
+  private <T> Future<T> written(Future<T> write) {
+    return write.recover(err -> {
+      if (!(err instanceof PgException pg) || !isStorageFailure(pg.getSqlState())) {
+        return Future.failedFuture(err);
       }
-      if (nothingToCheck) {
-        return pipelined(conn, jobs, priorities);
-      }
-      // Batches run concurrently (concurrentWrites): take every admission lock this batch will need up front, in
-      // one order, so that two batches locking the same owners cannot deadlock.
-      Set<String> locked = new LinkedHashSet<>();
-      for (int i = 0; i < jobs.size(); i++) {
-        if (tiers.get(i) != null && tiers.get(i).maxQueuedJobs() != null) {
-          locked.add(jobs.get(i).ownerUserId());
-        }
-      }
-      List<Submitted> out = new ArrayList<>(jobs.size());
-      Future<Void> chain = PostgresQuotaSql.lockAdmission(conn, locked);
-      for (int i = 0; i < jobs.size(); i++) {
-        NewJob job = jobs.get(i);
-        Tier tier = tiers.get(i);
-        chain = chain.compose(v -> (tier == null ? insertOne(conn, job, job.priority())
-            : admitAndInsert(conn, job, tier)).map(s -> {
-              out.add(s);
-              return null;
-            }));
-      }
-      return chain.map(v -> out);
-    }));
-  }
-
-  private Future<List<Submitted>> pipelined(SqlConnection conn, List<NewJob> jobs, List<Integer> priorities) {
-    OffsetDateTime now = now();
-    List<Tuple> params = new ArrayList<>(jobs.size());
-    for (int i = 0; i < jobs.size(); i++) {
-      params.add(insertParams(jobs.get(i), priorities.get(i), now));
-    }
-    return conn.preparedQuery(INSERT).executeBatch(params).compose(first -> {
-      List<Job> inserted = new ArrayList<>(jobs.size());
-      for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
-        inserted.add(rows.size() == 1 ? map(rows.iterator().next()) : null);
-      }
-      Submitted[] out = new Submitted[jobs.size()];
-      Future<Void> chain = Future.succeededFuture();
-      for (int i = 0; i < jobs.size(); i++) {
-        int at = i;
-        if (inserted.get(at) != null) {
-          out[at] = new Submitted(inserted.get(at), true);
-        } else {
-          chain = chain.compose(v -> existing(conn, jobs.get(at)).map(s -> {
-            out[at] = s;
-            return null;
-          }));
-        }
-      }
-      return chain.map(v -> List.of(out));
+      health.failed(err);
+      return Future.failedFuture(DISK_FULL.equals(pg.getSqlState())
+          ? new StoreFullException("the database's disk is full: " + pg.getErrorMessage(), err) : err);
     });
   }
 
-  /** Within the caller's transaction: a repeated key's job, the tier's refusal, or the inserted job. */
-  private Future<Submitted> admitAndInsert(SqlConnection conn, NewJob job, Tier tier) {
-    Future<Optional<Job>> found = job.idempotencyKey() == null ? Future.succeededFuture(Optional.empty())
-        : conn.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
-            .map(PostgresRows::first);
-    return found.compose(existing -> {
-      if (existing.isPresent()) {
-        return Future.succeededFuture(new Submitted(existing.get(), false));
-      }
-      return PostgresQuotaSql.admit(conn, job, tier).compose(refusal -> refusal.isPresent()
-          ? Future.succeededFuture(Submitted.refused(refusal.get()))
-          : insertOne(conn, job, job.priority() + tier.priorityBoost()));
-    });
-  }
-
-  private Future<Submitted> insertOne(SqlClient client, NewJob job, int priority) {
-    return client.preparedQuery(INSERT).execute(insertParams(job, priority, now()))
-        .compose(rows -> rows.size() == 1
-            ? Future.succeededFuture(new Submitted(map(rows.iterator().next()), true))
-            : existing(client, job));
-  }
-
-  private static Tuple insertParams(NewJob job, int priority, OffsetDateTime now) {
-    return Tuple.tuple()
-        .addString(job.uuid())
-        .addString(job.ownerUserId())
-        .addString(job.firstStage().wireName())
-        .addString(job.queue())
-        .addInteger(priority)
-        .addInteger(job.maxRetries())
-        .addValue(job.payload())
-        .addOffsetDateTime(now)
-        .addString(job.idempotencyKey())
-        .addInteger(job.progressSpan().to()); // the first stage starts at 0, the column's default
-  }
-
-  private static Future<Submitted> existing(SqlClient client, NewJob job) {
-    return client.preparedQuery(SELECT_BY_KEY)
-        .execute(Tuple.of(job.ownerUserId(), job.idempotencyKey()))
-        .map(rows -> new Submitted(map(rows.iterator().next()), false));
+  /** {@code 53100} disk_full, or class 58 (system error: I/O, a missing or duplicate file). */
+  static boolean isStorageFailure(String sqlState) {
+    return DISK_FULL.equals(sqlState) || (sqlState != null && sqlState.startsWith("58"));
   }
 
   @Override
@@ -407,9 +301,22 @@ public final class PostgresJobStore implements JobStore {
     return PostgresQuotaSql.countsByOwner(pool);
   }
 
+  /** Whether the store can write now (see {@link WriteHealth}); a /ready request probes at most every few seconds. */
   @Override
   public Future<Void> ping() {
-    return pool.query("SELECT 1").execute().mapEmpty();
+    return health.check();
+  }
+
+  /**
+   * The probe: empties {@code store_health} and inserts one row, in a transaction of its own. The truncated table is a
+   * new, empty file, so the insert takes a new page from the disk, as a new job's row would (an update in place
+   * still succeeds on a full disk). Another scheduler's probe holds the table's lock for a moment at most.
+   */
+  private Future<Void> probe() {
+    return pool.withTransaction(conn -> conn.query("SET LOCAL lock_timeout = '2s'").execute()
+        .compose(v -> conn.query("TRUNCATE store_health").execute())
+        .compose(v -> conn.preparedQuery("INSERT INTO store_health (probed_at) VALUES ($1)").execute(Tuple.of(now())))
+        .<Void>mapEmpty());
   }
 
   @Override

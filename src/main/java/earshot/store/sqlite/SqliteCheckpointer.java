@@ -36,6 +36,7 @@ final class SqliteCheckpointer {
   private Connection connection; // only on the executor's thread
   private long timer = -1;
   private boolean running;
+  private boolean failing; // the last checkpoint failed: say so once, not four times a second
 
   SqliteCheckpointer(Vertx vertx, Path file) {
     this.vertx = vertx;
@@ -63,10 +64,13 @@ final class SqliteCheckpointer {
       return null;
     }, true).onComplete(ar -> {
       running = false;
-      if (ar.failed()) {
-        LOG.warn("WAL checkpoint of {} failed (the writer's automatic checkpoint still applies): {}", file,
-            ar.cause().getMessage());
+      if (ar.failed() && !failing) {
+        LOG.warn("WAL checkpoint of {} failed (the writer's automatic checkpoint still applies; retried every {} ms,"
+            + " logged again once it works): {}", file, INTERVAL_MS, ar.cause().getMessage());
+      } else if (ar.succeeded() && failing) {
+        LOG.info("WAL checkpoint of {} works again", file);
       }
+      failing = ar.failed();
     });
   }
 

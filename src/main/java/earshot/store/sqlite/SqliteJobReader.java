@@ -35,6 +35,7 @@ public final class SqliteJobReader implements JobReader {
     try {
       return Future.succeededFuture(SqliteJobQueriesSql.getAllWithPosition(connection(), statements, ids));
     } catch (SQLException | RuntimeException e) {
+      statements.closeAll(); // a failed step finalizes its statement (see SqliteStoreThread): prepare them again
       return Future.failedFuture(e);
     }
   }

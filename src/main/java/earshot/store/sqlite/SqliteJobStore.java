@@ -18,19 +18,16 @@ import earshot.quota.QuotaRefusal;
 import earshot.quota.Tier;
 import earshot.quota.Tiers;
 import earshot.store.JobStore;
+import earshot.store.WriteHealth;
+import earshot.store.sqlite.SqliteStoreThread.Work;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,34 +39,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * SQLite job store (xerial sqlite-jdbc, WAL mode).
  *
- * <p>Threading: one JDBC connection, used only from one dedicated worker thread (a Vert.x worker executor of size
- * one). That makes this process a single writer; {@code BEGIN IMMEDIATE} takes SQLite's write lock so that other
- * processes on the same file serialize with it too. SQLite has no SKIP LOCKED, and with one writer it needs none:
- * acquisition reads candidates and leases them inside one immediate transaction.
+ * <p>Threading: one JDBC connection, used only from one dedicated worker thread ({@link SqliteStoreThread}, which
+ * also runs the transactions and repairs the connection after a failure). That makes this process a single writer;
+ * {@code BEGIN IMMEDIATE} takes SQLite's write lock so that other processes on the same file serialize with it too.
+ * SQLite has no SKIP LOCKED, and with one writer it needs none: acquisition reads candidates and leases them inside
+ * one immediate transaction.
  *
  * <p>WAL checkpoints run beside that thread ({@link SqliteCheckpointer}), not in its commits.
  *
- * <p>This class owns that thread and its transactions, submission, requeue and cancel; the other statements are in
- * this package's {@code Sqlite*Sql} classes, one per responsibility, run here through {@code read} and {@code write}.
+ * <p>Readiness: {@link #ping} tells whether the store can write now ({@link WriteHealth}, with a one-row write probe).
+ *
+ * <p>This class owns submission, requeue and cancel; the other statements are in this package's {@code Sqlite*Sql}
+ * classes, one per responsibility, run here through {@code read} and {@code write} on the store thread.
  */
 public final class SqliteJobStore implements JobStore {
-  private final Path file;
   private final Clock clock;
-  private final WorkerExecutor executor;
-  private Connection connection; // touched only on the executor's single thread
-  private final StatementCache statements = new StatementCache(); // likewise
+  private final SqliteStoreThread thread;
+  private final StatementCache statements; // the thread's, used only inside its units of work
   private final SqliteAcquireSql acquisition = new SqliteAcquireSql();
   private final SqliteCheckpointer checkpointer;
+  private final WriteHealth health = new WriteHealth(this::probe);
 
   private SqliteJobStore(Vertx vertx, Path file, Clock clock) {
-    this.file = file;
     this.clock = clock;
-    this.executor = vertx.createSharedWorkerExecutor("earshot-sqlite-" + UUID.randomUUID(), 1);
+    this.thread = new SqliteStoreThread(vertx, file, health::failed);
+    this.statements = thread.statements();
     this.checkpointer = new SqliteCheckpointer(vertx, file);
   }
 
@@ -82,57 +80,12 @@ public final class SqliteJobStore implements JobStore {
     return "sqlite";
   }
 
-  /** A unit of JDBC work; runs on the store thread. The statement classes of this package build some. */
-  @FunctionalInterface
-  interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
   private <T> Future<T> read(Work<T> work) {
-    return executor.executeBlocking(() -> work.run(connection()), true);
+    return thread.read(work);
   }
 
-  /** Runs {@code work} in a {@code BEGIN IMMEDIATE} transaction on the store thread. */
   private <T> Future<T> write(Work<T> work) {
-    return executor.executeBlocking(() -> {
-      Connection c = connection();
-      statements.prepare(c, "BEGIN IMMEDIATE").execute();
-      try {
-        T result = work.run(c);
-        statements.prepare(c, "COMMIT").execute();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        try (Statement s = c.createStatement()) {
-          s.execute("ROLLBACK");
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      }
-    }, true);
-  }
-
-  private Connection connection() throws SQLException {
-    if (connection == null) {
-      try {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-      } catch (IOException e) {
-        throw new SQLException("cannot create directory for " + file + ": " + e.getMessage(), e);
-      }
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=NORMAL");
-        s.execute("PRAGMA busy_timeout=10000");
-        s.execute("PRAGMA wal_autocheckpoint=" + SqliteCheckpointer.BACKSTOP_PAGES); // see SqliteCheckpointer
-      }
-      c.setAutoCommit(true);
-      connection = c;
-    }
-    return connection;
+    return thread.write(work);
   }
 
   @Override
@@ -339,26 +292,25 @@ public final class SqliteJobStore implements JobStore {
     return read(SqliteQuotaSql::countsByOwner);
   }
 
+  /** Whether the store can write now (see {@link WriteHealth}); a /ready request probes at most every few seconds. */
   @Override
   public Future<Void> ping() {
-    return read(c -> {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
-        rs.next();
-      }
+    return health.check();
+  }
+
+  /** The probe: rewrites the one row of {@code store_health} in a write transaction of its own. */
+  private Future<Void> probe() {
+    return write(c -> {
+      PreparedStatement ps = statements.prepare(c, "UPDATE store_health SET probed_at = ?");
+      ps.setLong(1, now());
+      ps.executeUpdate();
       return null;
     });
   }
 
   @Override
   public Future<Void> close() {
-    return checkpointer.close().eventually(() -> executor.<Void>executeBlocking(() -> {
-      if (connection != null) {
-        statements.closeAll();
-        connection.close();
-        connection = null;
-      }
-      return null;
-    }, true)).eventually(executor::close);
+    return checkpointer.close().eventually(thread::close);
   }
 
   /** {@code where} is one of a few fixed texts, so its statement is cached. */

@@ -8,7 +8,7 @@ import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
 import earshot.jobs.ProgressSpan;
-import earshot.store.sqlite.SqliteJobStore.Work;
+import earshot.store.sqlite.SqliteStoreThread.Work;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,7 +25,8 @@ import java.util.Set;
 /**
  * The SQLite statements about a held lease: renewing it, the fenced writes that end or report on it (each applies
  * only while the job is processing under the lease's token), and the rescue of jobs whose lease expired. Everything
- * runs on the store's single JDBC thread inside the {@code BEGIN IMMEDIATE} transaction {@link SqliteJobStore} opened.
+ * runs on the store's single JDBC thread inside the {@code BEGIN IMMEDIATE} transaction that {@link SqliteStoreThread}
+ * opened.
  *
  * <p>The fenced writes return the {@link Work} for the store to run: their values (the encoded payload, the times)
  * are taken when the store method is called, on the caller's thread, and only the statement runs on the store thread.

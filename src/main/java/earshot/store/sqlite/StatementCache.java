@@ -10,7 +10,9 @@ import java.util.Map;
  * Prepared statements of one SQLite connection, kept for reuse: sqlite-jdbc compiles the SQL on every
  * {@code prepareStatement}, which costs more than a point read itself. Only fixed SQL texts belong here (never text
  * with inlined values, which would grow the cache without bound). A statement's result set must be closed after use;
- * that resets the statement, so it holds no read snapshot between uses.
+ * that resets the statement, so it holds no read snapshot between uses. After a statement fails, empty the cache
+ * ({@link #closeAll}): sqlite-jdbc finalizes a statement whose step failed (with anything but BUSY, LOCKED,
+ * CONSTRAINT or MISUSE), and reusing it would fail with "statement is not executing".
  *
  * <p>Threading: none of its own; used only by the one thread that owns the connection, and closed with it.
  */
