@@ -3,7 +3,7 @@ package earshot.bench;
 import earshot.EarshotNode;
 import earshot.config.ConfigLoader;
 import earshot.metrics.NoopJobMetrics;
-import earshot.pipeline.StageRegistry;
+import earshot.runner.StageRegistry;
 import earshot.testsupport.Databases;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Promise;

@@ -1,6 +1,6 @@
 package earshot.api;
 
-import earshot.quota.QuotaRefusal;
+import earshot.tiers.QuotaRefusal;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -1,7 +1,7 @@
 package earshot.api;
 
 import earshot.audio.LocalPaths;
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;

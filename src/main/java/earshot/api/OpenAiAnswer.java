@@ -3,7 +3,7 @@ package earshot.api;
 import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
 import earshot.bus.GetJob;
-import earshot.quota.QuotaRefusal;
+import earshot.tiers.QuotaRefusal;
 import earshot.transcribe.ModelRegistry;
 import earshot.transcribe.ResponseFormat;
 import earshot.transcribe.ResultRenderer;

@@ -4,7 +4,7 @@ import earshot.bus.Addresses;
 import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobUuids;
-import earshot.pipeline.PayloadKeys;
+import earshot.jobs.PayloadKeys;
 import earshot.pipeline.Workspace;
 import earshot.transcribe.ModelRegistry;
 import earshot.transcribe.ResponseFormat;

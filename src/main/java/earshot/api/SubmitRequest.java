@@ -1,6 +1,6 @@
 package earshot.api;
 
-import earshot.pipeline.PayloadKeys;
+import earshot.jobs.PayloadKeys;
 import earshot.transcribe.Languages;
 import earshot.transcribe.ModelRegistry;
 import earshot.transcribe.WhisperEngine.Sampling;

@@ -1,7 +1,7 @@
 package earshot.audio;
 
-import earshot.pipeline.PermanentStageException;
-import earshot.pipeline.RetryableStageException;
+import earshot.jobs.PermanentStageException;
+import earshot.jobs.RetryableStageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

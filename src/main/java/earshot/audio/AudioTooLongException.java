@@ -1,6 +1,6 @@
 package earshot.audio;
 
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 
 /**
  * A decode stopped because its PCM passed the length the caller allowed ({@code limitSeconds}); ffmpeg was killed

@@ -1,6 +1,6 @@
 package earshot.audio;
 
-import earshot.pipeline.RetryableStageException;
+import earshot.jobs.RetryableStageException;
 
 /**
  * A decode stopped because it was cancelled or its thread interrupted; ffmpeg was killed. Retryable, because the

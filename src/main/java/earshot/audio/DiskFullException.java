@@ -1,6 +1,6 @@
 package earshot.audio;
 
-import earshot.pipeline.RetryableStageException;
+import earshot.jobs.RetryableStageException;
 
 /**
  * The data directory has no room for a job's decoded audio, found before decoding or when a write failed (ENOSPC,

@@ -1,6 +1,6 @@
 package earshot.audio;
 
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

@@ -1,6 +1,6 @@
 package earshot.bus;
 
-import earshot.quota.Tier;
+import earshot.tiers.Tier;
 import io.vertx.core.json.JsonObject;
 
 /**

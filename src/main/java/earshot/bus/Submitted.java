@@ -1,7 +1,7 @@
 package earshot.bus;
 
 import earshot.jobs.Job;
-import earshot.quota.QuotaRefusal;
+import earshot.tiers.QuotaRefusal;
 import io.vertx.core.json.JsonObject;
 
 /**

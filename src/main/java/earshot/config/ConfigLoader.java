@@ -1,5 +1,7 @@
 package earshot.config;
 
+import earshot.tiers.Tier;
+import earshot.tiers.Tiers;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -11,8 +13,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import earshot.quota.Tier;
-import earshot.quota.Tiers;
 
 /**
  * Builds {@link EarshotConfig} from three layers, lowest first: the bundled {@code conf/earshot.json}, an optional

@@ -196,7 +196,7 @@ public record EarshotConfig(
    * active-stream counters live ({@code redisUrl} null: in this process), how long a counter entry lives without
    * being refreshed, and whether the per-owner gauges carry an {@code owner} label.
    */
-  public record Quota(earshot.quota.Tiers tiers, String redisUrl, Duration counterTtl, boolean ownerLabels) {}
+  public record Quota(earshot.tiers.Tiers tiers, String redisUrl, Duration counterTtl, boolean ownerLabels) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

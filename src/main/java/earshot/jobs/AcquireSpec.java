@@ -1,6 +1,6 @@
 package earshot.jobs;
 
-import earshot.quota.Tiers;
+import earshot.tiers.Tiers;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,6 @@
 package earshot.jobs;
 
-import earshot.quota.Tiers;
+import earshot.tiers.Tiers;
 import io.vertx.core.json.JsonObject;
 import java.time.LocalDate;
 

@@ -2,6 +2,12 @@ package earshot.pipeline;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.jobs.RetryableStageException;
+import earshot.runner.StageContext;
+import earshot.runner.StageHandler;
+import earshot.runner.StageOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;

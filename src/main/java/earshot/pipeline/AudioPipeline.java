@@ -1,6 +1,7 @@
 package earshot.pipeline;
 
 import earshot.config.EarshotConfig;
+import earshot.runner.StageRegistry;
 import earshot.transcribe.TranscribeStage;
 import earshot.transcribe.WhisperEngine;
 import java.time.Clock;

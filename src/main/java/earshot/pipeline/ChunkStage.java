@@ -2,6 +2,11 @@ package earshot.pipeline;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.runner.StageContext;
+import earshot.runner.StageHandler;
+import earshot.runner.StageOutcome;
 import earshot.transcribe.Transcript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

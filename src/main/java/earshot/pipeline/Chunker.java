@@ -1,6 +1,7 @@
 package earshot.pipeline;
 
 import earshot.config.EarshotConfig;
+import earshot.jobs.PayloadKeys;
 import earshot.transcribe.Transcript;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

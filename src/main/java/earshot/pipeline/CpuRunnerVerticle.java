@@ -3,6 +3,8 @@ package earshot.pipeline;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.metrics.JobMetrics;
+import earshot.runner.StageRegistry;
+import earshot.runner.StageRunnerVerticle;
 import java.util.List;
 
 /**

@@ -2,6 +2,11 @@ package earshot.pipeline;
 
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.runner.StageContext;
+import earshot.runner.StageHandler;
+import earshot.runner.StageOutcome;
 import earshot.transcribe.ResponseFormat;
 import earshot.transcribe.ResultRenderer;
 import io.vertx.core.Future;

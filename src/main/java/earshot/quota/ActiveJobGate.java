@@ -10,6 +10,8 @@ import earshot.jobs.JobStatus;
 import earshot.jobs.Lease;
 import earshot.metrics.QuotaMetrics;
 import earshot.store.JobStore;
+import earshot.tiers.Tier;
+import earshot.tiers.Tiers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

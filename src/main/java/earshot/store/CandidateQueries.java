@@ -1,8 +1,8 @@
 package earshot.store;
 
 import earshot.jobs.AcquireSpec;
-import earshot.quota.Tier;
-import earshot.quota.Tiers;
+import earshot.tiers.Tier;
+import earshot.tiers.Tiers;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

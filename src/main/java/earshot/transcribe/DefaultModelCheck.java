@@ -1,7 +1,7 @@
 package earshot.transcribe;
 
 import earshot.bus.ModelStatus;
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 import java.nio.file.Path;
 
 /**

@@ -1,6 +1,6 @@
 package earshot.transcribe;
 
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

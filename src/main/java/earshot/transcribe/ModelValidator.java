@@ -1,6 +1,6 @@
 package earshot.transcribe;
 
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

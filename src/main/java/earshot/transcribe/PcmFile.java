@@ -1,6 +1,6 @@
 package earshot.transcribe;
 
-import earshot.pipeline.PermanentStageException;
+import earshot.jobs.PermanentStageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -2,12 +2,12 @@ package earshot.transcribe;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
-import earshot.pipeline.PayloadKeys;
-import earshot.pipeline.PermanentStageException;
-import earshot.pipeline.RetryableStageException;
-import earshot.pipeline.StageContext;
-import earshot.pipeline.StageHandler;
-import earshot.pipeline.StageOutcome;
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.jobs.RetryableStageException;
+import earshot.runner.StageContext;
+import earshot.runner.StageHandler;
+import earshot.runner.StageOutcome;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine.Sampling;
 import io.vertx.core.Future;

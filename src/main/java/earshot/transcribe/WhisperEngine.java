@@ -17,8 +17,8 @@ public interface WhisperEngine extends AutoCloseable {
    * Opens a session on {@code modelFile}, loading and validating the model on first use.
    *
    * @param wait how long to wait for a free decoder state when all are in use
-   * @throws earshot.pipeline.PermanentStageException when the model file is invalid
-   * @throws earshot.pipeline.RetryableStageException when no state became free in time or whisper.cpp failed
+   * @throws earshot.jobs.PermanentStageException when the model file is invalid
+   * @throws earshot.jobs.RetryableStageException when no state became free in time or whisper.cpp failed
    */
   Session open(Path modelFile, Duration wait) throws InterruptedException;
 

@@ -1,6 +1,6 @@
 package earshot.transcribe;
 
-import earshot.pipeline.RetryableStageException;
+import earshot.jobs.RetryableStageException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;

@@ -1,6 +1,5 @@
 package earshot.webhook;
 
-import earshot.pipeline.PayloadKeys;
 import earshot.api.JobView;
 import earshot.bus.Addresses;
 import earshot.bus.GetJob;
@@ -9,9 +8,10 @@ import earshot.bus.RecordDelivery;
 import earshot.config.EarshotConfig;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.JobStatus;
-import earshot.pipeline.AddressPolicy;
-import earshot.pipeline.PermanentStageException;
-import earshot.pipeline.UrlGuard;
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.net.AddressPolicy;
+import earshot.net.UrlGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

@@ -2,8 +2,8 @@ package earshot.api;
 
 import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import earshot.EarshotNode;
 import earshot.metrics.NoopJobMetrics;

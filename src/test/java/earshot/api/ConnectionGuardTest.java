@@ -11,7 +11,7 @@ import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.metrics.NoopJobMetrics;
-import earshot.pipeline.StageRegistry;
+import earshot.runner.StageRegistry;
 import earshot.testsupport.LogCapture;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;

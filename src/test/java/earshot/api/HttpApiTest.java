@@ -10,7 +10,7 @@ import earshot.bus.Addresses;
 import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
-import earshot.pipeline.StageRegistry;
+import earshot.runner.StageRegistry;
 import earshot.testsupport.Deadlines;
 import earshot.testsupport.TestConfigs;
 import earshot.transcribe.SyntheticModel;

@@ -1,5 +1,9 @@
 package earshot.pipeline;
 
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.runner.StageOutcome;
+import earshot.runner.StageRunnerVerticle;
 import static earshot.testsupport.Await.await;
 import static earshot.testsupport.Await.awaitFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +19,7 @@ import earshot.bus.OwnerTier;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
-import earshot.quota.Tier;
+import earshot.tiers.Tier;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;

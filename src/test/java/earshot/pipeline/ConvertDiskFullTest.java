@@ -1,5 +1,7 @@
 package earshot.pipeline;
 
+import earshot.runner.StageOutcome;
+import earshot.runner.StageRunnerVerticle;
 import static earshot.testsupport.Await.await;
 import static earshot.testsupport.Await.awaitFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;

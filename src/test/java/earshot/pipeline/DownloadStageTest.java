@@ -1,5 +1,9 @@
 package earshot.pipeline;
 
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.jobs.RetryableStageException;
+import earshot.runner.StageOutcome;
 import static earshot.testsupport.Await.await;
 import static earshot.testsupport.Await.awaitFailure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

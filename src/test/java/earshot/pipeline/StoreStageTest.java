@@ -1,5 +1,9 @@
 package earshot.pipeline;
 
+import earshot.jobs.PayloadKeys;
+import earshot.jobs.PermanentStageException;
+import earshot.runner.StageContext;
+import earshot.runner.StageOutcome;
 import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
 package earshot.quota;
 
+import earshot.tiers.Tiers;
 import static earshot.testsupport.Await.await;
 import static earshot.testsupport.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;

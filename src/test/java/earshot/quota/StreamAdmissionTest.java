@@ -1,5 +1,7 @@
 package earshot.quota;
 
+import earshot.tiers.QuotaRefusal;
+import earshot.tiers.QuotaType;
 import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +11,7 @@ import earshot.bus.Addresses;
 import earshot.bus.TierChange;
 import earshot.metrics.MicrometerQuotaMetrics;
 import earshot.metrics.NoopJobMetrics;
-import earshot.pipeline.StageRegistry;
+import earshot.runner.StageRegistry;
 import earshot.testsupport.TestConfigs;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

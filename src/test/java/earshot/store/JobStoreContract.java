@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
-import earshot.quota.Tiers;
+import earshot.tiers.Tiers;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;

@@ -1,10 +1,10 @@
 package earshot.testsupport;
 
 import earshot.jobs.JobStage;
-import earshot.pipeline.StageContext;
-import earshot.pipeline.StageHandler;
-import earshot.pipeline.StageOutcome;
-import earshot.pipeline.StageRegistry;
+import earshot.runner.StageContext;
+import earshot.runner.StageHandler;
+import earshot.runner.StageOutcome;
+import earshot.runner.StageRegistry;
 import io.vertx.core.Future;
 import java.util.Arrays;
 import java.util.function.BiFunction;

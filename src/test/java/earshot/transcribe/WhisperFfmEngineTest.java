@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import earshot.pipeline.PermanentStageException;
-import earshot.pipeline.RetryableStageException;
+import earshot.jobs.PermanentStageException;
+import earshot.jobs.RetryableStageException;
 import earshot.testsupport.Deadlines;
 import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine.Listener;

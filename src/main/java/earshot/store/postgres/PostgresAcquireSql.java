@@ -5,7 +5,7 @@ import static earshot.store.postgres.PostgresRows.map;
 
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
-import earshot.quota.Tier;
+import earshot.tiers.Tier;
 import earshot.store.CandidateQueries;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;

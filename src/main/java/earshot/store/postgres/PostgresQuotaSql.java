@@ -2,11 +2,11 @@ package earshot.store.postgres;
 
 import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
-import earshot.quota.DailyUsage;
-import earshot.quota.QuotaRefusal;
-import earshot.quota.QuotaRules;
-import earshot.quota.Tier;
-import earshot.quota.Tiers;
+import earshot.tiers.DailyUsage;
+import earshot.tiers.QuotaRefusal;
+import earshot.tiers.QuotaRules;
+import earshot.tiers.Tier;
+import earshot.tiers.Tiers;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;

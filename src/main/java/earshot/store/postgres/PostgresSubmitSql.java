@@ -5,7 +5,7 @@ import static earshot.store.postgres.PostgresRows.map;
 
 import earshot.jobs.Job;
 import earshot.jobs.NewJob;
-import earshot.quota.Tier;
+import earshot.tiers.Tier;
 import earshot.store.JobStore.Submitted;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;

@@ -5,7 +5,7 @@ import static earshot.store.sqlite.SqliteRows.map;
 
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
-import earshot.quota.Tier;
+import earshot.tiers.Tier;
 import earshot.store.CandidateQueries;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -3,11 +3,11 @@ package earshot.store.sqlite;
 import earshot.store.JobReader;
 import earshot.store.JobStore.Positioned;
 import io.vertx.core.Future;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,0 +1,56 @@
+package earshot.jobs;
+
+/**
+ * The keys of a job's payload, in one place. The submission sets the inputs; each stage adds what it produced, and
+ * the next stage reads it. Paths are absolute paths on the runner's filesystem (a multi-node deployment shares
+ * {@code data_dir}).
+ */
+public final class PayloadKeys {
+  private PayloadKeys() {}
+
+  // ---- inputs (set at submission) ----------------------------------------------------------------------------
+  /** http(s) URL to download (runs audio_download). */
+  public static final String URL = "url";
+  /** Absolute server-local path under an allowed root. */
+  public static final String LOCAL_PATH = "local_path";
+  /** A file the HTTP API already stored in the data directory (uploads). */
+  public static final String UPLOAD_PATH = "upload_path";
+  /** Original file name of an upload, for content sniffing and messages. */
+  public static final String FILE_NAME = "file_name";
+  public static final String MODEL = "model";
+  /** ISO-639-1 code, or "auto". */
+  public static final String LANGUAGE = "language";
+  public static final String TRANSLATE = "translate";
+  public static final String PROMPT = "prompt";
+  /**
+   * whisper.cpp's sampling parameters ({@code whisper_full_params} names); an absent one is the node's default
+   * ({@code audio.whisper}), and where that is unset too, whisper.cpp's own.
+   */
+  public static final String TEMPERATURE = "temperature";
+  public static final String TEMPERATURE_INC = "temperature_inc";
+  public static final String BEAM_SIZE = "beam_size";
+  public static final String BEST_OF = "best_of";
+  public static final String WORD_TIMESTAMPS = "word_timestamps";
+  public static final String PERFORM_CHUNKING = "perform_chunking";
+  public static final String PERFORM_ANALYSIS = "perform_analysis";
+  /** Which configured analysis provider to use. */
+  public static final String API_NAME = "api_name";
+  /** Where the job's end is POSTed (webhooks). */
+  public static final String CALLBACK_URL = "callback_url";
+  /** Optional per-job chunking overrides: {@code {max_seconds, max_chars, overlap_seconds}}. */
+  public static final String CHUNKING = "chunking";
+
+  // ---- produced by stages ------------------------------------------------------------------------------------
+  /** audio_download: the downloaded file. */
+  public static final String SOURCE_FILE = "source_file";
+  /** audio_convert: 16 kHz mono signed 16-bit little-endian PCM, no header. */
+  public static final String PCM_FILE = "pcm_file";
+  /** audio_convert: duration in seconds, from the decoded sample count (checked against the probe). */
+  public static final String DURATION_SECONDS = "duration_seconds";
+  /** audio_transcribe: {@code earshot.transcribe.Transcript#toJson()}. */
+  public static final String TRANSCRIPT = "transcript";
+  /** audio_chunk: list of {@code {id, start, end, text}}. */
+  public static final String CHUNKS = "chunks";
+  /** audio_analyze: the provider's answer. */
+  public static final String ANALYSIS = "analysis";
+}

@@ -1,0 +1,360 @@
+package earshot.runner;
+
+import earshot.bus.AcquireCancel;
+import earshot.bus.AcquireReply;
+import earshot.bus.AcquireRequest;
+import earshot.bus.Addresses;
+import earshot.bus.Failures;
+import earshot.bus.HeartbeatReply;
+import earshot.bus.HeartbeatRequest;
+import earshot.bus.JobAbort;
+import earshot.bus.StageReport;
+import earshot.bus.StageReportReply;
+import earshot.bus.WorkspaceCleanup;
+import earshot.jobs.Job;
+import earshot.jobs.PermanentStageException;
+import earshot.metrics.JobMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A runner: pulls leased jobs for its queues from the scheduler, runs their current stage, renews leases by
+ * heartbeat and reports each outcome. It asks only for as many jobs as it has free slots, so it never holds more
+ * than it can run.
+ *
+ * <p>A report that does not get through (the scheduler or its store briefly unreachable) is sent again with backoff
+ * for as long as the lease holds, and the lease keeps being renewed meanwhile, so a finished stage is not lost to an
+ * outage shorter than the lease and run a second time. Retrying stops when the report is answered (accepted or
+ * fenced off), when the lease is lost or runs out, or when the shutdown grace is over.
+ *
+ * <p>Threading: deployed as a {@code ThreadingModel.WORKER} verticle; its own state is touched only on its
+ * (ordered) worker context. Stages run their blocking parts on a named worker pool sized to the slots.
+ */
+public class StageRunnerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(StageRunnerVerticle.class);
+  /** How long a parked acquire request waits at the scheduler before it is answered empty and renewed. */
+  static final long ACQUIRE_WAIT_MS = 20_000;
+
+  /** First and longest wait between attempts to deliver a stage report. */
+  static final long REPORT_RETRY_FIRST_MS = 250;
+  static final long REPORT_RETRY_MAX_MS = 5_000;
+
+  /** What a runner serves; {@code lease} is how long a lease lasts without renewal (jobs.lease_seconds). */
+  public record Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace,
+                     Duration lease) {
+    /** A runner whose leases last three heartbeat intervals, as the node's config makes them. */
+    public Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace) {
+      this(name, queues, slots, heartbeatInterval, shutdownGrace, heartbeatInterval.multipliedBy(3));
+    }
+  }
+
+  private final Spec spec;
+  private final StageRegistry stages;
+  private final JobMetrics metrics;
+  private final String worker;
+  private final Map<Long, Running> running = new LinkedHashMap<>();
+  /** Jobs whose stage has ended and whose report is still being delivered: their leases are renewed too. */
+  private final Map<Long, Job> reporting = new LinkedHashMap<>();
+  /** Per held job, the System.nanoTime() until which its lease holds: when it was granted or renewed + its length. */
+  private final Map<Long, Long> leaseHeldUntil = new java.util.HashMap<>();
+  private final java.util.Set<Future<Void>> inFlightReports = new java.util.HashSet<>();
+
+  private WorkerExecutor stagePool;
+  private MessageConsumer<JsonObject> abortConsumer;
+  private boolean pulling;
+  /** The acquire request in flight, if any: stop() waits for its answer so no leased job is left unattended. */
+  private Future<?> inFlightPull = Future.succeededFuture();
+  private boolean stopping;
+  private long stopDeadline;
+  private long heartbeatTimer = -1;
+
+  private record Running(Job job, StageContext ctx, long startedNanos) {}
+
+  public StageRunnerVerticle(Spec spec, StageRegistry stages, JobMetrics metrics) {
+    this.spec = spec;
+    this.stages = stages;
+    this.metrics = metrics;
+    this.worker = spec.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public String workerId() {
+    return worker;
+  }
+
+  @Override
+  public Future<?> start() {
+    stagePool = vertx.createSharedWorkerExecutor("earshot-" + worker, spec.slots(), 24, java.util.concurrent.TimeUnit.HOURS);
+    abortConsumer = vertx.eventBus().consumer(Addresses.JOBS_ABORT, m -> {
+      JobAbort abort = JobAbort.fromJson(m.body());
+      Running r = running.get(abort.id());
+      if (r != null) {
+        LOG.info("{}: aborting job {} ({})", worker, abort.id(), abort.reason());
+        r.ctx().abort(abort.reason());
+      } else if (reporting.containsKey(abort.id())) {
+        leaseHeldUntil.remove(abort.id()); // cancelled or re-queued: a report being retried would be fenced off
+      }
+    });
+    heartbeatTimer = vertx.setPeriodic(Math.max(1, spec.heartbeatInterval().toMillis()), id -> heartbeat());
+    return abortConsumer.completion().onSuccess(v -> {
+      LOG.info("{} runner started: queues {} with {} slots", worker, spec.queues(), spec.slots());
+      pull();
+    });
+  }
+
+  // ---- pulling -----------------------------------------------------------------------------------------------
+
+  private int free() {
+    return spec.slots() - running.size();
+  }
+
+  private void pull() {
+    if (stopping || pulling || free() <= 0) {
+      return;
+    }
+    pulling = true;
+    AcquireRequest request = new AcquireRequest(worker, spec.queues(), free(), ACQUIRE_WAIT_MS);
+    inFlightPull = vertx.eventBus().<JsonObject>request(Addresses.JOBS_ACQUIRE, request.toJson(),
+            new DeliveryOptions().setSendTimeout(ACQUIRE_WAIT_MS + 10_000))
+        .onSuccess(reply -> {
+          pulling = false;
+          List<Job> jobs = AcquireReply.fromJson(reply.body()).jobs();
+          // Granted just before this answer (the request itself may have been parked for long): counting the lease
+          // from here overstates it by the answer's trip at most, and a report sent that late is fenced off.
+          long leasedAt = System.nanoTime();
+          jobs.forEach(job -> run(job, leasedAt));
+          pull();
+        })
+        .onFailure(err -> {
+          pulling = false;
+          if (!stopping) {
+            LOG.debug("{}: acquire failed ({}); retrying", worker, err.getMessage());
+            vertx.setTimer(1_000, id -> pull());
+          }
+        });
+  }
+
+  // ---- running -----------------------------------------------------------------------------------------------
+
+  private void run(Job job, long leasedAt) {
+    leaseHeldUntil.put(job.id(), leasedAt + spec.lease().toNanos());
+    if (stopping) {
+      report(job, StageReport.Outcome.RELEASE, null, null, null); // leased after we began to stop: give it back
+      return;
+    }
+    StageContext ctx = new StageContext(job, vertx, stagePool);
+    running.put(job.id(), new Running(job, ctx, System.nanoTime()));
+    metrics.workerActive(1);
+    Future<StageOutcome> outcome;
+    try {
+      outcome = stages.handler(job.jobType())
+          .map(h -> h.execute(ctx))
+          .orElseGet(() -> Future.failedFuture(new PermanentStageException(
+              "stage " + job.jobType().wireName() + " is not available on this node")));
+    } catch (RuntimeException e) {
+      outcome = Future.failedFuture(e);
+    }
+    outcome.recover(StageRunnerVerticle::classify).onComplete(ar -> finish(job, ctx, ar.result()));
+  }
+
+  /** A stage's failure as its outcome: a {@link PermanentStageException} fails the job, anything else is retried. */
+  public static Future<StageOutcome> classify(Throwable err) {
+    String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    if (err instanceof PermanentStageException) {
+      return Future.succeededFuture(new StageOutcome.Fail(message));
+    }
+    return Future.succeededFuture(new StageOutcome.Retry(message, null));
+  }
+
+  private void finish(Job job, StageContext ctx, StageOutcome outcome) {
+    Running r = running.remove(job.id());
+    if (r == null) {
+      return; // already given back when the shutdown grace ran out
+    }
+    metrics.workerActive(-1);
+    Duration took = Duration.ofNanos(System.nanoTime() - r.startedNanos());
+    String stage = job.jobType().wireName();
+    if (ctx.isAborted()) {
+      // Cancelled or lease lost: the job is no longer ours, whatever the stage returned.
+      metrics.stageDuration(stage, "aborted", took);
+      leaseHeldUntil.remove(job.id());
+      LOG.info("{}: job {} stopped at {} ({})", worker, job.id(), stage, ctx.abortReason());
+      if (JobAbort.CANCELLED.equals(ctx.abortReason())) {
+        // The stage has stopped writing now; a lost lease keeps the files for whoever runs the job next.
+        vertx.eventBus().send(Addresses.WORKSPACE_CLEANUP, new WorkspaceCleanup(job.uuid()).toJson());
+      }
+    } else if (stopping && outcome instanceof StageOutcome.Retry) {
+      metrics.stageDuration(stage, "release", took);
+      report(job, StageReport.Outcome.RELEASE, null, null, null);
+    } else {
+      switch (outcome) {
+        case StageOutcome.Completed c -> {
+          metrics.stageDuration(stage, "completed", took);
+          report(job, StageReport.Outcome.COMPLETED, c.payload(), c.result(), null);
+        }
+        case StageOutcome.Retry retry -> {
+          metrics.stageDuration(stage, "retry", took);
+          LOG.warn("{}: job {} {} failed, will retry: {}", worker, job.id(), stage, retry.error());
+          report(job, StageReport.Outcome.RETRY, null, null, retry);
+        }
+        case StageOutcome.Fail fail -> {
+          metrics.stageDuration(stage, "fail", took);
+          LOG.warn("{}: job {} {} failed: {}", worker, job.id(), stage, fail.error());
+          report(job, StageReport.Outcome.FAIL, null, null, fail);
+        }
+      }
+    }
+    if (stopping && running.isEmpty() && drained != null) {
+      drained.tryComplete();
+    }
+    pull();
+  }
+
+  private void report(Job job, StageReport.Outcome outcome, JsonObject payload, JsonObject result, StageOutcome failure) {
+    Future<Void> sent = sendReport(job, outcome, payload, result, failure);
+    inFlightReports.add(sent);
+    sent.onComplete(ar -> inFlightReports.remove(sent));
+  }
+
+  private Future<Void> sendReport(
+      Job job, StageReport.Outcome outcome, JsonObject payload, JsonObject result, StageOutcome failure) {
+    String error = switch (failure) {
+      case StageOutcome.Retry r -> r.error();
+      case StageOutcome.Fail f -> f.error();
+      case null, default -> null;
+    };
+    Long retryAfter = failure instanceof StageOutcome.Retry r && r.delay() != null ? r.delay().toMillis() : null;
+    StageReport report = new StageReport(worker, job.lease(), job.jobType(), job.retryCount(), outcome,
+        payload != null ? payload : job.payload(), result, error, retryAfter);
+    reporting.put(job.id(), job);
+    Promise<Void> delivered = Promise.promise();
+    deliver(job, report, 1, delivered);
+    return delivered.future().andThen(ar -> {
+      reporting.remove(job.id());
+      leaseHeldUntil.remove(job.id());
+    });
+  }
+
+  /** One attempt to deliver {@code report}; a failure the scheduler may get over is tried again while it can count. */
+  private void deliver(Job job, StageReport report, int attempt, Promise<Void> delivered) {
+    String what = report.outcome().wireName();
+    // Short enough that a lost request leaves time to try again within the lease.
+    long timeout = Math.clamp(spec.lease().toMillis() / 4, 1_000, 30_000);
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_STAGE_REPORT, report.toJson(),
+            new DeliveryOptions().setSendTimeout(timeout))
+        .onSuccess(reply -> {
+          if (!StageReportReply.fromJson(reply.body()).accepted()) {
+            LOG.warn("{}: {} of job {} was fenced off: the lease was lost", worker, what, job.id());
+          } else if (attempt > 1) {
+            LOG.info("{}: {} of job {} delivered at attempt {}", worker, what, job.id(), attempt);
+          }
+          delivered.complete();
+        })
+        .onFailure(err -> {
+          long backoff = Math.min(REPORT_RETRY_FIRST_MS << Math.min(attempt - 1, 10), REPORT_RETRY_MAX_MS);
+          Long heldUntil = leaseHeldUntil.get(job.id());
+          long now = System.nanoTime();
+          boolean leaseOutlastsWait = heldUntil != null && heldUntil - now > Duration.ofMillis(backoff).toNanos();
+          if (!mayPass(err) || !leaseOutlastsWait || (stopping && now - stopDeadline >= 0)) {
+            // The lease then expires and the sweeper re-queues the job; nothing is lost, but the stage runs again.
+            LOG.warn("{}: could not report {} of job {} ({} attempts): {}", worker, what, job.id(), attempt,
+                err.getMessage());
+            delivered.complete();
+            return;
+          }
+          if (attempt == 1) {
+            LOG.warn("{}: could not report {} of job {} ({}); trying again while its lease holds", worker, what,
+                job.id(), err.getMessage());
+          }
+          vertx.setTimer(backoff, id -> deliver(job, report, attempt + 1, delivered));
+        });
+  }
+
+  /** Failures that say nothing about the report itself: no scheduler reached, no answer, or its store failing. */
+  private static boolean mayPass(Throwable err) {
+    return err instanceof ReplyException re && (re.failureType() == ReplyFailure.TIMEOUT
+        || re.failureType() == ReplyFailure.NO_HANDLERS || re.failureCode() == Failures.UNAVAILABLE);
+  }
+
+  // ---- heartbeats --------------------------------------------------------------------------------------------
+
+  /** Renews the leases of running stages and of ended ones whose report is still on its way. */
+  private void heartbeat() {
+    Map<Long, Job> held = new LinkedHashMap<>(reporting);
+    running.values().forEach(r -> held.put(r.job().id(), r.job()));
+    if (held.isEmpty()) {
+      return;
+    }
+    long sent = System.nanoTime();
+    List<earshot.jobs.Lease> leases = held.values().stream().map(Job::lease).toList();
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_HEARTBEAT, new HeartbeatRequest(worker, leases).toJson())
+        .onSuccess(reply -> {
+          List<Long> lost = HeartbeatReply.fromJson(reply.body()).lost();
+          held.keySet().stream().filter(id -> !lost.contains(id)).forEach(id ->
+              leaseHeldUntil.computeIfPresent(id, (k, until) -> Math.max(until, sent + spec.lease().toNanos())));
+          lost.forEach(id -> {
+            leaseHeldUntil.remove(id); // a report still being retried stops at its next failure
+            Running r = running.get(id);
+            if (r != null) {
+              LOG.warn("{}: lost the lease on job {}", worker, id);
+              metrics.leaseLost(r.job().jobType().wireName());
+              r.ctx().abort("lease_lost");
+            }
+          });
+        })
+        .onFailure(err -> LOG.warn("{}: heartbeat failed: {}", worker, err.getMessage()));
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------------------------
+
+  private Promise<Void> drained;
+
+  /**
+   * Stops pulling, lets running stages finish within the shutdown grace, then aborts the rest and gives their
+   * leases back so another runner can start them at once.
+   */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    stopDeadline = System.nanoTime() + spec.shutdownGrace().toNanos();
+    vertx.cancelTimer(heartbeatTimer);
+    vertx.eventBus().send(Addresses.JOBS_ACQUIRE_CANCEL, new AcquireCancel(worker).toJson());
+    drained = Promise.promise();
+    if (running.isEmpty()) {
+      drained.tryComplete();
+    }
+    long grace = spec.shutdownGrace().toMillis();
+    long timer = vertx.setTimer(Math.max(1, grace), id -> {
+      for (Running r : List.copyOf(running.values())) {
+        LOG.info("{}: shutdown grace over; giving job {} back", worker, r.job().id());
+        // Report before aborting: the abort may complete the stage synchronously, and the release must already
+        // be in flight when stop() collects the outstanding reports.
+        running.remove(r.job().id());
+        metrics.workerActive(-1);
+        report(r.job(), StageReport.Outcome.RELEASE, null, null, null);
+        r.ctx().abort("shutdown");
+      }
+      drained.tryComplete();
+    });
+    return drained.future()
+        .onComplete(ar -> vertx.cancelTimer(timer))
+        // An acquire answered after the withdrawal still gets its jobs released (run() sees stopping).
+        .compose(v -> inFlightPull.transform(ar -> Future.succeededFuture()))
+        .compose(v -> Future.join(List.copyOf(inFlightReports)).otherwiseEmpty())
+        .compose(v -> abortConsumer.unregister())
+        .eventually(() -> stagePool.close());
+  }
+}

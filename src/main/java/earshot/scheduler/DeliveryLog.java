@@ -1,0 +1,45 @@
+package earshot.scheduler;
+
+import earshot.bus.Addresses;
+import earshot.bus.ListDeliveries;
+import earshot.bus.RecordDelivery;
+import earshot.store.JobStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * The scheduler's webhook delivery log: records each attempt the webhook verticle makes and lists a job's attempts,
+ * because the scheduler owns the store. Registered by {@link SchedulerVerticle} on its own event loop; it shares the
+ * scheduler's store and nothing else.
+ */
+final class DeliveryLog {
+  private final Vertx vertx;
+  private final JobStore store;
+
+  DeliveryLog(Vertx vertx, JobStore store) {
+    this.vertx = vertx;
+    this.store = store;
+  }
+
+  Future<Void> register() {
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<JsonObject>consumer(Addresses.JOBS_DELIVERY_RECORD, this::onRecord).completion(),
+        bus.<JsonObject>consumer(Addresses.JOBS_DELIVERIES, this::onList).completion())).mapEmpty();
+  }
+
+  private void onRecord(Message<JsonObject> msg) {
+    store.recordDelivery(RecordDelivery.fromJson(msg.body()).attempt())
+        .onSuccess(recorded -> msg.reply(new JsonObject().put("recorded", recorded)))
+        .onFailure(err -> SchedulerVerticle.fail(msg, "record delivery", err));
+  }
+
+  private void onList(Message<JsonObject> msg) {
+    store.deliveries(ListDeliveries.fromJson(msg.body()).jobId())
+        .onSuccess(attempts -> msg.reply(ListDeliveries.reply(attempts)))
+        .onFailure(err -> SchedulerVerticle.fail(msg, "list deliveries", err));
+  }
+}

@@ -1,0 +1,93 @@
+package earshot.scheduler;
+
+import earshot.bus.Addresses;
+import earshot.bus.Batch;
+import earshot.bus.Failures;
+import earshot.bus.GetJob;
+import earshot.config.EarshotConfig;
+import earshot.jobs.JobStatus;
+import earshot.store.JobReader;
+import earshot.store.JobStore.Positioned;
+import earshot.store.JobStores;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The read path of job lookups: answers {@code earshot.jobs.get} and its batches ({@code earshot.jobs.get.batch},
+ * one store round trip per batch) from a {@link JobReader} of its own, so a status request neither waits behind the
+ * scheduler's writes nor hops through the scheduler's event loop. It only reads:
+ * every write still goes through the {@link SchedulerVerticle}, and every answer is read from the database when it is
+ * asked for (no cache), so it shows the committed state.
+ *
+ * <p>Threading: deployed with the model its store needs ({@link JobStores#readerThreading}): a worker verticle for
+ * SQLite, whose reader runs blocking JDBC on this instance's own connection; an event-loop verticle for Postgres,
+ * whose reader is reactive on this instance's own pool. Each instance owns its reader and nothing else, so several
+ * instances answer in parallel. Deployed after the scheduler, which creates and migrates the database.
+ */
+public final class JobReaderVerticle extends VerticleBase {
+  private final EarshotConfig.Store config;
+  private JobReader reader;
+
+  public JobReaderVerticle(EarshotConfig.Store config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    reader = JobStores.openReader(vertx, config);
+    return Future.all(
+        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET_BATCH, this::onGetBatch).completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return reader.close();
+  }
+
+  private void onGet(Message<JsonObject> msg) {
+    Batch.answerOne(msg, item -> read(List.of(GetJob.fromJson(item).id())).getFirst());
+  }
+
+  /** A batch is read in one store round trip ({@link JobReader#getAll}). */
+  private void onGetBatch(Message<JsonObject> msg) {
+    List<Long> ids;
+    try {
+      ids = Batch.items(msg.body()).stream().map(item -> GetJob.fromJson(item).id()).toList();
+    } catch (RuntimeException e) {
+      msg.fail(Failures.BAD_REQUEST, "malformed batch: " + e.getMessage());
+      return;
+    }
+    Batch.reply(msg, read(ids));
+  }
+
+  /** One outcome per id: the job JSON with {@code queue_position} while queued, or a 404. */
+  private List<Future<JsonObject>> read(List<Long> ids) {
+    Future<List<Optional<Positioned>>> all = reader.getAll(ids);
+    List<Future<JsonObject>> outcomes = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      int at = i;
+      outcomes.add(all.transform(ar -> {
+        if (ar.failed()) {
+          String why = "store query failed: " + ar.cause().getMessage();
+          return Future.failedFuture(Batch.failure(Failures.UNAVAILABLE, why));
+        }
+        Optional<Positioned> found = ar.result().get(at);
+        if (found.isEmpty()) {
+          return Future.failedFuture(Batch.failure(Failures.NOT_FOUND, "job " + ids.get(at) + " not found"));
+        }
+        JsonObject json = found.get().job().toJson();
+        if (found.get().job().status() == JobStatus.QUEUED) {
+          json.put("queue_position", found.get().queuePosition());
+        }
+        return Future.succeededFuture(json);
+      }));
+    }
+    return outcomes;
+  }
+}
