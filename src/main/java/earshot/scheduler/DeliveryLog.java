@@ -34,12 +34,12 @@ final class DeliveryLog {
   private void onRecord(Message<JsonObject> msg) {
     store.recordDelivery(RecordDelivery.fromJson(msg.body()).attempt())
         .onSuccess(recorded -> msg.reply(new JsonObject().put("recorded", recorded)))
-        .onFailure(err -> SchedulerVerticle.fail(msg, "record delivery", err));
+        .onFailure(err -> StoreFailure.reply(msg, "record delivery", err));
   }
 
   private void onList(Message<JsonObject> msg) {
     store.deliveries(ListDeliveries.fromJson(msg.body()).jobId())
         .onSuccess(attempts -> msg.reply(ListDeliveries.reply(attempts)))
-        .onFailure(err -> SchedulerVerticle.fail(msg, "list deliveries", err));
+        .onFailure(err -> StoreFailure.reply(msg, "list deliveries", err));
   }
 }

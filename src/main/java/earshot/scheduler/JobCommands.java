@@ -65,7 +65,7 @@ final class JobCommands {
             return null;
           });
         })
-        .onFailure(err -> SchedulerVerticle.fail(msg, "cancel", err));
+        .onFailure(err -> StoreFailure.reply(msg, "cancel", err));
   }
 
   /**
@@ -95,7 +95,7 @@ final class JobCommands {
             return requeue(msg, id, stage, queue, StagePlan.span(stage, job.payload()));
           });
         })
-        .onFailure(err -> SchedulerVerticle.fail(msg, "retry", err));
+        .onFailure(err -> StoreFailure.reply(msg, "retry", err));
   }
 
   private Future<Void> requeue(Message<JsonObject> msg, long id, JobStage stage, String queue, ProgressSpan span) {

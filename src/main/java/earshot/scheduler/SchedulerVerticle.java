@@ -75,8 +75,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private final Clock clock;
   private final StagePlan plan;
   private final Backoff backoff;
-  private final AcquireWaiters waiters = new AcquireWaiters();
 
+  private AcquireWaiters waiters;
   private JobStore store;
   private LeaseSweeper sweeper;
   private JobEvents events;
@@ -102,6 +102,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    waiters = new AcquireWaiters(vertx);
     return JobStores.open(vertx, config.store(), clock)
         .onSuccess(s -> {
           store = s;
@@ -157,7 +158,9 @@ public final class SchedulerVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
-    waiters.answerAll();
+    if (waiters != null) {
+      waiters.answerAll();
+    }
     Future<Void> holds = gate == null ? Future.succeededFuture() : gate.stop();
     return holds.eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
@@ -231,7 +234,7 @@ public final class SchedulerVerticle extends VerticleBase {
             msg.reply(new earshot.bus.AcquireReply(jobs).toJson());
             return;
           }
-          waiters.park(new AcquireWaiters.Waiter(request, msg, System.currentTimeMillis() + request.waitMs()));
+          waiters.park(request, msg);
           if (generation != wakeGeneration) {
             wake(); // work arrived while we were looking; do not sleep on it
           }
@@ -279,7 +282,7 @@ public final class SchedulerVerticle extends VerticleBase {
       drainAgain = true;
       return;
     }
-    if (waiters.live(System.currentTimeMillis()).isEmpty()) {
+    if (waiters.live().isEmpty()) {
       return;
     }
     draining = true;
@@ -297,7 +300,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private Future<Void> drain() {
     Set<String> emptyQueues = new HashSet<>();
     Future<Void> chain = Future.succeededFuture();
-    for (AcquireWaiters.Waiter w : waiters.live(System.currentTimeMillis())) {
+    for (AcquireWaiters.Waiter w : waiters.live()) {
       chain = chain.compose(v -> {
         if (w.answered || emptyQueues.containsAll(w.request.queues())) {
           return Future.succeededFuture();
@@ -390,8 +393,7 @@ public final class SchedulerVerticle extends VerticleBase {
     events.announce(queue);
   }
 
-  static void fail(Message<?> msg, String what, Throwable err) {
-    LOG.error("{} failed", what, err);
-    msg.fail(Failures.UNAVAILABLE, what + " failed: " + err.getMessage());
+  private static void fail(Message<?> msg, String what, Throwable err) {
+    StoreFailure.reply(msg, what, err);
   }
 }
