@@ -2,8 +2,8 @@ package earshot.bench;
 
 import earshot.transcribe.SyntheticModel;
 import earshot.transcribe.TestAudio;
-import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine;
+import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperFfmEngine;
 import io.github.givimad.whisperjni.WhisperJNI;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package earshot.scheduler;
 
 import earshot.jobs.NewJob;
-import earshot.store.JobStore.Submitted;
 import earshot.store.JobStore;
+import earshot.store.JobStore.Submitted;
 import earshot.store.StoreFullException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import earshot.EarshotNode;
 import earshot.jobs.JobStage;
-import earshot.metrics.NoopJobMetrics;
 import earshot.jobs.PayloadKeys;
+import earshot.metrics.NoopJobMetrics;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;

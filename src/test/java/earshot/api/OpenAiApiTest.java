@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
 import earshot.jobs.JobStage;
-import earshot.metrics.NoopJobMetrics;
 import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
+import earshot.metrics.NoopJobMetrics;
 import earshot.runner.StageOutcome;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.StandInStages;

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
-import earshot.tiers.Tiers;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
@@ -18,6 +17,7 @@ import earshot.jobs.ProgressSpan;
 import earshot.jobs.StagePlan;
 import earshot.testsupport.Databases;
 import earshot.testsupport.MutableClock;
+import earshot.tiers.Tiers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

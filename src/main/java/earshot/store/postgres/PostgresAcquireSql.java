@@ -5,8 +5,8 @@ import static earshot.store.postgres.PostgresRows.map;
 
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
-import earshot.tiers.Tier;
 import earshot.store.CandidateQueries;
+import earshot.tiers.Tier;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;

@@ -5,8 +5,8 @@ import static earshot.store.postgres.PostgresRows.map;
 
 import earshot.jobs.Job;
 import earshot.jobs.NewJob;
-import earshot.tiers.Tier;
 import earshot.store.JobStore.Submitted;
+import earshot.tiers.Tier;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

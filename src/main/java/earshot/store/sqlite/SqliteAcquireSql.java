@@ -5,8 +5,8 @@ import static earshot.store.sqlite.SqliteRows.map;
 
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
-import earshot.tiers.Tier;
 import earshot.store.CandidateQueries;
+import earshot.tiers.Tier;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
