@@ -4,7 +4,7 @@ import static earshot.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import earshot.EarshotNode;
-import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,12 +15,11 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** 500 malformed or random requests across the routes: none may get a 5xx answer. Seeded, so failures replay. */
@@ -37,23 +36,15 @@ class ApiFuzzTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   @Test
   void randomRequestsNeverGetA5xx() {
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
-        .put("api", new JsonObject().put("key", JobsApiTest.KEY).put("max_upload_bytes", 4096))),
-        NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
-    await(node.start());
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY).put("max_upload_bytes", 4096))), JobsApiTest.stages());
     WebClient client = WebClient.create(vertx);
     Random random = new Random(SEED);
     List<String> failures = new ArrayList<>();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import earshot.EarshotNode;
 import earshot.metrics.NoopJobMetrics;
 import earshot.testsupport.Deadlines;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,9 +20,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rate limiting and CORS, both from config. */
@@ -32,24 +33,18 @@ class ApiLimitsTest {
   /** One token per 20 s: none comes back while a loaded machine serves the three requests of the test. */
   static final long REFILL_SECONDS = Deadlines.loaded(Duration.ofSeconds(2)).toSeconds();
 
-  final Vertx vertx = Vertx.vertx();
-  final WebClient client = WebClient.create(vertx);
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
+  final WebClient client = api.client();
   EarshotNode node;
 
   @BeforeEach
   void start() {
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("key", JobsApiTest.KEY)
             .put("rate_limit", new JsonObject().put("requests_per_second", 1.0 / REFILL_SECONDS).put("burst", 2))
-            .put("cors_origins", List.of("https://app.example.org")))),
-        NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
-    await(node.start());
-  }
-
-  @AfterEach
-  void stop() {
-    await(node.stop());
-    await(vertx.close());
+            .put("cors_origins", List.of("https://app.example.org")))), JobsApiTest.stages());
   }
 
   HttpResponse<Buffer> list() {

@@ -10,10 +10,10 @@ import earshot.EarshotNode;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
-import earshot.metrics.NoopJobMetrics;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.LogCapture;
 import earshot.testsupport.StandInStages;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -35,7 +35,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,8 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -60,29 +59,21 @@ class ConnectionGuardTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   void start(JsonObject http) {
     start(http, JobsApiTest.stages(), List.of("api", "scheduler"));
   }
 
   void start(JsonObject http, StageRegistry stages, List<String> roles) {
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("roles", roles)
         .put("http", http)
         .put("jobs", new JsonObject().put("poll_interval_ms", 100))
-        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), NoopJobMetrics.INSTANCE, null, stages,
-        Clock.systemUTC());
-    await(node.start());
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), stages);
   }
 
   static JsonObject http(double idle, double header) {

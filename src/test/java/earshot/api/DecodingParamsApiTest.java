@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import earshot.EarshotNode;
 import earshot.jobs.JobStage;
 import earshot.jobs.PayloadKeys;
-import earshot.metrics.NoopJobMetrics;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.StandInStages;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,14 +23,13 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.multipart.MultipartForm;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,8 +40,10 @@ class DecodingParamsApiTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
-  final WebClient client = WebClient.create(vertx);
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
+  final WebClient client = api.client();
   /** The payload each job's audio_transcribe stage was given, by job id. */
   final Map<Long, JsonObject> transcribed = new ConcurrentHashMap<>();
   EarshotNode node;
@@ -60,18 +61,11 @@ class DecodingParamsApiTest {
       }
       return answers.handler(stage).orElseThrow().execute(ctx);
     });
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100))
         .put("audio", new JsonObject().put("models_dir", models.toString()).put("default_model", "base"))
-        .put("api", new JsonObject().put("key", KEY))), NoopJobMetrics.INSTANCE, null, stages, Clock.systemUTC());
-    await(node.start());
-  }
-
-  @AfterEach
-  void stop() {
-    await(node.stop());
-    await(vertx.close());
+        .put("api", new JsonObject().put("key", KEY))), stages);
   }
 
   HttpResponse<Buffer> submit(JsonObject body) {

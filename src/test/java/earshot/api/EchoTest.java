@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
-import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,9 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import java.time.Clock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a client sent comes back in a problem's detail only escaped and cut short. */
@@ -24,16 +23,10 @@ class EchoTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   @Test
   void controlCharactersAreEscapedAndLongInputIsCut() {
@@ -50,10 +43,8 @@ class EchoTest {
 
   @Test
   void aModelNameWithANulOrOfTenKilobytesIsNotEchoedAsItCame() {
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
-        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), NoopJobMetrics.INSTANCE, null,
-        JobsApiTest.stages(), Clock.systemUTC());
-    await(node.start());
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), JobsApiTest.stages());
 
     JsonObject nul = submit("base\u0000<script>");
     assertEquals(422, nul.getInteger("status"), nul.encode());

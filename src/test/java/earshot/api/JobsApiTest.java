@@ -11,12 +11,12 @@ import earshot.EarshotNode;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.jobs.PayloadKeys;
-import earshot.metrics.NoopJobMetrics;
 import earshot.runner.StageContext;
 import earshot.runner.StageOutcome;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.Deadlines;
 import earshot.testsupport.StandInStages;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import earshot.transcribe.Transcript;
 import io.vertx.core.Future;
@@ -29,11 +29,10 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.multipart.MultipartForm;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The jobs API over real HTTP, with an API key, a real SQLite store and stand-in stages. */
@@ -44,17 +43,11 @@ public class JobsApiTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
-  final WebClient client = WebClient.create(vertx);
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
+  final WebClient client = api.client();
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   /** Stages that finish at once; the transcribe stage produces a two-segment transcript. */
   public static StageRegistry stages() {
@@ -86,8 +79,7 @@ public class JobsApiTest {
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("worker_enabled", runners).put("poll_interval_ms", 100))
         .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", maxUpload)).mergeIn(overrides, true));
-    node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, stages(), Clock.systemUTC());
-    await(node.start());
+    node = api.start(config, stages());
   }
 
   HttpRequest<Buffer> req(io.vertx.core.http.HttpMethod method, String path) {

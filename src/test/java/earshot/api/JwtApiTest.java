@@ -9,7 +9,7 @@ import earshot.EarshotNode;
 import earshot.bus.Addresses;
 import earshot.bus.Batch;
 import earshot.config.EarshotConfig;
-import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,7 +28,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -36,8 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Multi-user mode: JWT bearer tokens, owners see only their own jobs, admins see all. */
@@ -47,23 +46,16 @@ class JwtApiTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
-  final WebClient client = WebClient.create(vertx);
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
+  final WebClient client = api.client();
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   void start(JsonObject jwt) {
     EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("jwt", jwt)));
-    node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(), Clock.systemUTC());
-    await(node.start());
+    node = api.start(config, JobsApiTest.stages());
   }
 
   JWTAuth signer(String algorithm, String key) {

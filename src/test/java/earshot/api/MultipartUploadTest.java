@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
-import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -17,13 +17,12 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,22 +37,14 @@ class MultipartUploadTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
   EarshotNode node;
 
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
-
   void start(JsonObject api) {
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
-        .put("api", api.copy().put("key", JobsApiTest.KEY))), NoopJobMetrics.INSTANCE, null, JobsApiTest.stages(),
-        Clock.systemUTC());
-    await(node.start());
+    node = this.api.start(TestConfigs.local(tempDir, new JsonObject()
+        .put("api", api.copy().put("key", JobsApiTest.KEY))), JobsApiTest.stages());
   }
 
   Path uploads() {

@@ -13,10 +13,10 @@ import earshot.EarshotNode;
 import earshot.jobs.JobStage;
 import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
-import earshot.metrics.NoopJobMetrics;
 import earshot.runner.StageOutcome;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.StandInStages;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,12 +30,11 @@ import io.vertx.ext.web.client.WebClient;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,19 +51,13 @@ class OpenAiApiTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
-  final WebClient client = WebClient.create(vertx);
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
+  final WebClient client = api.client();
   EarshotNode node;
   OpenAiSdkClient sdk;
   Path wav;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   void start(boolean runners, JsonObject api) throws Exception {
     Path models = Files.createDirectories(tempDir.resolve("models"));
@@ -72,13 +65,11 @@ class OpenAiApiTest {
     Files.writeString(models.resolve("ggml-small.en.bin"), "listing only");
     Files.writeString(models.resolve("notes.txt"), "not a model");
     wav = Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+    node = this.api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("worker_enabled", runners).put("poll_interval_ms", 100))
         .put("audio", new JsonObject().put("models_dir", models.toString()).put("default_model", "base"))
-        .put("api", new JsonObject().put("key", JobsApiTest.KEY).put("openai_keepalive_seconds", 1).mergeIn(api))),
-        NoopJobMetrics.INSTANCE, null, stages(), Clock.systemUTC());
-    await(node.start());
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY).put("openai_keepalive_seconds", 1).mergeIn(api))), stages());
     sdk = new OpenAiSdkClient(node.httpPort(), JobsApiTest.KEY);
   }
 
@@ -229,12 +220,10 @@ class OpenAiApiTest {
   void aSchedulerThatCannotBeReachedIsAServerError() throws Exception {
     Path models = Files.createDirectories(tempDir.resolve("models"));
     wav = Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api"))
         .put("audio", new JsonObject().put("models_dir", models.toString()))
-        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), NoopJobMetrics.INSTANCE, null, stages(),
-        Clock.systemUTC());
-    await(node.start());
+        .put("api", new JsonObject().put("key", JobsApiTest.KEY))), stages());
     sdk = new OpenAiSdkClient(node.httpPort(), JobsApiTest.KEY);
     assertError(transcribe("json"), 503, "server_error", null, "unavailable");
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
 import earshot.metrics.NoopJobMetrics;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -18,8 +19,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The served OpenAPI document and the router describe exactly the same routes. */
@@ -27,21 +28,16 @@ class OpenApiTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    await(node.stop());
-    await(vertx.close());
-  }
 
   @Test
   void documentMatchesRouterAndDocsPageListsIt() {
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()),
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()),
         NoopJobMetrics.INSTANCE, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), JobsApiTest.stages(),
         Clock.systemUTC());
-    await(node.start());
     WebClient client = WebClient.create(vertx);
     HttpResponse<Buffer> doc = await(client.get(node.httpPort(), "127.0.0.1", "/openapi.json").send());
     assertEquals(200, doc.statusCode());

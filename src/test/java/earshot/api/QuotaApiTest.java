@@ -15,6 +15,7 @@ import earshot.runner.StageRegistry;
 import earshot.testsupport.Deadlines;
 import earshot.testsupport.MutableClock;
 import earshot.testsupport.StandInStages;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,6 +37,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,8 +51,10 @@ class QuotaApiTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
-  final WebClient client = WebClient.create(vertx);
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
+  final WebClient client = api.client();
   /** 23:00 UTC: the day ends in an hour, so a daily-minutes refusal says Retry-After: 3600. */
   final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T23:00:00Z"));
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -77,8 +81,7 @@ class QuotaApiTest {
                 .put("daily_minutes", 2).put("max_file_minutes", 30).put("max_queued_jobs", 3))
             .put("premium", new JsonObject().put("concurrent_jobs", 3).put("concurrent_streams", 3)
                 .put("daily_minutes", 100).put("max_queued_jobs", 100).put("weight", 3)))));
-    node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry, stages(), clock);
-    await(node.start());
+    node = api.start(config, new MicrometerJobMetrics(registry), registry, stages(), clock);
     JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
         new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(JwtApiTest.SECRET)));
     alice = JwtApiTest.token(signer, "HS256", "alice");
@@ -86,11 +89,10 @@ class QuotaApiTest {
     admin = JwtApiTest.token(signer, "HS256", "root", "admin");
   }
 
+  /** Lets held stages finish before {@link ApiNode} stops the node. */
   @AfterEach
-  void stop() {
+  void release() {
     gate.tryComplete();
-    await(node.stop());
-    await(vertx.close());
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
 import earshot.metrics.MicrometerJobMetrics;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,8 +20,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The orphan sweep of data/uploads: what a crash left there goes at start-up and is counted; a fresh file stays. */
@@ -28,17 +29,11 @@ class UploadSweeperTest {
   @TempDir
   Path tempDir;
 
-  final Vertx vertx = Vertx.vertx();
+  @RegisterExtension
+  final ApiNode api = new ApiNode();
+  final Vertx vertx = api.vertx();
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   EarshotNode node;
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      await(node.stop());
-    }
-    await(vertx.close());
-  }
 
   @Test
   void anOldStrayFileGoesAtStartUpAndIsCountedAndAFreshOneStays() throws Exception {
@@ -49,10 +44,9 @@ class UploadSweeperTest {
     Path dir = Files.createDirectories(uploads.resolve("not-a-file"));
     Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minus(Duration.ofDays(1))));
 
-    node = new EarshotNode(vertx, TestConfigs.local(tempDir, new JsonObject()
+    node = api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("key", JobsApiTest.KEY))), new MicrometerJobMetrics(registry), registry,
         JobsApiTest.stages(), Clock.systemUTC());
-    await(node.start());
 
     until("the old stray file is swept", Duration.ofSeconds(30), () -> !Files.exists(old));
     assertTrue(Files.exists(fresh), "a file written within the hour may belong to an upload in progress");
