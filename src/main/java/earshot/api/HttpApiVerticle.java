@@ -65,7 +65,11 @@ public final class HttpApiVerticle extends VerticleBase {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
     Router jobs = secured(FailureHandler.PROBLEM);
-    new JobsApi(vertx, config).mount(jobs);
+    SchedulerCalls calls = new SchedulerCalls(vertx);
+    new JobsApi(vertx, config, calls).mount(jobs);
+    new ResultsApi(calls).mount(jobs);
+    new AdminApi(config, calls).mount(jobs);
+    new UsageApi(calls).mount(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
     Router openai = secured(FailureHandler.OPENAI);
     new OpenAiApi(vertx, config).mount(openai);

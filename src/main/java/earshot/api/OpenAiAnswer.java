@@ -141,6 +141,6 @@ final class OpenAiAnswer {
   private Future<JsonObject> get(long id) {
     return vertx.eventBus().<JsonObject>request(Addresses.JOBS_GET, new GetJob(id).toJson(), BUS)
         .map(m -> m.body())
-        .recover(err -> Future.failedFuture(JobsApi.mapBusFailure(err)));
+        .recover(err -> Future.failedFuture(SchedulerCalls.mapBusFailure(err)));
   }
 }

@@ -153,7 +153,7 @@ final class OpenAiApi {
   private Future<JsonObject> request(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, BUS)
         .map(m -> m.body())
-        .recover(err -> Future.failedFuture(JobsApi.mapBusFailure(err)));
+        .recover(err -> Future.failedFuture(SchedulerCalls.mapBusFailure(err)));
   }
 
   private static String blankTo(String v, String fallback) {

@@ -37,7 +37,7 @@ final class UploadLength {
     return vertx.eventBus()
         .<JsonObject>request(Addresses.QUOTA_TIER_GET, new OwnerQuery(owner).toJson(), TIER_QUERY)
         .map(reply -> OwnerTier.fromJson(reply.body()).tier())
-        .recover(err -> Future.failedFuture(JobsApi.mapBusFailure(err)));
+        .recover(err -> Future.failedFuture(SchedulerCalls.mapBusFailure(err)));
   }
 
   /** Probes {@code file} when the tier limits file length; throws the 429 when its declared length is over. */
