@@ -3,8 +3,7 @@ package earshot.api;
 import earshot.bus.Addresses;
 import earshot.bus.CancelJob;
 import earshot.bus.GetJob;
-import earshot.tiers.QuotaRefusal;
-import earshot.transcribe.ModelRegistry;
+import earshot.jobs.JobFailure;
 import earshot.transcribe.ResponseFormat;
 import earshot.transcribe.ResultRenderer;
 import io.vertx.core.Future;
@@ -104,19 +103,19 @@ final class OpenAiAnswer {
   }
 
   /**
-   * A failed job: 429 when a tier limit stopped it (its error starts with quota_exceeded), 422 naming the model when
-   * its model is not installed, 422 otherwise.
+   * A failed job, by its typed failure ({@link JobFailure}): 429 when a tier limit stopped it, 422 naming the model
+   * when its model is not installed, 422 with its error otherwise.
    */
-  private static ApiError failed(long id, String error) {
-    String message = error == null ? "" : error;
-    if (message.startsWith(ModelRegistry.NOT_INSTALLED)) {
+  private static ApiError failed(long id, String error, JobFailure failure) {
+    if (failure != null && failure.is(JobFailure.MODEL_NOT_INSTALLED)) {
       return new ApiError(422, ProblemTypes.MODEL_NOT_INSTALLED, "Model not installed",
-          "job " + id + ": " + message.substring(ModelRegistry.NOT_INSTALLED.length()), "model");
+          "job " + id + ": " + failure.detail(), "model");
     }
-    return QuotaRefusal.JobStopped.fromJobError(message)
-        .map(stopped -> ApiError.quotaExceeded(stopped.quota(), "job " + id + ": " + stopped.detail()))
-        .orElseGet(() -> new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed",
-            "job " + id + ": " + message, null));
+    if (failure != null && failure.is(JobFailure.QUOTA_EXCEEDED)) {
+      return ApiError.quotaExceeded(failure.quota(), "job " + id + ": " + failure.detail());
+    }
+    return new ApiError(422, ProblemTypes.TRANSCRIPTION_FAILED, "Transcription failed",
+        "job " + id + ": " + (error == null ? "" : error), null);
   }
 
   private static void respond(RoutingContext ctx, JsonObject job, ResponseFormat format) {
@@ -129,7 +128,7 @@ final class OpenAiAnswer {
         }
         response.end(ResultRenderer.render(job.getJsonObject("result", new JsonObject()), format));
       }
-      case "failed" -> ctx.fail(failed(id, job.getString("error")));
+      case "failed" -> ctx.fail(failed(id, job.getString("error"), JobFailure.fromJson(job.getJsonObject("failure"))));
       case "cancelled" -> ctx.fail(ApiError.conflict("job " + id + " was cancelled"));
       default -> response.setStatusCode(202)
           .putHeader("Content-Type", "application/json")

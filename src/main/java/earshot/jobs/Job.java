@@ -6,7 +6,8 @@ import java.time.Instant;
 /**
  * One job row. {@code leaseToken} is the fencing token: it changes on every acquisition, and every write a runner
  * makes must present the token it was leased with. {@code progress} is the job's (0 at submit, 100 when completed,
- * never going down); {@code stageProgress} is the current stage's ({@code jobType}) own 0–100.
+ * never going down); {@code stageProgress} is the current stage's ({@code jobType}) own 0–100. {@code failure} is why
+ * a failed job failed, as a value the APIs map to a status, when there is such a reason ({@link JobFailure}).
  */
 public record Job(
     long id,
@@ -32,7 +33,19 @@ public record Job(
     Instant createdAt,
     Instant startedAt,
     Instant completedAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    JobFailure failure) {
+
+  /** A job without a typed failure: every job that has not failed, and most that have. */
+  public Job(long id, String uuid, String ownerUserId, String domain, JobStage jobType, String queue, JobStatus status,
+             int priority, int retryCount, int maxRetries, JsonObject payload, JsonObject result, String error,
+             int progress, int stageProgress, String leaseOwner, Instant leaseExpiresAt, long leaseToken,
+             Instant availableAt, String idempotencyKey, Instant createdAt, Instant startedAt, Instant completedAt,
+             Instant updatedAt) {
+    this(id, uuid, ownerUserId, domain, jobType, queue, status, priority, retryCount, maxRetries, payload, result,
+        error, progress, stageProgress, leaseOwner, leaseExpiresAt, leaseToken, availableAt, idempotencyKey, createdAt,
+        startedAt, completedAt, updatedAt, null);
+  }
 
   public Lease lease() {
     return new Lease(id, leaseToken);
@@ -64,7 +77,8 @@ public record Job(
         .put("created_at", iso(createdAt))
         .put("started_at", iso(startedAt))
         .put("completed_at", iso(completedAt))
-        .put("updated_at", iso(updatedAt));
+        .put("updated_at", iso(updatedAt))
+        .put("failure", failure == null ? null : failure.toJson());
   }
 
   public static Job fromJson(JsonObject j) {
@@ -92,7 +106,8 @@ public record Job(
         instant(j.getString("created_at")),
         instant(j.getString("started_at")),
         instant(j.getString("completed_at")),
-        instant(j.getString("updated_at")));
+        instant(j.getString("updated_at")),
+        JobFailure.fromJson(j.getJsonObject("failure")));
   }
 
   private static String iso(Instant i) {

@@ -11,6 +11,7 @@ import earshot.bus.OwnerQuery;
 import earshot.bus.OwnerTier;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
+import earshot.jobs.JobFailure;
 import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
 import earshot.jobs.RetryableStageException;
@@ -121,7 +122,7 @@ public final class ConvertStage implements StageHandler {
 
   /** The job fails with the refusal's error, which the APIs answer as they answer the scheduler's own refusal. */
   private static PermanentStageException refused(QuotaRefusal refusal) {
-    return new PermanentStageException(refusal.jobError());
+    return new PermanentStageException(refusal.jobError(), JobFailure.of(refusal));
   }
 
   /** The file to decode: the download's result, else the upload, else the allowed local path. Blocking. */

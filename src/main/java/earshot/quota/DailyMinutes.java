@@ -1,6 +1,7 @@
 package earshot.quota;
 
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
 import earshot.jobs.PayloadKeys;
@@ -71,8 +72,10 @@ public final class DailyMinutes {
    * A runner failed a job on a tier limit itself (audio_convert refuses a file longer than {@code max_file_minutes}
    * before or while decoding it): the refusal is counted like the ones {@link #reserve} makes.
    */
-  public void countRunnerRefusal(String jobError) {
-    QuotaRefusal.JobStopped.fromJobError(jobError).ifPresent(stopped -> metrics.quotaHit(stopped.quota()));
+  public void countRunnerRefusal(JobFailure failure) {
+    if (failure != null && failure.is(JobFailure.QUOTA_EXCEEDED)) {
+      metrics.quotaHit(failure.quota());
+    }
   }
 
   /** A job that finished (by a report, a cancel or the sweeper) settles its reserved minutes. */

@@ -1,5 +1,6 @@
 package earshot.runner;
 
+import earshot.jobs.JobFailure;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
@@ -15,8 +16,15 @@ public sealed interface StageOutcome {
   /** A transient failure: try the stage again after {@code delay}, or after the scheduler's backoff when null. */
   record Retry(String error, Duration delay) implements StageOutcome {}
 
-  /** A permanent failure (bad input): the job fails now, with {@code error} as its message. */
-  record Fail(String error) implements StageOutcome {}
+  /**
+   * A permanent failure (bad input): the job fails now, with {@code error} as its message and {@code failure} as its
+   * typed reason when an API must tell it apart (null otherwise).
+   */
+  record Fail(String error, JobFailure failure) implements StageOutcome {
+    public Fail(String error) {
+      this(error, null);
+    }
+  }
 
   static Completed completed(JsonObject payload) {
     return new Completed(payload, null);

@@ -12,6 +12,7 @@ import earshot.bus.StageReport;
 import earshot.bus.StageReportReply;
 import earshot.bus.WorkspaceCleanup;
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.PermanentStageException;
 import earshot.metrics.JobMetrics;
 import io.vertx.core.Future;
@@ -173,8 +174,8 @@ public class StageRunnerVerticle extends VerticleBase {
   /** A stage's failure as its outcome: a {@link PermanentStageException} fails the job, anything else is retried. */
   public static Future<StageOutcome> classify(Throwable err) {
     String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
-    if (err instanceof PermanentStageException) {
-      return Future.succeededFuture(new StageOutcome.Fail(message));
+    if (err instanceof PermanentStageException permanent) {
+      return Future.succeededFuture(new StageOutcome.Fail(message, permanent.failure()));
     }
     return Future.succeededFuture(new StageOutcome.Retry(message, null));
   }
@@ -237,8 +238,9 @@ public class StageRunnerVerticle extends VerticleBase {
       case null, default -> null;
     };
     Long retryAfter = failure instanceof StageOutcome.Retry r && r.delay() != null ? r.delay().toMillis() : null;
+    JobFailure typed = failure instanceof StageOutcome.Fail f ? f.failure() : null;
     StageReport report = new StageReport(worker, job.lease(), job.jobType(), job.retryCount(), outcome,
-        payload != null ? payload : job.payload(), result, error, retryAfter);
+        payload != null ? payload : job.payload(), result, error, typed, retryAfter);
     reporting.put(job.id(), job);
     Promise<Void> delivered = Promise.promise();
     deliver(job, report, 1, delivered);

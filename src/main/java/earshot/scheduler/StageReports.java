@@ -3,6 +3,7 @@ package earshot.scheduler;
 import earshot.bus.StageReport;
 import earshot.jobs.Backoff;
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.jobs.PayloadKeys;
@@ -68,9 +69,9 @@ final class StageReports {
           }
         });
       }
-      case FAIL -> fail(r, r.error(), queue, stage).andThen(ar -> {
+      case FAIL -> fail(r, r.error(), r.failure(), queue, stage).andThen(ar -> {
         if (ar.succeeded() && ar.result().isPresent()) {
-          minutes.countRunnerRefusal(r.error());
+          minutes.countRunnerRefusal(r.failure());
         }
       });
       case RELEASE -> store.release(r.lease()).andThen(ar -> {
@@ -98,7 +99,7 @@ final class StageReports {
     }
     // audio_convert measured the audio: it must fit the tier before the job goes on to be transcribed.
     return minutes.reserve(r.lease(), seconds).compose(refusal -> refusal.isPresent()
-        ? fail(r, refusal.get().jobError(), queue, stage)
+        ? fail(r, refusal.get().jobError(), JobFailure.of(refusal.get()), queue, stage)
         : advance(r, payload, next.get(), queue, stage));
   }
 
@@ -114,8 +115,8 @@ final class StageReports {
     });
   }
 
-  private Future<Optional<Job>> fail(StageReport r, String error, String queue, String stage) {
-    return store.fail(r.lease(), error).andThen(ar -> {
+  private Future<Optional<Job>> fail(StageReport r, String error, JobFailure failure, String queue, String stage) {
+    return store.fail(r.lease(), error, failure).andThen(ar -> {
       if (ar.succeeded() && ar.result().isPresent()) {
         metrics.failed(queue, stage);
       }

@@ -3,6 +3,7 @@ package earshot.store;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
@@ -89,7 +90,15 @@ public interface JobStore {
   Future<Optional<Job>> retryOrFail(Lease lease, String error, Instant availableAt);
 
   /** Fenced: a non-retryable failure; the job fails at once. */
-  Future<Optional<Job>> fail(Lease lease, String error);
+  default Future<Optional<Job>> fail(Lease lease, String error) {
+    return fail(lease, error, null);
+  }
+
+  /**
+   * Fenced: a non-retryable failure with its typed reason ({@code failure}, null when it has none), which the job
+   * keeps beside {@code error} until it is retried.
+   */
+  Future<Optional<Job>> fail(Lease lease, String error, JobFailure failure);
 
   /** Fenced: the runner gives the job back unfinished (shutdown), queued at the same stage without penalty. */
   default Future<Optional<Job>> release(Lease lease) {

@@ -30,9 +30,8 @@ public final class DefaultModelCheck {
     try {
       models.resolve(name);
     } catch (PermanentStageException e) {
-      // The job error's machine-readable prefix is for the APIs that map it; a person reads the sentence after it.
-      String why = e.getMessage().startsWith(ModelRegistry.NOT_INSTALLED)
-          ? e.getMessage().substring(ModelRegistry.NOT_INSTALLED.length()) : e.getMessage();
+      // A missing model's typed failure holds the sentence without the job error's code, which is what a person reads.
+      String why = e.failure() != null ? e.failure().detail() : e.getMessage();
       return new ModelStatus(name, file.toString(), dir, ModelStatus.MISSING, "default " + why, download);
     }
     try {

@@ -1,5 +1,6 @@
 package earshot.transcribe;
 
+import earshot.jobs.JobFailure;
 import earshot.jobs.PermanentStageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,9 +84,10 @@ public final class ModelRegistry {
     String name = canonical(requested);
     Path file = fileFor(name);
     if (!Files.isRegularFile(file)) {
-      throw new PermanentStageException(NOT_INSTALLED + "model '" + name + "' is not installed: " + file.getFileName()
+      String why = "model '" + name + "' is not installed: " + file.getFileName()
           + " not found in the models directory " + modelsDir + " (audio.models_dir); download it with "
-          + "`scripts/download-model.sh " + name + "` (EARSHOT_MODELS_DIR=" + modelsDir + ")");
+          + "`scripts/download-model.sh " + name + "` (EARSHOT_MODELS_DIR=" + modelsDir + ")";
+      throw new PermanentStageException(NOT_INSTALLED + why, JobFailure.modelNotInstalled(why));
     }
     return file;
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
 import earshot.config.EarshotConfig;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.PayloadKeys;
 import earshot.metrics.MicrometerJobMetrics;
@@ -105,8 +106,9 @@ class QuotaApiTest {
       String url = payload.getString(PayloadKeys.URL, payload.getString(PayloadKeys.FILE_NAME));
       if (stage == JobStage.AUDIO_CONVERT && url.contains("bomb")) {
         // What the real ConvertStage reports when it stops a decode at the tier's longest file.
-        return Future.succeededFuture(new StageOutcome.Fail("quota_exceeded: max_file_minutes: the audio is longer"
-            + " than 30 minutes (decoding stopped there)"));
+        String detail = "the audio is longer than 30 minutes (decoding stopped there)";
+        return Future.succeededFuture(new StageOutcome.Fail("quota_exceeded: max_file_minutes: " + detail,
+            JobFailure.quotaExceeded("max_file_minutes", detail)));
       }
       if (stage == JobStage.AUDIO_CONVERT) {
         String name = url.substring(url.lastIndexOf('/') + 1, url.lastIndexOf('.'));

@@ -6,6 +6,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
@@ -175,8 +176,8 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> fail(Lease lease, String error) {
-    return PostgresLeaseSql.fail(pool, lease, error, now());
+  public Future<Optional<Job>> fail(Lease lease, String error, JobFailure failure) {
+    return PostgresLeaseSql.fail(pool, lease, error, failure, now());
   }
 
   @Override
@@ -198,7 +199,7 @@ public final class PostgresJobStore implements JobStore {
   @Override
   public Future<Optional<Job>> requeue(long id, JobStage stage, String queue, ProgressSpan span) {
     return pool.preparedQuery("""
-            UPDATE jobs SET status = 'queued', job_type = $2, queue = $3, retry_count = 0, error = NULL,
+            UPDATE jobs SET status = 'queued', job_type = $2, queue = $3, retry_count = 0, error = NULL, failure = NULL,
                    progress = GREATEST(progress, $5), stage_progress = 0, progress_from = $5, progress_to = $6,
                    lease_owner = NULL, lease_expires_at = NULL, completed_at = NULL, available_at = $4, updated_at = $4
             WHERE id = $1 AND status IN ('failed', 'cancelled')

@@ -4,6 +4,7 @@ import static earshot.store.postgres.PostgresRows.JOB_COLUMNS;
 import static earshot.store.postgres.PostgresRows.map;
 
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
 import earshot.jobs.ProgressSpan;
@@ -71,14 +72,15 @@ final class PostgresLeaseSql {
         completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE $5 END,
         retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
         stage_progress = CASE WHEN retry_count < max_retries THEN 0 ELSE stage_progress END,
-        error = $3, lease_owner = NULL, lease_expires_at = NULL, available_at = $4, updated_at = $5""",
+        error = $3, failure = NULL, lease_owner = NULL, lease_expires_at = NULL, available_at = $4, updated_at = $5""",
         error, availableAt.atOffset(ZoneOffset.UTC), now);
   }
 
-  static Future<Optional<Job>> fail(SqlClient c, Lease lease, String error, OffsetDateTime now) {
+  static Future<Optional<Job>> fail(SqlClient c, Lease lease, String error, JobFailure failure,
+                                    OffsetDateTime now) {
     return fenced(c, lease, """
-        status = 'failed', error = $3, lease_owner = NULL, lease_expires_at = NULL, completed_at = $4,
-        updated_at = $4""", error, now);
+        status = 'failed', error = $3, failure = $5, lease_owner = NULL, lease_expires_at = NULL, completed_at = $4,
+        updated_at = $4""", error, now, failure == null ? null : failure.toJson());
   }
 
   /** {@code availableAt} is the store's "now" when the caller gave no time. */

@@ -1,6 +1,7 @@
 package earshot.store.postgres;
 
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import io.vertx.core.json.JsonObject;
@@ -17,8 +18,8 @@ import java.util.Optional;
 final class PostgresRows {
   static final String JOB_COLUMNS = """
       id, uuid, owner_user_id, domain, job_type, queue, status, priority, retry_count, max_retries, payload,
-      result, error, progress, stage_progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
-      created_at, started_at, completed_at, updated_at""";
+      result, error, progress, stage_progress, lease_owner, lease_expires_at, lease_token, available_at,
+      idempotency_key, created_at, started_at, completed_at, updated_at, failure""";
 
   private PostgresRows() {}
 
@@ -28,7 +29,7 @@ final class PostgresRows {
 
   /**
    * A row whose first columns are {@link #JOB_COLUMNS}, in that order (every statement here selects or returns them
-   * first). Read by position: by name, the client looks each of the 24 names up in the row's column list.
+   * first). Read by position: by name, the client looks each of the 25 names up in the row's column list.
    */
   static Job map(Row r) {
     Object result = r.getValue(11);
@@ -56,7 +57,8 @@ final class PostgresRows {
         instant(r.getOffsetDateTime(20)),
         instant(r.getOffsetDateTime(21)),
         instant(r.getOffsetDateTime(22)),
-        instant(r.getOffsetDateTime(23)));
+        instant(r.getOffsetDateTime(23)),
+        r.getValue(24) instanceof JsonObject failure ? JobFailure.fromJson(failure) : null);
   }
 
   private static Instant instant(OffsetDateTime t) {

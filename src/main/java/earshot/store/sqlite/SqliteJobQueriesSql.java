@@ -82,7 +82,7 @@ final class SqliteJobQueriesSql {
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         Job job = map(rs);
-        found.put(job.id(), new Positioned(job, rs.getLong(25)));
+        found.put(job.id(), new Positioned(job, rs.getLong(26)));
       }
     }
     List<Optional<Positioned>> out = new ArrayList<>(ids.size());

@@ -7,6 +7,7 @@ import static earshot.store.sqlite.SqliteRows.map;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
@@ -151,8 +152,8 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Optional<Job>> fail(Lease lease, String error) {
-    return write(SqliteLeaseSql.fail(lease, error, now()));
+  public Future<Optional<Job>> fail(Lease lease, String error, JobFailure failure) {
+    return write(SqliteLeaseSql.fail(lease, error, failure, now()));
   }
 
   @Override
@@ -175,7 +176,7 @@ public final class SqliteJobStore implements JobStore {
     return write(c -> {
       long now = now();
       try (PreparedStatement ps = c.prepareStatement("""
-          UPDATE jobs SET status = 'queued', job_type = ?, queue = ?, retry_count = 0, error = NULL,
+          UPDATE jobs SET status = 'queued', job_type = ?, queue = ?, retry_count = 0, error = NULL, failure = NULL,
                  progress = MAX(progress, ?), stage_progress = 0, progress_from = ?, progress_to = ?,
                  lease_owner = NULL, lease_expires_at = NULL, completed_at = NULL, available_at = ?, updated_at = ?
           WHERE id = ? AND status IN ('failed', 'cancelled')

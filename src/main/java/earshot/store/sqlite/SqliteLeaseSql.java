@@ -5,6 +5,7 @@ import static earshot.store.sqlite.SqliteRows.bind;
 import static earshot.store.sqlite.SqliteRows.map;
 
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
 import earshot.jobs.ProgressSpan;
@@ -76,14 +77,14 @@ final class SqliteLeaseSql {
         completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE ? END,
         retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
         stage_progress = CASE WHEN retry_count < max_retries THEN 0 ELSE stage_progress END,
-        error = ?, lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
+        error = ?, failure = NULL, lease_owner = NULL, lease_expires_at = NULL, available_at = ?, updated_at = ?""",
         now, error, availableAt.toEpochMilli(), now);
   }
 
-  static Work<Optional<Job>> fail(Lease lease, String error, long now) {
+  static Work<Optional<Job>> fail(Lease lease, String error, JobFailure failure, long now) {
     return fenced(lease, """
-        status = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL, completed_at = ?,
-        updated_at = ?""", error, now, now);
+        status = 'failed', error = ?, failure = ?, lease_owner = NULL, lease_expires_at = NULL, completed_at = ?,
+        updated_at = ?""", error, failure == null ? null : failure.toJson().encode(), now, now);
   }
 
   static Work<Optional<Job>> release(Lease lease, Instant availableAt, long now) {

@@ -1,6 +1,7 @@
 package earshot.store.sqlite;
 
 import earshot.jobs.Job;
+import earshot.jobs.JobFailure;
 import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import io.vertx.core.json.JsonObject;
@@ -17,8 +18,8 @@ import java.time.Instant;
 final class SqliteRows {
   static final String JOB_COLUMNS = """
       id, uuid, owner_user_id, domain, job_type, queue, status, priority, retry_count, max_retries, payload,
-      result, error, progress, stage_progress, lease_owner, lease_expires_at, lease_token, available_at, idempotency_key,
-      created_at, started_at, completed_at, updated_at""";
+      result, error, progress, stage_progress, lease_owner, lease_expires_at, lease_token, available_at,
+      idempotency_key, created_at, started_at, completed_at, updated_at, failure""";
 
   private SqliteRows() {}
 
@@ -64,7 +65,12 @@ final class SqliteRows {
         instant(rs, 21),
         instant(rs, 22),
         instant(rs, 23),
-        instant(rs, 24));
+        instant(rs, 24),
+        failure(rs.getString(25)));
+  }
+
+  private static JobFailure failure(String json) {
+    return json == null ? null : JobFailure.fromJson(new JsonObject(json));
   }
 
   static Instant instant(ResultSet rs, int column) throws SQLException {
