@@ -11,15 +11,20 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Publishes job state changes and "work available" announcements on the event bus, and hands each change this
- * scheduler made to {@code onChange} (on the scheduler's event loop) first.
+ * scheduler made to {@code onChange} (on the scheduler's event loop) first. An announcement wakes this scheduler
+ * through {@code wakeSelf}, not through the bus: the published one names this scheduler, which skips it.
  */
 final class JobEvents {
   private final Vertx vertx;
   private final java.util.function.Consumer<Job> onChange;
+  private final String schedulerId;
+  private final Runnable wakeSelf;
 
-  JobEvents(Vertx vertx, java.util.function.Consumer<Job> onChange) {
+  JobEvents(Vertx vertx, java.util.function.Consumer<Job> onChange, String schedulerId, Runnable wakeSelf) {
     this.vertx = vertx;
     this.onChange = onChange;
+    this.schedulerId = schedulerId;
+    this.wakeSelf = wakeSelf;
   }
 
   /** The job's new state, on the all-jobs stream and on the job's own address. */
@@ -41,8 +46,9 @@ final class JobEvents {
     }
   }
 
-  /** Tells every scheduler in the cluster (this one included) that {@code queue} has work. */
+  /** Tells every scheduler in the cluster that {@code queue} has work: this one directly, the others on the bus. */
   void announce(String queue) {
-    vertx.eventBus().publish(Addresses.JOBS_AVAILABLE, new JobsAvailable(queue).toJson());
+    wakeSelf.run();
+    vertx.eventBus().publish(Addresses.JOBS_AVAILABLE, new JobsAvailable(queue, schedulerId).toJson());
   }
 }

@@ -76,6 +76,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private final StagePlan plan;
   private final Backoff backoff;
 
+  /** This scheduler's id in its own announcements, so that it skips them when the bus brings them back. */
+  private final String schedulerId = java.util.UUID.randomUUID().toString();
   private AcquireWaiters waiters;
   private JobStore store;
   private LeaseSweeper sweeper;
@@ -108,7 +110,9 @@ public final class SchedulerVerticle extends VerticleBase {
           store = s;
           sweeper = new LeaseSweeper(s);
           minutes = new DailyMinutes(s, tiers, quotaMetrics, clock);
-          events = new JobEvents(vertx, minutes::settleIfFinished);
+          // Its own announcements wake it on the next turn of its loop, as the bus delivered them before.
+          events = new JobEvents(vertx, minutes::settleIfFinished, schedulerId,
+              () -> context.runOnContext(v -> wake()));
           reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, this::announce);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
               config.quota().redisUrl() != null);
@@ -131,7 +135,7 @@ public final class SchedulerVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_STAGE_REPORT, this::onStageReport).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_PROGRESS, this::onProgress).completion(),
         bus.<JsonObject>consumer(Addresses.JOBS_PING, this::onPing).completion(),
-        bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, m -> wake()).completion());
+        bus.<JsonObject>consumer(Addresses.JOBS_AVAILABLE, this::onAvailable).completion());
     return Future.all(registrations)
         .compose(v -> gate.register())
         .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
@@ -273,6 +277,13 @@ public final class SchedulerVerticle extends VerticleBase {
       });
     }
     return chain.map(v -> leased);
+  }
+
+  /** Another scheduler announced work; this one's own announcements woke it already (see {@link JobEvents}). */
+  private void onAvailable(Message<JsonObject> msg) {
+    if (!schedulerId.equals(JobsAvailable.fromJson(msg.body()).scheduler())) {
+      wake();
+    }
   }
 
   /** Work may be available: answer parked requests. Wakes that arrive during a drain trigger one more drain. */
