@@ -6,7 +6,7 @@ import earshot.jobs.JobStage;
 import earshot.jobs.Lease;
 import earshot.jobs.PayloadKeys;
 import earshot.metrics.QuotaMetrics;
-import earshot.store.JobStore;
+import earshot.store.TierLedger;
 import earshot.tiers.QuotaRefusal;
 import earshot.tiers.Tiers;
 import earshot.tiers.UtcDay;
@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class DailyMinutes {
   private static final Logger LOG = LoggerFactory.getLogger(DailyMinutes.class);
 
-  private final JobStore store;
+  private final TierLedger store;
   private final Tiers tiers;
   private final QuotaMetrics metrics;
   private final Clock clock;
 
-  public DailyMinutes(JobStore store, Tiers tiers, QuotaMetrics metrics, Clock clock) {
+  public DailyMinutes(TierLedger store, Tiers tiers, QuotaMetrics metrics, Clock clock) {
     this.store = store;
     this.tiers = tiers;
     this.metrics = metrics;

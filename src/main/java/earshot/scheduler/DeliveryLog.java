@@ -3,7 +3,7 @@ package earshot.scheduler;
 import earshot.bus.Addresses;
 import earshot.bus.ListDeliveries;
 import earshot.bus.RecordDelivery;
-import earshot.store.JobStore;
+import earshot.store.DeliveryStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -17,9 +17,9 @@ import java.util.List;
  */
 final class DeliveryLog {
   private final Vertx vertx;
-  private final JobStore store;
+  private final DeliveryStore store;
 
-  DeliveryLog(Vertx vertx, JobStore store) {
+  DeliveryLog(Vertx vertx, DeliveryStore store) {
     this.vertx = vertx;
     this.store = store;
   }

@@ -1,7 +1,6 @@
 package earshot.store;
 
 import earshot.jobs.AcquireSpec;
-import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
 import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
@@ -10,15 +9,11 @@ import earshot.jobs.Lease;
 import earshot.jobs.NewJob;
 import earshot.jobs.ProgressSpan;
 import earshot.jobs.QueueStats;
-import earshot.tiers.DailyUsage;
 import earshot.tiers.QuotaRefusal;
-import earshot.tiers.Tiers;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +26,12 @@ import java.util.Set;
  * <p>Writes that a runner makes while it holds a lease are <em>fenced</em>: they take the {@link Lease} the job
  * was acquired with and succeed only while the job is still processing under that same token. A fenced write that
  * lost its lease returns an empty Optional (or false) and changes nothing.
+ *
+ * <p>Callers that need only part of it take the narrower interface: {@link DeliveryStore} (webhook deliveries) or
+ * {@link TierLedger} (tiers, daily usage and reservations). What is left here is jobs and their leases, the job
+ * queries and the store's own life.
  */
-public interface JobStore {
+public interface JobStore extends DeliveryStore, TierLedger {
 
   /** {@code "sqlite"} or {@code "postgres"}, for logs and readiness. */
   String kind();
@@ -149,52 +148,6 @@ public interface JobStore {
 
   /** Queued-job counts per queue. */
   Future<Map<String, Long>> queueDepths();
-
-  /**
-   * Records one webhook delivery attempt, stamped with the store's clock. Yields false, recording nothing, when that
-   * attempt of that delivery is already recorded (another scheduler node made it).
-   */
-  Future<Boolean> recordDelivery(DeliveryAttempt attempt);
-
-  /** Every recorded webhook delivery attempt of a job, oldest first. */
-  Future<List<DeliveryAttempt>> deliveries(long jobId);
-
-  // ---- tiers and daily usage (quota) -----------------------------------------------------------------------
-
-  /** The tier stored for an owner; empty when none is (the default tier applies). */
-  Future<Optional<String>> tierOf(String ownerUserId);
-
-  /** The stored tiers of these owners; owners without one are absent. */
-  Future<Map<String, String>> tiersOf(Collection<String> owners);
-
-  /** Stores an owner's tier; the next acquisition applies it. */
-  Future<Void> setTier(String ownerUserId, String tier);
-
-  /** An owner's used and reserved audio seconds on one UTC day (zeros when nothing is recorded). */
-  Future<DailyUsage> usage(String ownerUserId, LocalDate day);
-
-  /**
-   * Fenced: the job's audio turned out {@code seconds} long. Checks the owner's tier ({@code max_file_minutes},
-   * then what is left of {@code day}'s minutes) and, if it fits, reserves the seconds on that day (replacing any
-   * earlier reservation of this job). Yields the refusal when it does not fit; empty when reserved, or when the
-   * lease is no longer held (the fenced write that follows then fails too).
-   */
-  Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers);
-
-  /**
-   * A failed or cancelled job is about to be retried from a stage after audio_convert, so its reservation (given
-   * back when it stopped) is taken again, with the same checks as {@link #reserve}; a daily-minutes refusal carries
-   * {@code secondsToMidnight} as its Retry-After. Empty when reserved, or when the job is not failed or cancelled.
-   */
-  Future<Optional<QuotaRefusal>> reserveForRetry(long jobId, double seconds, LocalDate day, Tiers tiers,
-                                                 long secondsToMidnight);
-
-  /**
-   * Settles the reservations of finished jobs: a completed job's seconds become used on the day they were reserved,
-   * a failed or cancelled job's are given back. Idempotent; {@code jobIds} null settles every finished job that
-   * still holds a reservation (what a crash between a job's end and its settlement leaves). Yields how many settled.
-   */
-  Future<Integer> settle(Collection<Long> jobIds);
 
   /** Job counts by owner and status: {@code owner -> status -> count}. */
   Future<Map<String, Map<String, Long>>> countsByOwner();
