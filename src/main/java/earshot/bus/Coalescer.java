@@ -19,6 +19,9 @@ import java.util.List;
  * <p>Each caller gets the outcome its item would have had at the single address, including that address's failure
  * codes; a failure of the whole message (timeout, no handler) fails every item of it.
  *
+ * <p>The sender end of the one batching mechanism whose receiver end is the scheduler's {@code SubmissionBatcher};
+ * docs/architecture.md ("Batching: one mechanism, two ends") describes both.
+ *
  * <p>Threading: confined to the event-loop context it was created on; one per verticle instance.
  */
 public final class Coalescer {

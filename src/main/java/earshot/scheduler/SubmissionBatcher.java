@@ -28,6 +28,9 @@ import java.util.function.Consumer;
  * refuses) fails only its own submission; a batch that failed because the store's disk is full
  * ({@link StoreFullException}) fails as a whole at once.
  *
+ * <p>The receiver end of the one batching mechanism whose sender end is {@link earshot.bus.Coalescer};
+ * docs/architecture.md ("Batching: one mechanism, two ends") describes both.
+ *
  * <p>Threading: confined to the scheduler's event loop, like the rest of the scheduler's state.
  */
 final class SubmissionBatcher {
