@@ -113,7 +113,7 @@ public final class SchedulerVerticle extends VerticleBase {
           // Its own announcements wake it on the next turn of its loop, as the bus delivered them before.
           events = new JobEvents(vertx, minutes::settleIfFinished, schedulerId,
               () -> context.runOnContext(v -> wake()));
-          reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, this::announce);
+          reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, events::announce);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
               config.quota().redisUrl() != null);
           submissions = new SubmissionBatcher(context, s, this::onCommitted);
@@ -209,11 +209,11 @@ public final class SchedulerVerticle extends VerticleBase {
     for (JobStore.Submitted result : batch) {
       if (result.created()) {
         metrics.enqueued(result.job().queue(), result.job().jobType().wireName());
-        publish(result.job());
+        events.publish(result.job());
         queues.add(result.job().queue());
       }
     }
-    queues.forEach(this::announce);
+    queues.forEach(events::announce);
   }
 
   private void onPing(Message<JsonObject> msg) {
@@ -243,7 +243,7 @@ public final class SchedulerVerticle extends VerticleBase {
             wake(); // work arrived while we were looking; do not sleep on it
           }
         })
-        .onFailure(err -> fail(msg, "acquire", err));
+        .onFailure(err -> StoreFailure.reply(msg, "acquire", err));
   }
 
   /** Leases up to {@code request.max()} jobs across the request's queues, skipping queues known to be empty. */
@@ -265,11 +265,11 @@ public final class SchedulerVerticle extends VerticleBase {
           if (acquired.size() < want) {
             emptyQueues.add(queue); // nothing more for anyone on this queue in this round
           }
-          return gate.admit(acquired, this::publish);
+          return gate.admit(acquired, events::publish);
         }).map(jobs -> {
           jobs.forEach(j -> {
             metrics.started(j.queue(), j.jobType().wireName());
-            publish(j);
+            events.publish(j);
           });
           leased.addAll(jobs);
           return null;
@@ -323,7 +323,7 @@ public final class SchedulerVerticle extends VerticleBase {
               // The runner withdrew while we were leasing: give the jobs straight back.
               jobs.forEach(j -> store.release(j.lease()).onSuccess(r -> {
                 gate.release(j.lease());
-                r.ifPresent(this::publishAndAnnounce);
+                r.ifPresent(events::publishAndAnnounce);
               }));
             } else {
               w.answer(jobs);
@@ -343,13 +343,13 @@ public final class SchedulerVerticle extends VerticleBase {
     store.heartbeat(hb.leases(), config.jobs().lease())
         .onSuccess(renewed -> msg.reply(new HeartbeatReply(
             hb.leases().stream().map(l -> l.jobId()).filter(id -> !renewed.contains(id)).toList()).toJson()))
-        .onFailure(err -> fail(msg, "heartbeat", err));
+        .onFailure(err -> StoreFailure.reply(msg, "heartbeat", err));
   }
 
   private void onProgress(Message<JsonObject> msg) {
     ProgressReport report = ProgressReport.fromJson(msg.body());
     store.progress(report.lease(), report.progress())
-        .onSuccess(job -> job.ifPresent(this::publish))
+        .onSuccess(job -> job.ifPresent(events::publish))
         .onFailure(err -> LOG.warn("progress update for job {} failed: {}", report.lease().jobId(), err.getMessage()));
   }
 
@@ -368,10 +368,10 @@ public final class SchedulerVerticle extends VerticleBase {
             LOG.info("fenced off {} report for job {} from {}: lease no longer held",
                 report.outcome().wireName(), report.lease().jobId(), report.worker());
           }
-          job.ifPresent(this::publish);
+          job.ifPresent(events::publish);
           msg.reply(new StageReportReply(job.isPresent(), job.map(j -> j.status().wireName()).orElse(null)).toJson());
         })
-        .onFailure(err -> fail(msg, "stage report", err));
+        .onFailure(err -> StoreFailure.reply(msg, "stage report", err));
   }
 
   // ---- lease sweeping ----------------------------------------------------------------------------------------
@@ -385,26 +385,8 @@ public final class SchedulerVerticle extends VerticleBase {
           if (job.status() == JobStatus.FAILED) {
             metrics.failed(job.queue(), job.jobType().wireName());
           }
-          publishAndAnnounce(job);
+          events.publishAndAnnounce(job);
         }))
         .onFailure(err -> LOG.warn("lease sweep failed: {}", err.getMessage()));
-  }
-
-  // ---- events ------------------------------------------------------------------------------------------------
-
-  private void publish(Job job) {
-    events.publish(job);
-  }
-
-  private void publishAndAnnounce(Job job) {
-    events.publishAndAnnounce(job);
-  }
-
-  private void announce(String queue) {
-    events.announce(queue);
-  }
-
-  private static void fail(Message<?> msg, String what, Throwable err) {
-    StoreFailure.reply(msg, what, err);
   }
 }
