@@ -22,11 +22,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,9 +114,10 @@ public final class ActiveJobGate {
 
   /**
    * Takes a counter place for each leased job; yields the jobs that got one. The others are released back to the
-   * queue (available again after the retry delay) and passed to {@code onReleased}.
+   * queue (available again after the retry delay) and passed to {@code onReleased}. {@code storedTiers} are the
+   * owners' stored tiers as the acquisition read them ({@code JobStore.Acquired}), so the gate reads none itself.
    */
-  public Future<List<Job>> admit(List<Job> leased, Consumer<Job> onReleased) {
+  public Future<List<Job>> admit(List<Job> leased, Map<String, String> storedTiers, Consumer<Job> onReleased) {
     if (leased.isEmpty()) {
       return Future.succeededFuture(leased);
     }
@@ -126,14 +125,10 @@ public final class ActiveJobGate {
       leased.forEach(job -> keep(job, job.uuid() + ":" + job.lease().token()));
       return Future.succeededFuture(leased);
     }
-    Set<String> owners = new LinkedHashSet<>();
-    leased.forEach(j -> owners.add(j.ownerUserId()));
-    return store.tiersOf(owners).compose(stored -> {
-      List<Future<Optional<Job>>> checks = leased.stream()
-          .map(job -> hold(job, tiers.resolve(stored.get(job.ownerUserId())), onReleased))
-          .toList();
-      return Future.all(checks).map(all -> checks.stream().map(Future::result).flatMap(Optional::stream).toList());
-    });
+    List<Future<Optional<Job>>> checks = leased.stream()
+        .map(job -> hold(job, tiers.resolve(storedTiers.get(job.ownerUserId())), onReleased))
+        .toList();
+    return Future.all(checks).map(all -> checks.stream().map(Future::result).flatMap(Optional::stream).toList());
   }
 
   private Future<Optional<Job>> hold(Job job, Tier tier, Consumer<Job> onReleased) {

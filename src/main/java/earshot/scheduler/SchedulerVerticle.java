@@ -261,11 +261,11 @@ public final class SchedulerVerticle extends VerticleBase {
         }
         AcquireSpec spec = new AcquireSpec(queue, request.worker(), want, config.jobs().lease(), tiers,
             config.jobs().ownerStrict());
-        return store.acquire(spec).compose(acquired -> {
-          if (acquired.size() < want) {
+        return store.acquireWithTiers(spec).compose(acquired -> {
+          if (acquired.jobs().size() < want) {
             emptyQueues.add(queue); // nothing more for anyone on this queue in this round
           }
-          return gate.admit(acquired, events::publish);
+          return gate.admit(acquired.jobs(), acquired.storedTiers(), events::publish);
         }).map(jobs -> {
           jobs.forEach(j -> {
             metrics.started(j.queue(), j.jobType().wireName());

@@ -68,7 +68,15 @@ public interface JobStore extends DeliveryStore, TierLedger {
    * never letting an owner exceed their tier's {@code concurrent_jobs} processing jobs (the tier stored for them, or
    * {@code spec.tiers()}' default), even with concurrent acquirers.
    */
-  Future<List<Job>> acquire(AcquireSpec spec);
+  default Future<List<Job>> acquire(AcquireSpec spec) {
+    return acquireWithTiers(spec).map(Acquired::jobs);
+  }
+
+  /**
+   * {@link #acquire}, also yielding the tier each leased job's owner has stored, as the acquisition read it, so that
+   * a later check of the same owners (the scheduler's {@code ActiveJobGate}) needs no second read.
+   */
+  Future<Acquired> acquireWithTiers(AcquireSpec spec);
 
   /** Extends the leases that are still held; returns the ids of those renewed. The rest are lost. */
   Future<Set<Long>> heartbeat(List<Lease> leases, Duration lease);
@@ -156,6 +164,14 @@ public interface JobStore extends DeliveryStore, TierLedger {
   Future<Void> ping();
 
   Future<Void> close();
+
+  /**
+   * Leased jobs, in the order of the candidates, and the tiers their owners have stored (owner to tier name, as
+   * {@link #tiersOf} answers: an owner without a stored tier is absent), as the acquisition read them.
+   */
+  record Acquired(List<Job> jobs, Map<String, String> storedTiers) {
+    public static final Acquired NONE = new Acquired(List.of(), Map.of());
+  }
 
   /** A job with its queue position (0 when not queued). */
   record Positioned(Job job, long queuePosition) {}

@@ -92,7 +92,8 @@ class ActiveJobGateTest {
   }
 
   List<Job> admit(Job job) {
-    return onContext(() -> gate.admit(List.of(job), sentBack::add));
+    // No owner here has a stored tier, as the acquisition would have read: the gate's default tier applies.
+    return onContext(() -> gate.admit(List.of(job), java.util.Map.of(), sentBack::add));
   }
 
   int active(String owner) {

@@ -3,6 +3,7 @@ package earshot.store.postgres;
 import static earshot.store.postgres.PostgresRows.JOB_COLUMNS;
 import static earshot.store.postgres.PostgresRows.map;
 
+import earshot.store.JobStore.Acquired;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
 import earshot.store.CandidateQueries;
@@ -72,22 +73,26 @@ final class PostgresAcquireSql {
       WHERE id = ANY($1::bigint[]) AND status = 'queued'
       RETURNING""" + " " + JOB_COLUMNS;
 
-  Future<List<Job>> acquire(SqlConnection conn, AcquireSpec spec, OffsetDateTime now) {
+  Future<Acquired> acquire(SqlConnection conn, AcquireSpec spec, OffsetDateTime now) {
     return conn.preparedQuery(candidates.of(spec))
         .execute(Tuple.of(spec.queue(), now, spec.max()))
         .compose(rows -> {
           List<Long> ids = new ArrayList<>();
           List<String> owners = new ArrayList<>();
           Map<String, Tier> tierOf = new HashMap<>();
+          Map<String, String> storedTiers = new HashMap<>();
           Map<String, Double> startOf = new HashMap<>();
           rows.forEach(r -> {
             ids.add(r.getLong(0));
             owners.add(r.getString(1));
             tierOf.put(r.getString(1), spec.tiers().resolve(r.getString(2)));
+            if (r.getString(2) != null) {
+              storedTiers.put(r.getString(1), r.getString(2));
+            }
             startOf.put(r.getString(1), r.getDouble(3));
           });
           if (ids.isEmpty()) {
-            return Future.succeededFuture(List.<Job>of());
+            return Future.succeededFuture(Acquired.NONE);
           }
           String[] distinctOwners = new LinkedHashSet<>(owners).toArray(String[]::new);
           return PostgresLocks.inKeyOrder(conn, PostgresJobStore.LOCK_NAMESPACE, List.of(distinctOwners))
@@ -107,14 +112,14 @@ final class PostgresAcquireSql {
                   }
                 }
                 if (admitted.isEmpty()) {
-                  return Future.succeededFuture(List.<Job>of());
+                  return Future.succeededFuture(Acquired.NONE);
                 }
                 Future<?> turns = spec.ownerStrict() ? recordTurns(conn, served, tierOf, startOf)
                     : Future.succeededFuture();
                 return turns.compose(t -> conn.preparedQuery(LEASE)
                     .execute(Tuple.of(admitted.toArray(Long[]::new), spec.worker(),
                         now.plus(spec.lease()), now))
-                    .map(leased -> inOrder(admitted, leased)));
+                    .map(leased -> new Acquired(inOrder(admitted, leased), storedTiers)));
               });
         });
   }

@@ -144,7 +144,7 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<Job>> acquire(AcquireSpec spec) {
+  public Future<Acquired> acquireWithTiers(AcquireSpec spec) {
     OffsetDateTime now = now();
     return pool.withTransaction(conn -> acquisition.acquire(conn, spec, now));
   }

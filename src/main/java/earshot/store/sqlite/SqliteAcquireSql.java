@@ -3,6 +3,7 @@ package earshot.store.sqlite;
 import static earshot.store.sqlite.SqliteRows.JOB_COLUMNS;
 import static earshot.store.sqlite.SqliteRows.map;
 
+import earshot.store.JobStore.Acquired;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.Job;
 import earshot.store.CandidateQueries;
@@ -51,8 +52,9 @@ final class SqliteAcquireSql {
 
   private final CandidateQueries candidates = new CandidateQueries(SELECT_CANDIDATES, START_PASS);
 
-  List<Job> acquire(Connection c, AcquireSpec spec, long now) throws SQLException {
+  Acquired acquire(Connection c, AcquireSpec spec, long now) throws SQLException {
     List<Long> ids = new ArrayList<>();
+    Map<String, String> storedTiers = new HashMap<>();
     Map<String, Turn> turns = new java.util.LinkedHashMap<>();
     try (PreparedStatement ps = c.prepareStatement(candidates.of(spec))) {
       ps.setString(1, spec.queue());
@@ -62,14 +64,18 @@ final class SqliteAcquireSql {
         while (rs.next()) {
           ids.add(rs.getLong(1));
           String owner = rs.getString(2);
-          Tier tier = spec.tiers().resolve(rs.getString(3));
+          String stored = rs.getString(3);
+          if (stored != null) {
+            storedTiers.put(owner, stored);
+          }
+          Tier tier = spec.tiers().resolve(stored);
           double start = rs.getDouble(4);
           turns.merge(owner, new Turn(start, tier.weight(), 1), (a, b) -> new Turn(a.start, a.weight, a.jobs + 1));
         }
       }
     }
     if (ids.isEmpty()) {
-      return List.of();
+      return Acquired.NONE;
     }
     if (spec.ownerStrict()) {
       recordTurns(c, turns);
@@ -99,7 +105,7 @@ final class SqliteAcquireSql {
         ordered.add(j);
       }
     }
-    return ordered;
+    return new Acquired(ordered, storedTiers);
   }
 
   /** An owner served in one acquisition: where its rotation started, its tier's weight, how many jobs it got. */

@@ -121,7 +121,7 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<Job>> acquire(AcquireSpec spec) {
+  public Future<Acquired> acquireWithTiers(AcquireSpec spec) {
     return write(c -> acquisition.acquire(c, spec, now()));
   }
 
