@@ -179,7 +179,7 @@ class ConnectionGuardTest {
 
   @Test
   void requestsOnAKeptAliveConnectionStillWork() throws Exception {
-    start(http(2, 2));
+    start(http(3, 3)); // short, yet longer than a loaded machine may take between a request's bytes
     try (Socket s = connect()) {
       assertEquals(200, get(s, "/health").status());
       assertEquals(200, get(s, "/health").status(), "the same connection serves a second request");
@@ -202,7 +202,7 @@ class ConnectionGuardTest {
       return Future.fromCompletionStage(release, Vertx.currentContext())
           .compose(v -> instant.handler(stage).orElseThrow().execute(ctx));
     });
-    start(http(1, 1), held, List.of("api", "scheduler", "cpu", "gpu"));
+    start(http(3, 3), held, List.of("api", "scheduler", "cpu", "gpu"));
     Path wav = Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
     Future<io.vertx.ext.web.client.HttpResponse<Buffer>> sync = WebClient.create(vertx)
         .post(node.httpPort(), "127.0.0.1", "/v1/audio/transcriptions")
@@ -223,7 +223,7 @@ class ConnectionGuardTest {
   @Test
   void aWebSocketUpgradedThroughTheRequestHandlerIsLeftToItsOwnRules() throws Exception {
     // No WebSocket route exists yet: this server stands in for one, behind the same guard as the API's verticle.
-    EchoSocketServer server = new EchoSocketServer(ConfigLoader.fromOverrides(new JsonObject().put("http", http(1, 1)))
+    EchoSocketServer server = new EchoSocketServer(ConfigLoader.fromOverrides(new JsonObject().put("http", http(3, 3)))
         .http());
     await(vertx.deployVerticle(server));
     WebSocket ws = await(vertx.createWebSocketClient().connect(server.port, "127.0.0.1", "/live"));
