@@ -11,9 +11,9 @@ import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.runner.StageRegistry;
+import earshot.testsupport.ApiNode;
 import earshot.testsupport.LogCapture;
 import earshot.testsupport.StandInStages;
-import earshot.testsupport.ApiNode;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -21,6 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.multipart.MultipartForm;
@@ -170,7 +171,7 @@ class ConnectionGuardTest {
 
   @Test
   void requestsOnAKeptAliveConnectionStillWork() throws Exception {
-    start(http(2, 2));
+    start(http(3, 3)); // short, yet longer than a loaded machine may take between a request's bytes
     try (Socket s = connect()) {
       assertEquals(200, get(s, "/health").status());
       assertEquals(200, get(s, "/health").status(), "the same connection serves a second request");
@@ -193,9 +194,10 @@ class ConnectionGuardTest {
       return Future.fromCompletionStage(release, Vertx.currentContext())
           .compose(v -> instant.handler(stage).orElseThrow().execute(ctx));
     });
-    start(http(1, 1), held, List.of("api", "scheduler", "cpu", "gpu"));
+    start(http(3, 3), held, List.of("api", "scheduler", "cpu", "gpu"));
     Path wav = Files.write(tempDir.resolve("speech.wav"), JobsApiTest.wav(16000));
-    Future<io.vertx.ext.web.client.HttpResponse<Buffer>> sync = WebClient.create(vertx)
+    WebClient web = WebClient.create(vertx); // referenced until the answer: an unreferenced client may be closed by GC
+    Future<io.vertx.ext.web.client.HttpResponse<Buffer>> sync = web
         .post(node.httpPort(), "127.0.0.1", "/v1/audio/transcriptions")
         .putHeader("Authorization", "Bearer " + JobsApiTest.KEY)
         .sendMultipartForm(MultipartForm.create()
@@ -207,6 +209,7 @@ class ConnectionGuardTest {
     assertFalse(sync.isComplete(), "the waiting request is still open");
     release.complete(null);
     io.vertx.ext.web.client.HttpResponse<Buffer> answer = await(sync);
+    web.close();
     assertEquals(200, answer.statusCode(), answer.bodyAsString());
     assertEquals("Hello there\n", answer.bodyAsString());
   }
@@ -214,10 +217,13 @@ class ConnectionGuardTest {
   @Test
   void aWebSocketUpgradedThroughTheRequestHandlerIsLeftToItsOwnRules() throws Exception {
     // No WebSocket route exists yet: this server stands in for one, behind the same guard as the API's verticle.
-    EchoSocketServer server = new EchoSocketServer(ConfigLoader.fromOverrides(new JsonObject().put("http", http(1, 1)))
+    EchoSocketServer server = new EchoSocketServer(ConfigLoader.fromOverrides(new JsonObject().put("http", http(3, 3)))
         .http());
     await(vertx.deployVerticle(server));
-    WebSocket ws = await(vertx.createWebSocketClient().connect(server.port, "127.0.0.1", "/live"));
+    // Held in a variable for the whole test: Vert.x closes a client that is no longer referenced once the GC finds it,
+    // and with it the WebSocket, which made the handshake fail at random.
+    WebSocketClient wsClient = vertx.createWebSocketClient();
+    WebSocket ws = await(wsClient.connect(server.port, "127.0.0.1", "/live"));
     try (Socket control = new Socket("127.0.0.1", server.port)) {
       control.setSoTimeout((int) DEADLINE.toMillis());
       assertEquals("", readUntilClosed(control)); // both timeouts have passed for the older, silent WebSocket too
@@ -228,6 +234,7 @@ class ConnectionGuardTest {
     await(ws.writeTextMessage("still here"));
     assertEquals("still here", echoed.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
     await(ws.close());
+    await(wsClient.close());
     until("the node's connection count to come back to zero", DEADLINE, () -> await(vertx.sharedData()
         .getLocalCounter(ConnectionGuard.OPEN_CONNECTIONS).compose(c -> c.get())) == 0);
   }
