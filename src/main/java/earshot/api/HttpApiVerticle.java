@@ -189,14 +189,15 @@ public final class HttpApiVerticle extends VerticleBase {
       }
       boolean modelOk = model == null || model.usable();
       boolean ok = deployed && store.succeeded() && modelOk;
-      body.put("status", ok ? "READY" : "NOT_READY");
+      body.put("readiness", ok ? "READY" : "NOT_READY");
       if (ok) {
-        json(ctx, 200, body);
+        json(ctx, 200, body.put("status", "READY"));
       } else {
+        // A problem document: its status stays the HTTP status (RFC 9457), so the word goes in readiness.
         String detail = !modelOk ? model.error() : "node is not ready";
         ctx.response().setStatusCode(503).putHeader("Content-Type", Problem.CONTENT_TYPE)
-            .end(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail).toJson()
-                .mergeIn(body).encode());
+            .end(body.mergeIn(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail).toJson())
+                .encode());
       }
     });
   }

@@ -96,7 +96,8 @@ class HttpApiTest {
     assertEquals(503, missing.statusCode(), missing.bodyAsString());
     assertEquals("application/problem+json", missing.getHeader("Content-Type"));
     JsonObject body = missing.bodyAsJsonObject();
-    assertEquals("NOT_READY", body.getString("status"));
+    assertEquals(503, body.getInteger("status"), "a problem's status is the HTTP status (RFC 9457)");
+    assertEquals("NOT_READY", body.getString("readiness"));
     JsonObject model = body.getJsonObject("model");
     assertEquals("MISSING", model.getString("status"), body.encode());
     assertEquals("base", model.getString("name"));
