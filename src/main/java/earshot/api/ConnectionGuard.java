@@ -198,7 +198,7 @@ final class ConnectionGuard {
   /**
    * A body too slow: 408 if a response can still be sent, and the connection is closed either way. The 408 is written
    * whole (with its Content-Length) but not ended: Vert.x tells a request whose body is still coming in that its
-   * connection closed only while that request's response is in progress, and that is what makes the BodyHandler
+   * connection closed only while that request's response is in progress, and that is what makes MultipartUpload
    * delete the part of an upload it already wrote to disk.
    */
   private void timedOut(Tracked t, HttpServerRequest request, String detail) {

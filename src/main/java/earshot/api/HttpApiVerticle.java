@@ -81,7 +81,6 @@ public final class HttpApiVerticle extends VerticleBase {
         "Method Not Allowed", ctx.request().method() + " is not allowed on " + Echo.quoted(ctx.request().path()),
         null)));
     this.router = router;
-    context.exceptionHandler(HttpApiVerticle::uncaught);
     // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x hands a connection to the server only once its first bytes
     // tell the protocol, so a silent connection would escape the guard, which follows one request at a time.
     HttpServerOptions options = MultipartUpload.withFormLimits(
@@ -103,21 +102,6 @@ public final class HttpApiVerticle extends VerticleBase {
       guard.stop();
     }
     return Future.succeededFuture();
-  }
-
-  /**
-   * What no handler caught on this verticle's event loop. One case is expected: when a client goes away mid-upload,
-   * vertx-web's BodyHandler cancels the upload's file stream after the stream has already closed that file, and the
-   * cancel throws (eclipse-vertx/vert.x#4165). The upload deletes its partial file itself, so that is no error.
-   */
-  private static void uncaught(Throwable err) {
-    boolean cancelledUpload = err instanceof IllegalStateException && java.util.Arrays.stream(err.getStackTrace())
-        .anyMatch(frame -> frame.getMethodName().equals("cancelStreamToFileSystem"));
-    if (cancelledUpload) {
-      LOG.debug("an upload was cancelled after its client went away: {}", err.getMessage());
-    } else {
-      LOG.error("unhandled exception on the HTTP event loop", err);
-    }
   }
 
   /** A sub-router behind authentication (and the rate limit), answering failures in its API's shape. */
