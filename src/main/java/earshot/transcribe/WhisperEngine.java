@@ -70,13 +70,6 @@ public interface WhisperEngine extends AutoCloseable {
       sampling = sampling == null ? Sampling.DEFAULTS : sampling;
     }
 
-    /** A temperature and a beam size; best_of and temperature_inc are whisper.cpp's defaults. */
-    public DecodeOptions(String language, boolean translate, String initialPrompt, float temperature, int beamSize,
-                         int threads, boolean wordTimestamps) {
-      this(language, translate, initialPrompt, new Sampling(beamSize, null, temperature, null), threads,
-          wordTimestamps);
-    }
-
     /** The same options in another language (e.g. the one the first window detected). */
     public DecodeOptions withLanguage(String other) {
       return new DecodeOptions(other, translate, initialPrompt, sampling, threads, wordTimestamps);

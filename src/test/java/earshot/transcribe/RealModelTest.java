@@ -55,7 +55,7 @@ class RealModelTest {
     ModelValidator.Summary summary = ModelValidator.validate(model);
     assertTrue(summary.tensors() > 0);
     try (var session = engine.open(model, Duration.ofSeconds(30))) {
-      var r = session.transcribe(TestAudio.tones(5, 1), new DecodeOptions("en", false, null, 0f, 1, 0, true));
+      var r = session.transcribe(TestAudio.tones(5, 1), new DecodeOptions("en", false, null, WhisperEngine.Sampling.DEFAULTS, 0, true));
       WhisperFfmEngineTest.assertSane(r.segments(), 5_000);
     }
   }
@@ -77,7 +77,7 @@ class RealModelTest {
     try (PcmFile file = PcmFile.open(pcm);
          var session = engine.open(model, Duration.ofSeconds(30))) {
       var r = new WindowedTranscriber(new EnergyCutter(30 * PcmFile.SAMPLE_RATE))
-          .run(session, file, new DecodeOptions("en", false, null, 0f, 1, 0, true), p -> {}, () -> false);
+          .run(session, file, new DecodeOptions("en", false, null, WhisperEngine.Sampling.DEFAULTS, 0, true), p -> {}, () -> false);
       String text = r.text().toLowerCase(Locale.ROOT);
       assertFalse(r.segments().isEmpty());
       assertTrue(text.contains("hello") && text.contains("test"), "heard: " + text);
