@@ -12,6 +12,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.runner.StageRegistry;
 import earshot.testsupport.ApiNode;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.LogCapture;
 import earshot.testsupport.StandInStages;
 import earshot.testsupport.TestConfigs;
@@ -52,10 +53,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What idle, slow and numerous clients can hold, driven with raw sockets against a real node. Timeouts are configured
- * at 1 to 2 s; every assertion allows {@link #DEADLINE}, far more, so a loaded machine does not fail them.
+ * at 1 to 3 s; every assertion allows {@link #DEADLINE}, far more, so a loaded machine does not fail them.
  */
 class ConnectionGuardTest {
-  static final Duration DEADLINE = Duration.ofSeconds(20);
+  static final Duration DEADLINE = Deadlines.WAIT;
 
   @TempDir
   Path tempDir;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import earshot.EarshotNode;
 import earshot.testsupport.ApiNode;
+import earshot.testsupport.Deadlines;
 import earshot.testsupport.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * was wrong, and nothing it wrote stays on disk.
  */
 class MultipartUploadTest {
-  static final Duration WAIT = Duration.ofSeconds(30);
+  static final Duration WAIT = Deadlines.WAIT;
   static final List<String> ROUTES = List.of("/api/v1/audio/jobs/upload", "/v1/audio/transcriptions",
       "/v1/audio/translations");
 
