@@ -7,6 +7,7 @@ import earshot.bus.Addresses;
 import earshot.bus.HandOffCodec;
 import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
+import earshot.cluster.SchedulerRoster;
 import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
 import earshot.metrics.JobMetrics;
@@ -64,6 +65,7 @@ public final class EarshotNode {
   private final String nodeId = UUID.randomUUID().toString();
   private final List<String> deployments = new ArrayList<>();
   private MessageConsumer<JsonObject> statusConsumer;
+  private SchedulerRoster roster;
   private HttpApiVerticle api;
   private volatile boolean deployed;
 
@@ -92,8 +94,15 @@ public final class EarshotNode {
           config.quota().counterTtl(), quotaMetrics, clock), ThreadingModel.EVENT_LOOP));
     }
     if (config.runs(Role.SCHEDULER)) {
-      chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock),
-          ThreadingModel.EVENT_LOOP));
+      Supplier<Future<Void>> scheduler = () -> deploy("scheduler",
+          () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock), ThreadingModel.EVENT_LOOP);
+      if (vertx.isClustered()) {
+        // At most one scheduler per cluster on SQLite; checked before the store is opened.
+        roster = new SchedulerRoster(vertx, nodeId, config.store().isPostgres(), config.cluster().busTimeout());
+        chain = chain.compose(v -> roster.join(scheduler));
+      } else {
+        chain = chain.compose(v -> scheduler.get());
+      }
       // Job lookups are answered beside the scheduler, one reader per core, each with its own store handle.
       chain = chain.compose(v -> deploy("job readers", () -> new JobReaderVerticle(config.store()),
           new DeploymentOptions().setThreadingModel(JobStores.readerThreading(config.store()))
@@ -127,6 +136,14 @@ public final class EarshotNode {
               new DeploymentOptions().setInstances(config.http().effectiveInstances()))
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
+          .mapEmpty());
+    }
+    if (!config.runs(Role.API)) {
+      // Every node answers /health, /ready and /metrics, whatever its roles.
+      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, false),
+              new DeploymentOptions())
+          .onSuccess(deployments::add)
+          .onFailure(err -> LOG.error("could not start the http probes: {}", err.getMessage()))
           .mapEmpty());
     }
     return chain.onSuccess(v -> {
@@ -176,7 +193,7 @@ public final class EarshotNode {
   /** Graceful stop: undeploys in reverse start order (API, runners, scheduler and its store). */
   public Future<Void> stop() {
     deployed = false;
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = roster == null ? Future.succeededFuture() : roster.leave().otherwiseEmpty();
     for (String id : deployments.reversed()) {
       chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
         LOG.warn("undeploy of {} failed: {}", id, err.getMessage());

@@ -1,5 +1,6 @@
 package earshot;
 
+import earshot.cluster.HazelcastSettings;
 import earshot.config.ConfigException;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
@@ -13,14 +14,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point of {@code java -jar earshot.jar [--conf FILE]}: loads the configuration, builds Vert.x with Micrometer
- * metrics and the audio pipeline's stages, starts an {@link EarshotNode} and stops it gracefully on SIGTERM.
+ * Entry point of {@code java -jar earshot.jar [--conf FILE] [--cluster]}: loads the configuration, builds Vert.x with
+ * Micrometer metrics (clustered over Hazelcast when asked) and the audio pipeline's stages, starts an
+ * {@link EarshotNode} and stops it gracefully on SIGTERM.
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -48,11 +51,14 @@ public final class Main {
     }
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .setJvmMetricsEnabled(true)))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    Vertx vertx;
+    try {
+      vertx = vertx(config, registry);
+    } catch (Exception e) {
+      System.err.println("earshot: could not join the cluster: " + rootMessage(e));
+      System.exit(1);
+      return;
+    }
     Clock clock = Clock.systemUTC();
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
         AudioPipeline.stages(config, engine, clock), clock);
@@ -82,6 +88,26 @@ public final class Main {
         LOG.warn("shutdown did not finish cleanly: {}", rootMessage(e));
       }
     }));
+  }
+
+  /**
+   * Vert.x with Micrometer metrics: clustered over Hazelcast with {@code EARSHOT_CLUSTER=true} (or {@code --cluster}),
+   * else with a bus local to this process.
+   */
+  private static Vertx vertx(EarshotConfig config, PrometheusMeterRegistry registry) throws Exception {
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+        .setJvmMetricsEnabled(true));
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    EarshotConfig.Cluster cluster = config.cluster();
+    if (!cluster.enabled()) {
+      return builder.with(options).build();
+    }
+    LOG.info("joining cluster '{}' (members {}, multicast {})", cluster.name(),
+        cluster.members().isEmpty() ? "none: this node starts it" : cluster.members(), cluster.multicast());
+    return builder.with(options.setEventBusOptions(HazelcastSettings.eventBus(cluster)))
+        .withClusterManager(new HazelcastClusterManager(HazelcastSettings.hazelcast(cluster)))
+        .buildClustered()
+        .await(2, TimeUnit.MINUTES);
   }
 
   private static String rootMessage(Throwable e) {

@@ -24,12 +24,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API: liveness, readiness, Prometheus metrics and the jobs API under {@code /api/v1/audio}. It reaches the scheduler only over the event
- * bus, so the same verticle serves on an API-only node of a cluster.
+ * bus, so the same verticle serves on an API-only node of a cluster. On a node without the API role it serves the
+ * probes only ({@code /health}, {@code /ready}, {@code /metrics}), so that every node can be watched the same way.
  *
  * <p>Threading: an event-loop verticle; every handler is non-blocking.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApiVerticle.class);
+  /** Probes answer quickly: a scheduler that does not answer within this is as good as unreachable for them. */
   private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000);
 
   private final EarshotConfig config;
@@ -38,14 +40,22 @@ public final class HttpApiVerticle extends VerticleBase {
   private ConnectionGuard guard;
   private Router router;
   private final RateLimiter rateLimiter;
+  private final boolean serveApi;
   /** Log the loopback-only warning once per process, not once per instance. */
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter) {
+    this(config, registry, rateLimiter, true);
+  }
+
+  /** {@code serveApi} false: the probes and metrics only, for a node without the API role. */
+  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
+                         boolean serveApi) {
     this.config = config;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
+    this.serveApi = serveApi;
   }
 
   @Override
@@ -60,20 +70,12 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
-    new ApiDocs().mount(router);
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    Router jobs = secured(FailureHandler.PROBLEM);
-    SchedulerCalls calls = new SchedulerCalls(vertx);
-    new JobsApi(vertx, config, calls).mount(jobs);
-    new ResultsApi(calls).mount(jobs);
-    new AdminApi(config, calls).mount(jobs);
-    new UsageApi(calls).mount(jobs);
-    router.route(JobsApi.BASE + "/*").subRouter(jobs);
-    Router openai = secured(FailureHandler.OPENAI);
-    new OpenAiApi(vertx, config).mount(openai);
-    router.route(OpenAiApi.BASE + "/*").subRouter(openai);
+    if (serveApi) {
+      mountApi(router);
+    }
     router.route().failureHandler(ctx -> FailureHandler.forPath(ctx.request().path()).handle(ctx));
     router.errorHandler(404, ctx -> FailureHandler.answerByPath(ctx, ApiError.notFound(
         "no resource at " + ctx.request().method() + " " + Echo.quoted(ctx.request().path()))));
@@ -92,8 +94,24 @@ public final class HttpApiVerticle extends VerticleBase {
         })
         .onSuccess(s -> {
           server = s;
-          LOG.info("HTTP API listening on {}:{}", host(), s.actualPort());
+          LOG.info("HTTP {} listening on {}:{}", serveApi ? "API" : "probes (/health, /ready, /metrics)", host(),
+              s.actualPort());
         });
+  }
+
+  /** The API's routes: the docs, the native jobs API and the OpenAI-compatible one. */
+  private void mountApi(Router router) {
+    new ApiDocs().mount(router);
+    Router jobs = secured(FailureHandler.PROBLEM);
+    SchedulerCalls calls = new SchedulerCalls(vertx, config.cluster().busTimeout());
+    new JobsApi(vertx, config, calls).mount(jobs);
+    new ResultsApi(calls).mount(jobs);
+    new AdminApi(config, calls).mount(jobs);
+    new UsageApi(calls).mount(jobs);
+    router.route(JobsApi.BASE + "/*").subRouter(jobs);
+    Router openai = secured(FailureHandler.OPENAI);
+    new OpenAiApi(vertx, config).mount(openai);
+    router.route(OpenAiApi.BASE + "/*").subRouter(openai);
   }
 
   @Override
@@ -166,6 +184,9 @@ public final class HttpApiVerticle extends VerticleBase {
           body.put("model", model.toJson());
         }
       }
+      // A scheduler answers the ping, over the (possibly clustered) bus, for whichever node this is.
+      body.put("scheduler", store.succeeded() || store.cause() instanceof ReplyException re
+          && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE ? "reachable" : "unreachable");
       if (store.succeeded()) {
         body.put("store", new JsonObject().put("kind", store.result().store()).put("status", "UP"));
       } else {

@@ -236,7 +236,7 @@ final class JobsApi {
       return Future.succeededFuture(new JsonObject().put("configured", false).put("status", "NOT_CONFIGURED"));
     }
     return vertx.eventBus()
-        .<JsonObject>request(Addresses.QUOTA_ACTIVE, new ActiveCounts(owner).toJson(), SchedulerCalls.BUS)
+        .<JsonObject>request(Addresses.QUOTA_ACTIVE, new ActiveCounts(owner).toJson(), calls.options())
         .map(m -> "redis".equals(ActiveCountsReply.fromJson(m.body()).backend()) ? "UP" : "FALLBACK")
         .otherwise("UNKNOWN")
         .map(status -> new JsonObject().put("configured", true).put("status", status));

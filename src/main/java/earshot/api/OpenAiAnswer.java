@@ -33,16 +33,17 @@ import org.slf4j.LoggerFactory;
  */
 final class OpenAiAnswer {
   private static final Logger LOG = LoggerFactory.getLogger(OpenAiAnswer.class);
-  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
   private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
   private static final Buffer KEEP_ALIVE = Buffer.buffer("\n");
 
   private final Vertx vertx;
   private final Duration keepAlive;
+  private final DeliveryOptions bus;
 
-  OpenAiAnswer(Vertx vertx, Duration keepAlive) {
+  OpenAiAnswer(Vertx vertx, Duration keepAlive, Duration busTimeout) {
     this.vertx = vertx;
     this.keepAlive = keepAlive;
+    this.bus = new DeliveryOptions().setSendTimeout(busTimeout.toMillis());
   }
 
   void answer(RoutingContext ctx, long id, ResponseFormat format, boolean async) {
@@ -97,7 +98,7 @@ final class OpenAiAnswer {
   }
 
   private void cancel(long id) {
-    vertx.eventBus().request(Addresses.JOBS_CANCEL, new CancelJob(id).toJson(), BUS)
+    vertx.eventBus().request(Addresses.JOBS_CANCEL, new CancelJob(id).toJson(), bus)
         .onSuccess(m -> LOG.info("job {} cancelled: its /v1 client closed the connection", id))
         .onFailure(err -> LOG.debug("job {}: cancel after the client left did not apply: {}", id, err.getMessage()));
   }
@@ -138,7 +139,7 @@ final class OpenAiAnswer {
   }
 
   private Future<JsonObject> get(long id) {
-    return vertx.eventBus().<JsonObject>request(Addresses.JOBS_GET, new GetJob(id).toJson(), BUS)
+    return vertx.eventBus().<JsonObject>request(Addresses.JOBS_GET, new GetJob(id).toJson(), bus)
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(SchedulerCalls.mapBusFailure(err)));
   }

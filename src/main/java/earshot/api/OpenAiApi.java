@@ -35,18 +35,19 @@ import java.util.stream.Stream;
 final class OpenAiApi {
   static final String BASE = "/v1";
   static final int SYNC_PRIORITY = SubmitRequest.MAX_PRIORITY;
-  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
 
   private final Vertx vertx;
   private final EarshotConfig config;
   private final Workspace workspace;
+  private final DeliveryOptions bus;
   private final OpenAiAnswer answer;
 
   OpenAiApi(Vertx vertx, EarshotConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.workspace = new Workspace(config.dataDir());
-    this.answer = new OpenAiAnswer(vertx, config.api().openaiKeepalive());
+    this.answer = new OpenAiAnswer(vertx, config.api().openaiKeepalive(), config.cluster().busTimeout());
+    this.bus = new DeliveryOptions().setSendTimeout(config.cluster().busTimeout().toMillis());
   }
 
   /** Mounts the routes, relative to {@link #BASE}. */
@@ -151,7 +152,7 @@ final class OpenAiApi {
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, BUS)
+    return vertx.eventBus().<JsonObject>request(address, body, bus)
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(SchedulerCalls.mapBusFailure(err)));
   }

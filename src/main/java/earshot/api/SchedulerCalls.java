@@ -22,17 +22,25 @@ import io.vertx.ext.web.RoutingContext;
  * <p>Threading: created on the HTTP verticle's event loop, which its coalescers are confined to.
  */
 final class SchedulerCalls {
-  /** Request bodies are built for the request and never touched again, so they are handed over, not copied. */
-  static final DeliveryOptions BUS = HandOffCodec.options().setSendTimeout(15_000);
-
   private final Vertx vertx;
+  /**
+   * Request bodies are built for the request and never touched again, so they are handed over, not copied; a request
+   * gives up after {@code cluster.bus_timeout_seconds}, so one sent to a node that died fails within it.
+   */
+  private final DeliveryOptions bus;
   private final Coalescer submits;
   private final Coalescer lookups;
 
-  SchedulerCalls(Vertx vertx) {
+  SchedulerCalls(Vertx vertx, java.time.Duration timeout) {
     this.vertx = vertx;
-    this.submits = new Coalescer(vertx, Addresses.JOBS_SUBMIT_BATCH, BUS);
-    this.lookups = new Coalescer(vertx, Addresses.JOBS_GET_BATCH, BUS);
+    this.bus = HandOffCodec.options().setSendTimeout(timeout.toMillis());
+    this.submits = new Coalescer(vertx, Addresses.JOBS_SUBMIT_BATCH, bus);
+    this.lookups = new Coalescer(vertx, Addresses.JOBS_GET_BATCH, bus);
+  }
+
+  /** The delivery options of a request to the scheduler (hand-over codec, the configured timeout). */
+  DeliveryOptions options() {
+    return bus;
   }
 
   /** A submission ({@code SubmitJob} JSON), batched with the others of this event-loop turn. */
@@ -54,7 +62,7 @@ final class SchedulerCalls {
   }
 
   Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, BUS)
+    return vertx.eventBus().<JsonObject>request(address, body, bus)
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(mapBusFailure(err)));
   }

@@ -35,7 +35,10 @@ public final class Addresses {
    * with leased jobs at once, or parks the request until work arrives or {@code wait_ms} passes (long poll).
    */
   public static final String JOBS_ACQUIRE = "earshot.jobs.acquire";
-  /** Send {@link AcquireCancel}: a stopping runner withdraws its parked acquire request. */
+  /**
+   * Publish {@link AcquireCancel}: a stopping runner withdraws its parked acquire request. Published, not sent: in a
+   * cluster the request is parked at whichever scheduler got it, and only that one can answer it.
+   */
   public static final String JOBS_ACQUIRE_CANCEL = "earshot.jobs.acquire.cancel";
   /** Request {@link HeartbeatRequest} → reply {@link HeartbeatReply}: renews the leases a runner still holds. */
   public static final String JOBS_HEARTBEAT = "earshot.jobs.heartbeat";
@@ -102,6 +105,18 @@ public final class Addresses {
   public static final String QUOTA_RELEASE = "earshot.quota.release";
   /** Local request {@link ActiveCounts} → reply {@link ActiveCountsReply}: an owner's active job and stream counts. */
   public static final String QUOTA_ACTIVE = "earshot.quota.active";
+
+  /**
+   * Request {@link SchedulerHello} → reply {@link SchedulerHello}: a scheduler about to start in a cluster asks
+   * whether one runs already, and on which store (only one scheduler may run on SQLite). Answered by every running
+   * scheduler's node ({@code earshot.cluster.SchedulerRoster}).
+   */
+  public static final String SCHEDULERS = "earshot.cluster.schedulers";
+  /**
+   * Cluster-wide map ({@code SharedData.getAsyncMap}) of the live stage runners: worker id → {@link WorkerEntry},
+   * each entry written again well within its time to live, so a node that dies drops out of it by itself.
+   */
+  public static final String WORKERS_MAP = "earshot.cluster.workers";
 
   /** Publish {@link JobEvent}s of one job only. */
   public static String jobEvents(long jobId) {

@@ -85,6 +85,19 @@ public final class ConfigLoader {
     m.put("AUDIO_QUOTA_USE_REDIS", "quota.use_redis");
     m.put("AUDIO_QUOTA_COUNTER_TTL_SECONDS", "quota.counter_ttl_seconds");
     m.put("EARSHOT_METRICS_OWNER_LABELS", "quota.owner_labels");
+    m.put("EARSHOT_CLUSTER", "cluster.enabled");
+    m.put("EARSHOT_CLUSTER_NAME", "cluster.name");
+    m.put("EARSHOT_CLUSTER_MEMBERS", "cluster.members");
+    m.put("EARSHOT_CLUSTER_MULTICAST", "cluster.multicast");
+    m.put("EARSHOT_CLUSTER_HOST", "cluster.host");
+    m.put("EARSHOT_CLUSTER_PORT", "cluster.port");
+    m.put("EARSHOT_CLUSTER_PUBLIC_HOST", "cluster.public_host");
+    m.put("EARSHOT_EVENTBUS_HOST", "cluster.eventbus_host");
+    m.put("EARSHOT_EVENTBUS_PORT", "cluster.eventbus_port");
+    m.put("EARSHOT_EVENTBUS_PUBLIC_HOST", "cluster.eventbus_public_host");
+    m.put("EARSHOT_CLUSTER_MEMBER_TIMEOUT_SECONDS", "cluster.member_timeout_seconds");
+    m.put("EARSHOT_CLUSTER_CONFIG", "cluster.config_file");
+    m.put("EARSHOT_BUS_TIMEOUT_SECONDS", "cluster.bus_timeout_seconds");
     return Map.copyOf(m);
   }
 
@@ -104,6 +117,9 @@ public final class ConfigLoader {
       deepMerge(merged, readFile(confFile));
     }
     applyEnv(merged, env);
+    if (java.util.Arrays.asList(args).contains("--cluster")) {
+      merged.getJsonObject("cluster").put("enabled", true);
+    }
     return fromJson(merged, env);
   }
 
@@ -220,7 +236,24 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r), cluster(r));
+  }
+
+  private static EarshotConfig.Cluster cluster(ConfigReader r) {
+    List<String> members = r.stringList("cluster.members");
+    for (String m : members) {
+      if (!m.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+        throw new ConfigException("cluster.members", "'" + m + "' is not host or host:port (EARSHOT_CLUSTER_MEMBERS"
+            + " is a comma-separated list)");
+      }
+    }
+    String file = r.optionalString("cluster.config_file");
+    return new EarshotConfig.Cluster(r.bool("cluster.enabled"), r.string("cluster.name"), members,
+        r.bool("cluster.multicast"), r.optionalString("cluster.host"), r.intIn("cluster.port", 1, 65535),
+        r.optionalString("cluster.public_host"), r.optionalString("cluster.eventbus_host"),
+        r.intIn("cluster.eventbus_port", 0, 65535), r.optionalString("cluster.eventbus_public_host"),
+        r.seconds("cluster.member_timeout_seconds"), r.seconds("cluster.bus_timeout_seconds"),
+        file == null || file.isBlank() ? null : Path.of(file));
   }
 
   /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */

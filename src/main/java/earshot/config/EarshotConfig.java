@@ -21,7 +21,8 @@ public record EarshotConfig(
     Audio audio,
     Api api,
     Webhooks webhooks,
-    Quota quota) {
+    Quota quota,
+    Cluster cluster) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -90,9 +91,41 @@ public record EarshotConfig(
 
   /**
    * Queue routing: audio_transcribe goes to {@code transcribe} unless the job's model is mapped to its own queue;
-   * every other stage goes to {@code default}.
+   * every other stage goes to {@code default}. In a cluster ({@code perModel}), a model that is not mapped and is not
+   * the default model gets a queue of its own, {@code transcribe.<model>}, so that a transcriber asks only for work
+   * whose model it holds, and a job for a model no live node holds stays queued.
    */
   public record Queues(String defaultQueue, String transcribeQueue, Map<String, String> transcribeByModel) {
+    /** The OpenAI name that means "the default model". */
+    public static final String DEFAULT_MODEL_ALIAS = "whisper-1";
+
+    /**
+     * The queue of a transcription of {@code model} (as the job names it; null or the alias is {@code defaultModel}).
+     */
+    public String transcribeQueueFor(String model, String defaultModel, boolean perModel) {
+      if (model != null && transcribeByModel.containsKey(model)) {
+        return transcribeByModel.get(model);
+      }
+      String canonical = model == null || model.isBlank() || DEFAULT_MODEL_ALIAS.equals(model) ? defaultModel : model;
+      if (canonical != null && transcribeByModel.containsKey(canonical)) {
+        return transcribeByModel.get(canonical);
+      }
+      return !perModel || canonical == null || canonical.equals(defaultModel) ? transcribeQueue : transcribeQueue + "." + canonical;
+    }
+
+    /** The model whose transcriptions {@code queue} holds in a cluster, or null for a queue of no one model. */
+    public String modelOfQueue(String queue, String defaultModel) {
+      for (Map.Entry<String, String> e : transcribeByModel.entrySet()) {
+        if (e.getValue().equals(queue) && !DEFAULT_MODEL_ALIAS.equals(e.getKey())) {
+          return e.getKey();
+        }
+      }
+      if (queue.equals(transcribeQueue)) {
+        return defaultModel;
+      }
+      return queue.startsWith(transcribeQueue + ".") ? queue.substring(transcribeQueue.length() + 1) : null;
+    }
+
     /** Every queue a transcriber (GPU role) serves. */
     public List<String> transcribeQueues() {
       java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
@@ -197,6 +230,20 @@ public record EarshotConfig(
    * being refreshed, and whether the per-owner gauges carry an {@code owner} label.
    */
   public record Quota(earshot.tiers.Tiers tiers, String redisUrl, Duration counterTtl, boolean ownerLabels) {}
+
+  /**
+   * Clustering over Hazelcast through vertx-hazelcast ({@code earshot.cluster}). Off ({@code enabled} false), the
+   * event bus is local to the process. {@code members} are the Hazelcast {@code host:port}s to join by TCP/IP (the
+   * default; {@code multicast} is opt-in); {@code host}/{@code port} are where this node's Hazelcast listens and
+   * {@code publicHost} the address the others should use for it; {@code eventBusHost}/{@code eventBusPort}/
+   * {@code eventBusPublicHost} the same for the event bus's own TCP server (port 0: any free port). A member that
+   * misses heartbeats for {@code memberTimeout} is dropped; {@code busTimeout} bounds every event-bus request a
+   * node makes (on one node too), so a request to a node that died fails within it. {@code configFile} replaces
+   * the bundled {@code conf/cluster.xml}; the settings above still apply over it.
+   */
+  public record Cluster(boolean enabled, String name, List<String> members, boolean multicast, String host, int port,
+                        String publicHost, String eventBusHost, int eventBusPort, String eventBusPublicHost,
+                        Duration memberTimeout, Duration busTimeout, Path configFile) {}
 
   public boolean runs(Role role) {
     return roles.contains(role);

@@ -18,9 +18,21 @@ public final class StagePlan {
       JobStage.AUDIO_CHUNK, 5, JobStage.AUDIO_ANALYZE, 5, JobStage.AUDIO_STORE, 5));
 
   private final EarshotConfig.Queues queues;
+  private final String defaultModel;
+  private final boolean perModel;
 
   public StagePlan(EarshotConfig.Queues queues) {
+    this(queues, null, false);
+  }
+
+  /**
+   * {@code perModel}: in a cluster, each model's transcriptions get their own queue (see
+   * {@link EarshotConfig.Queues#transcribeQueueFor}); {@code defaultModel} is what the alias and no model mean.
+   */
+  public StagePlan(EarshotConfig.Queues queues, String defaultModel, boolean perModel) {
     this.queues = queues;
+    this.defaultModel = defaultModel;
+    this.perModel = perModel;
   }
 
   public JobStage first(JsonObject payload) {
@@ -36,9 +48,7 @@ public final class StagePlan {
     if (stage != JobStage.AUDIO_TRANSCRIBE) {
       return queues.defaultQueue();
     }
-    String model = payload.getString("model");
-    return model == null ? queues.transcribeQueue()
-        : queues.transcribeByModel().getOrDefault(model, queues.transcribeQueue());
+    return queues.transcribeQueueFor(payload.getString(PayloadKeys.MODEL), defaultModel, perModel);
   }
 
   /**

@@ -16,7 +16,8 @@ import java.util.List;
 public final class CpuRunnerVerticle extends StageRunnerVerticle {
   public CpuRunnerVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("cpu", List.of(config.queues().defaultQueue()), config.runners().cpuSlots(),
-            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease()),
+            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease(),
+            config.cluster().busTimeout()),
         stages.without(JobStage.AUDIO_TRANSCRIBE), metrics);
   }
 }

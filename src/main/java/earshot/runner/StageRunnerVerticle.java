@@ -10,7 +10,9 @@ import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
 import earshot.bus.StageReport;
 import earshot.bus.StageReportReply;
+import earshot.bus.WorkerEntry;
 import earshot.bus.WorkspaceCleanup;
+import earshot.cluster.WorkerDirectory;
 import earshot.jobs.Job;
 import earshot.jobs.JobFailure;
 import earshot.jobs.PermanentStageException;
@@ -54,12 +56,29 @@ public class StageRunnerVerticle extends VerticleBase {
   static final long REPORT_RETRY_FIRST_MS = 250;
   static final long REPORT_RETRY_MAX_MS = 5_000;
 
-  /** What a runner serves; {@code lease} is how long a lease lasts without renewal (jobs.lease_seconds). */
+  /**
+   * What a runner serves; {@code lease} is how long a lease lasts without renewal (jobs.lease_seconds);
+   * {@code busTimeout} bounds its requests to a scheduler (cluster.bus_timeout_seconds).
+   */
   public record Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace,
-                     Duration lease) {
+                     Duration lease, Duration busTimeout) {
     /** A runner whose leases last three heartbeat intervals, as the node's config makes them. */
     public Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace) {
       this(name, queues, slots, heartbeatInterval, shutdownGrace, heartbeatInterval.multipliedBy(3));
+    }
+
+    public Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace,
+                Duration lease) {
+      this(name, queues, slots, heartbeatInterval, shutdownGrace, lease, Duration.ofSeconds(10));
+    }
+
+    /**
+     * How long an acquire request waits at the scheduler when there is no work: at most {@link #ACQUIRE_WAIT_MS},
+     * and at most the bus timeout, so that a request parked at a scheduler that dies is given up, and sent to another
+     * one, within twice the bus timeout.
+     */
+    long acquireWaitMs() {
+      return Math.min(ACQUIRE_WAIT_MS, busTimeout.toMillis());
     }
   }
 
@@ -82,6 +101,10 @@ public class StageRunnerVerticle extends VerticleBase {
   private boolean stopping;
   private long stopDeadline;
   private long heartbeatTimer = -1;
+  private long listTimer = -1;
+  private WorkerDirectory directory;
+  /** This process, as the worker directory names it: {@code pid@host}. */
+  private static final String NODE = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
 
   private record Running(Job job, StageContext ctx, long startedNanos) {}
 
@@ -110,10 +133,34 @@ public class StageRunnerVerticle extends VerticleBase {
       }
     });
     heartbeatTimer = vertx.setPeriodic(Math.max(1, spec.heartbeatInterval().toMillis()), id -> heartbeat());
+    directory = new WorkerDirectory(vertx);
+    listTimer = vertx.setPeriodic(WorkerDirectory.REFRESH.toMillis(), id -> list());
+    list();
     return abortConsumer.completion().onSuccess(v -> {
       LOG.info("{} runner started: queues {} with {} slots", worker, spec.queues(), spec.slots());
       pull();
     });
+  }
+
+  // ---- what this runner serves ---------------------------------------------------------------------------------
+
+  /** The queues to ask for now; a transcriber in a cluster asks only for those of the models it holds. */
+  protected List<String> queues() {
+    return spec.queues();
+  }
+
+  /** The models this runner holds, for the worker directory (none but for a transcriber). */
+  protected List<String> models() {
+    return List.of();
+  }
+
+  /** Lists this runner in the cluster's worker directory, again before the last listing runs out. */
+  private void list() {
+    if (stopping) {
+      return;
+    }
+    directory.put(new WorkerEntry(worker, NODE, spec.name(), queues(), models()))
+        .onFailure(err -> LOG.debug("{}: could not list itself in the worker directory: {}", worker, err.getMessage()));
   }
 
   // ---- pulling -----------------------------------------------------------------------------------------------
@@ -127,9 +174,16 @@ public class StageRunnerVerticle extends VerticleBase {
       return;
     }
     pulling = true;
-    AcquireRequest request = new AcquireRequest(worker, spec.queues(), free(), ACQUIRE_WAIT_MS);
+    List<String> queues = queues();
+    if (queues.isEmpty()) {
+      // Nothing to ask for (a transcriber that holds no model yet): look again later.
+      pulling = false;
+      vertx.setTimer(WorkerDirectory.REFRESH.toMillis(), id -> pull());
+      return;
+    }
+    AcquireRequest request = new AcquireRequest(worker, queues, free(), spec.acquireWaitMs());
     inFlightPull = vertx.eventBus().<JsonObject>request(Addresses.JOBS_ACQUIRE, request.toJson(),
-            new DeliveryOptions().setSendTimeout(ACQUIRE_WAIT_MS + 10_000))
+            new DeliveryOptions().setSendTimeout(spec.acquireWaitMs() + spec.busTimeout().toMillis()))
         .onSuccess(reply -> {
           pulling = false;
           List<Job> jobs = AcquireReply.fromJson(reply.body()).jobs();
@@ -302,7 +356,8 @@ public class StageRunnerVerticle extends VerticleBase {
     }
     long sent = System.nanoTime();
     List<earshot.jobs.Lease> leases = held.values().stream().map(Job::lease).toList();
-    vertx.eventBus().<JsonObject>request(Addresses.JOBS_HEARTBEAT, new HeartbeatRequest(worker, leases).toJson())
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_HEARTBEAT, new HeartbeatRequest(worker, leases).toJson(),
+            new DeliveryOptions().setSendTimeout(Math.max(1_000, spec.heartbeatInterval().toMillis())))
         .onSuccess(reply -> {
           List<Long> lost = HeartbeatReply.fromJson(reply.body()).lost();
           held.keySet().stream().filter(id -> !lost.contains(id)).forEach(id ->
@@ -333,7 +388,10 @@ public class StageRunnerVerticle extends VerticleBase {
     stopping = true;
     stopDeadline = System.nanoTime() + spec.shutdownGrace().toNanos();
     vertx.cancelTimer(heartbeatTimer);
-    vertx.eventBus().send(Addresses.JOBS_ACQUIRE_CANCEL, new AcquireCancel(worker).toJson());
+    vertx.cancelTimer(listTimer);
+    directory.remove(worker).onFailure(err -> LOG.debug("{}: could not leave the worker directory: {}", worker,
+        err.getMessage()));
+    vertx.eventBus().publish(Addresses.JOBS_ACQUIRE_CANCEL, new AcquireCancel(worker).toJson());
     drained = Promise.promise();
     if (running.isEmpty()) {
       drained.tryComplete();

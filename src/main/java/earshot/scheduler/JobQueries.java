@@ -4,6 +4,9 @@ import earshot.bus.Addresses;
 import earshot.bus.Failures;
 import earshot.bus.JobSummary;
 import earshot.bus.ListJobs;
+import earshot.bus.WorkerEntry;
+import earshot.cluster.WorkerDirectory;
+import earshot.config.EarshotConfig;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStatus;
 import earshot.jobs.QueueStats;
@@ -23,13 +26,19 @@ import java.util.List;
 final class JobQueries {
   private final Vertx vertx;
   private final JobStore store;
+  private final EarshotConfig.Queues queues;
   /** Listed in the queue statistics even while they hold no job. */
   private final List<String> configuredQueues;
+  private final String defaultModel;
+  private final WorkerDirectory workers;
 
-  JobQueries(Vertx vertx, JobStore store, List<String> configuredQueues) {
+  JobQueries(Vertx vertx, JobStore store, EarshotConfig.Queues queues, String defaultModel) {
     this.vertx = vertx;
     this.store = store;
-    this.configuredQueues = configuredQueues;
+    this.queues = queues;
+    this.configuredQueues = queues.all();
+    this.defaultModel = defaultModel;
+    this.workers = new WorkerDirectory(vertx);
   }
 
   Future<Void> register() {
@@ -68,12 +77,29 @@ final class JobQueries {
         .onFailure(err -> fail(msg, err));
   }
 
+  /**
+   * Per queue its counts and how many live runners ask for it ({@code workers}); {@code missing_models} names each
+   * model whose jobs wait in a queue that no live runner serves (in a cluster: no live node holds that model).
+   */
   private void onQueueStats(Message<JsonObject> msg) {
-    store.queueStats()
-        .onSuccess(stats -> {
+    Future<List<WorkerEntry>> live = workers.live().otherwise(List.of());
+    Future.all(store.queueStats(), live)
+        .onSuccess(all -> {
+          List<QueueStats> stats = all.resultAt(0);
+          List<WorkerEntry> runners = all.resultAt(1);
           JsonArray arr = new JsonArray();
-          QueueStats.withConfigured(stats, configuredQueues).forEach(s -> arr.add(s.toJson()));
-          msg.reply(new JsonObject().put("queues", arr)
+          JsonArray missing = new JsonArray();
+          for (QueueStats s : QueueStats.withConfigured(stats, configuredQueues)) {
+            long serving = runners.stream().filter(w -> w.queues().contains(s.queue())).count();
+            arr.add(s.toJson().put("workers", serving));
+            String model = queues.modelOfQueue(s.queue(), defaultModel);
+            if (serving == 0 && s.queued() > 0 && model != null) {
+              missing.add(new JsonObject().put("model", model).put("queue", s.queue()).put("queued", s.queued())
+                  .put("detail", "no live transcriber holds model '" + model + "': its jobs stay queued until a"
+                      + " node with " + "ggml-" + model + ".bin in its models directory joins"));
+            }
+          }
+          msg.reply(new JsonObject().put("queues", arr).put("missing_models", missing)
               .put("store", new JsonObject().put("kind", store.kind()).put("status", "UP")));
         })
         .onFailure(err -> fail(msg, err));

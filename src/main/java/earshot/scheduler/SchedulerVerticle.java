@@ -98,7 +98,7 @@ public final class SchedulerVerticle extends VerticleBase {
     this.quotaMetrics = quotaMetrics;
     this.tiers = config.quota().tiers();
     this.clock = clock;
-    this.plan = new StagePlan(config.queues());
+    this.plan = new StagePlan(config.queues(), config.audio().defaultModel(), config.cluster().enabled());
     this.backoff = new Backoff(config.jobs().retryBackoff(), config.jobs().retryBackoffMax());
   }
 
@@ -139,7 +139,7 @@ public final class SchedulerVerticle extends VerticleBase {
     return Future.all(registrations)
         .compose(v -> gate.register())
         .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
-        .compose(v -> new JobQueries(vertx, store, config.queues().all()).register())
+        .compose(v -> new JobQueries(vertx, store, config.queues(), config.audio().defaultModel()).register())
         .compose(v -> new JobCommands(vertx, store, plan, metrics, events, minutes).register())
         .compose(v -> new DeliveryLog(vertx, store).register());
   }

@@ -70,6 +70,24 @@ public final class ModelRegistry {
     return name;
   }
 
+  /**
+   * The models whose files are in {@code modelsDir} ({@code ggml-<name>.bin} for a name whisper.cpp publishes),
+   * sorted; none when the directory cannot be read. Blocking: a directory listing.
+   */
+  public static List<String> installed(Path modelsDir) {
+    try (var files = Files.list(modelsDir)) {
+      return files.filter(Files::isRegularFile)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("ggml-") && n.endsWith(".bin"))
+          .map(n -> n.substring("ggml-".length(), n.length() - ".bin".length()))
+          .filter(n -> isKnown(n) && !DEFAULT_ALIAS.equals(n))
+          .sorted()
+          .toList();
+    } catch (java.io.IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+
   /** The file a model name maps to, whether or not it exists. */
   public Path fileFor(String canonicalName) {
     return modelsDir.resolve("ggml-" + canonicalName + ".bin");

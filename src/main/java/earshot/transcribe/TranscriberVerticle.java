@@ -6,6 +6,9 @@ import earshot.metrics.JobMetrics;
 import earshot.runner.StageRegistry;
 import earshot.runner.StageRunnerVerticle;
 import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +23,52 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(TranscriberVerticle.class);
   private final EarshotConfig.Audio audio;
   private final int slots;
+  private final EarshotConfig.Queues queues;
+  private final boolean perModel;
+  private static final Duration MODELS_RESCAN = Duration.ofSeconds(5);
+  private List<String> held;
+  private long heldAt;
 
   public TranscriberVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
     super(new Spec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
-            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease()),
+            config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease(),
+            config.cluster().busTimeout()),
         stages.only(JobStage.AUDIO_TRANSCRIBE), metrics);
     this.audio = config.audio();
     this.slots = config.runners().gpuSlots();
+    this.queues = config.queues();
+    this.perModel = config.cluster().enabled();
+  }
+
+  /**
+   * In a cluster, the queues of the models in this node's models directory (looked at again at most every few
+   * seconds, so a model downloaded while the node runs is served without a restart); on one node, every transcribe
+   * queue, so that a job for a model that is not installed fails at once with the command that fetches it.
+   */
+  @Override
+  protected List<String> queues() {
+    if (!perModel) {
+      return super.queues();
+    }
+    List<String> queues = new ArrayList<>();
+    for (String model : models()) {
+      String q = this.queues.transcribeQueueFor(model, audio.defaultModel(), true);
+      if (!queues.contains(q)) {
+        queues.add(q);
+      }
+    }
+    return queues;
+  }
+
+  /** The models in the models directory ({@code ggml-<name>.bin} of a name whisper.cpp publishes). */
+  @Override
+  protected List<String> models() {
+    long now = System.nanoTime();
+    if (held == null || now - heldAt > MODELS_RESCAN.toNanos()) {
+      held = ModelRegistry.installed(audio.modelsDir()); // a directory listing; this is a worker verticle
+      heldAt = now;
+    }
+    return held;
   }
 
   /**

@@ -88,7 +88,9 @@ public final class WebhookVerticle extends VerticleBase {
         .setVerifyHost(true)
         .setConnectTimeout((int) timeoutMs())
         .setMaxRedirects(0));
-    return vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_FINISHED, this::onEvent).completion();
+    // Local: the scheduler that ended the job publishes on its own node, where a webhook verticle runs beside it. In a
+    // cluster every node's would get the event otherwise, and the callback would be POSTed once per scheduler.
+    return vertx.eventBus().<JsonObject>localConsumer(Addresses.JOBS_FINISHED, this::onEvent).completion();
   }
 
   @Override
