@@ -36,6 +36,11 @@ public final class ClusterApi {
         .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
+  public Answer put(String path, JsonObject body) throws IOException, InterruptedException {
+    return send(request(path).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
+  }
+
   /** A multipart upload of {@code file} as the {@code file} part, with {@code fields} as form fields. */
   public Answer upload(Path file, JsonObject fields) throws IOException, InterruptedException {
     String boundary = "earshot-" + UUID.randomUUID();

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -34,6 +35,7 @@ public final class LocalCluster implements AutoCloseable {
   private final List<Integer> memberPorts = new ArrayList<>();
   private final Map<String, String> env = new LinkedHashMap<>();
   private final List<NodeProcess> nodes = new ArrayList<>();
+  private final List<String> args = new ArrayList<>();
   private int nextMember;
   private Vertx observer;
 
@@ -75,6 +77,23 @@ public final class LocalCluster implements AutoCloseable {
     env.putAll(overrides);
   }
 
+  /** Every node started from now on reads {@code conf} as its {@code --conf} file (settings env cannot give). */
+  public LocalCluster withConf(io.vertx.core.json.JsonObject conf) throws IOException {
+    Path file = Files.writeString(dir.resolve("conf.json"), conf.encodePrettily());
+    args.clear();
+    args.addAll(List.of("--conf", file.toString()));
+    return this;
+  }
+
+  /** A JDBC connection to the cluster's Postgres job store (for tests that count rows). */
+  public java.sql.Connection jdbc() throws java.sql.SQLException {
+    String url = env.get("JOBS_DB_URL"); // postgresql://user@host:port/db
+    String rest = url.substring(url.indexOf("://") + 3);
+    String user = rest.substring(0, rest.indexOf('@'));
+    return java.sql.DriverManager.getConnection("jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1)
+        + "?user=" + user);
+  }
+
   public Path audioDir() {
     return dir.resolve("audio");
   }
@@ -92,8 +111,9 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, String> nodeEnv = new LinkedHashMap<>(env);
     nodeEnv.put("EARSHOT_ROLES", roles);
     nodeEnv.put("EARSHOT_CLUSTER_PORT", Integer.toString(memberPort()));
+    nodeEnv.put("EARSHOT_EVENTBUS_PORT", Integer.toString(freePort()));
     nodeEnv.putAll(extra);
-    NodeProcess node = NodeProcess.start(nodeName, nodeEnv, freePort(), logDir());
+    NodeProcess node = NodeProcess.start(nodeName, nodeEnv, freePort(), logDir(), args);
     nodes.add(node);
     return node;
   }
@@ -106,7 +126,7 @@ public final class LocalCluster implements AutoCloseable {
   public synchronized Vertx observer() throws Exception {
     if (observer == null) {
       EarshotConfig.Cluster c = new EarshotConfig.Cluster(true, name, List.of(env.get("EARSHOT_CLUSTER_MEMBERS")
-          .split(",")), false, "127.0.0.1", memberPort(), null, "127.0.0.1", 0, null, Duration.ofSeconds(
+          .split(",")), false, "127.0.0.1", memberPort(), null, "127.0.0.1", freePort(), null, Duration.ofSeconds(
           Long.parseLong(env.getOrDefault("EARSHOT_CLUSTER_MEMBER_TIMEOUT_SECONDS", "6"))), Duration.ofSeconds(10), null);
       observer = Vertx.builder().with(new VertxOptions().setEventBusOptions(HazelcastSettings.eventBus(c)))
           .withClusterManager(new HazelcastClusterManager(HazelcastSettings.hazelcast(c)))
@@ -134,9 +154,26 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  private static final java.util.Random PORTS = new java.util.Random();
+  private static final Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port that is free now, below the kernel's ephemeral range (32768 and up): a port the OS hands out for a bind
+   * to port 0 or an outgoing connection could otherwise take one chosen here before its node binds it.
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+    for (int i = 0; i < 1000; i++) {
+      int port = 20_000 + PORTS.nextInt(12_000);
+      if (!HANDED_OUT.add(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        s.setReuseAddress(true);
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IOException("no free port found between 20000 and 32000");
   }
 }

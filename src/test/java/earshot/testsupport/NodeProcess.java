@@ -33,11 +33,13 @@ public final class NodeProcess {
   }
 
   /** Starts a node with {@code env} (the node's whole Earshot configuration) and HTTP on {@code httpPort}. */
-  public static NodeProcess start(String name, Map<String, String> env, int httpPort, Path logDir) throws IOException {
+  public static NodeProcess start(String name, Map<String, String> env, int httpPort, Path logDir, List<String> args)
+      throws IOException {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", classPath, NodeMain.class.getName()));
+    cmd.addAll(args);
     Files.createDirectories(logDir);
     Path log = logDir.resolve(name + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
