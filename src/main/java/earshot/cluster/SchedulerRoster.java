@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerRoster {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerRoster.class);
   private static final String LOCK = "earshot.cluster.scheduler-start";
+  private static final int ATTEMPTS = 3;
 
   private final Vertx vertx;
   private final SchedulerHello self;
@@ -52,23 +53,44 @@ public final class SchedulerRoster {
   }
 
   private Future<Void> check() {
+    return check(1);
+  }
+
+  /**
+   * Asks once more when no one answers in time: a scheduler killed a moment ago stays subscribed until the cluster
+   * drops it (cluster.member_timeout_seconds), and a request may reach it; a live one answers at once.
+   */
+  private Future<Void> check(int attempt) {
     return vertx.eventBus().<JsonObject>request(Addresses.SCHEDULERS, self.toJson(),
             new DeliveryOptions().setSendTimeout(timeout.toMillis()))
         .map(m -> SchedulerHello.fromJson(m.body()))
-        .compose(other -> {
-          if ("sqlite".equals(other.store()) || "sqlite".equals(self.store())) {
-            String which = "sqlite".equals(other.store()) ? "the scheduler on node " + other.nodeId() + " runs on SQLite"
-                : "this scheduler would run on SQLite beside the scheduler on node " + other.nodeId();
-            return Future.<Void>failedFuture(new IllegalStateException("a second scheduler cannot join this cluster: "
-                + which + "; several schedulers need Postgres (JOBS_DB_URL=postgresql://...), or run this node without"
-                + " the scheduler role (EARSHOT_ROLES)"));
+        .compose(this::admit, err -> {
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+            return Future.succeededFuture(); // the first scheduler of the cluster
           }
-          LOG.info("joining the schedulers of this cluster (node {} runs one on {})", other.nodeId(), other.store());
-          return Future.<Void>succeededFuture();
-        }, err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-            ? Future.succeededFuture() // the first scheduler of the cluster
-            : Future.failedFuture(new IllegalStateException("could not ask the cluster for its schedulers: "
-                + err.getMessage(), err)));
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT && attempt < ATTEMPTS) {
+            LOG.info("no scheduler answered within {}; asking again (a dead one may not have left yet)", timeout);
+            return check(attempt + 1);
+          }
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+            LOG.warn("no scheduler answered {} times: taking it that none runs", ATTEMPTS);
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(new IllegalStateException("could not ask the cluster for its schedulers: "
+              + err.getMessage(), err));
+        });
+  }
+
+  private Future<Void> admit(SchedulerHello other) {
+    if ("sqlite".equals(other.store()) || "sqlite".equals(self.store())) {
+      String which = "sqlite".equals(other.store()) ? "the scheduler on node " + other.nodeId() + " runs on SQLite"
+          : "this scheduler would run on SQLite beside the scheduler on node " + other.nodeId();
+      return Future.failedFuture(new IllegalStateException("a second scheduler cannot join this cluster: " + which
+          + "; several schedulers need Postgres (JOBS_DB_URL=postgresql://...), or run this node without the"
+          + " scheduler role (EARSHOT_ROLES)"));
+    }
+    LOG.info("joining the schedulers of this cluster (node {} runs one on {})", other.nodeId(), other.store());
+    return Future.succeededFuture();
   }
 
   private Future<Void> answer() {

@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * model that no node holds stays queued and is named in the queue statistics, and a scheduler on SQLite may not join
  * a cluster that already has one.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterRolesTest {
   static final Duration START = Deadlines.loaded(Duration.ofSeconds(30));
   static final Duration JOB = Deadlines.loaded(Duration.ofSeconds(20));
@@ -129,6 +133,36 @@ class ClusterRolesTest {
     assertEquals("queued", job.getString("status"), job.encode());
     assertEquals("transcribe.base", job.getString("queue"), job.encode());
     assertEquals(200, client.post("/api/v1/audio/jobs/" + id + "/cancel", new JsonObject()).status());
+  }
+
+  /**
+   * The scheduler killed with -9 and started again on the same address: once Hazelcast has dropped the dead member,
+   * every request reaches the new one (a stale subscription of the old would time out every other request).
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aRestartedSchedulerGetsEveryRequestWithNoStaleSubscription() throws Exception {
+    scheduler.kill();
+    scheduler = cluster.restart(scheduler);
+    scheduler.awaitReady(START);
+    ClusterApi client = new ClusterApi(api);
+    int inARow = 0;
+    long deadline = System.nanoTime() + START.toNanos();
+    while (inARow < 20) {
+      assertTrue(System.nanoTime() < deadline, "requests still fail after the restart");
+      ClusterApi.Answer a = client.post("/api/v1/audio/jobs/submit", new JsonObject()
+          .put("local_path", wav.toString()).put("perform_chunking", false));
+      inARow = a.status() == 202 ? inARow + 1 : 0;
+    }
+    for (int i = 0; i < 10; i++) {
+      long started = System.nanoTime();
+      ClusterApi.Answer a = client.post("/api/v1/audio/jobs/submit", new JsonObject()
+          .put("local_path", wav.toString()).put("perform_chunking", false));
+      assertEquals(202, a.status(), a.body());
+      long id = a.json().getLong("id");
+      assertEquals("completed", client.awaitEnd(id, JOB).getString("status"));
+      assertTrue(System.nanoTime() - started < JOB.toNanos());
+    }
   }
 
   @Test

@@ -118,6 +118,13 @@ public final class LocalCluster implements AutoCloseable {
     return node;
   }
 
+  /** {@code node}, killed, started again with the same settings and ports. */
+  public NodeProcess restart(NodeProcess node) throws IOException {
+    NodeProcess again = node.restart();
+    nodes.add(again);
+    return again;
+  }
+
   public NodeProcess start(String nodeName, String roles) throws IOException {
     return start(nodeName, roles, Map.of());
   }

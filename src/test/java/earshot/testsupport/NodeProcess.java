@@ -24,12 +24,25 @@ public final class NodeProcess {
   private final Process process;
   private final int httpPort;
   private final Path log;
+  private final Map<String, String> env;
+  private final List<String> args;
 
-  private NodeProcess(String name, Process process, int httpPort, Path log) {
+  private NodeProcess(String name, Process process, int httpPort, Path log, Map<String, String> env,
+                      List<String> args) {
     this.name = name;
     this.process = process;
     this.httpPort = httpPort;
     this.log = log;
+    this.env = env;
+    this.args = args;
+  }
+
+  /** The same node started again (same settings and ports) once this one has exited. */
+  public NodeProcess restart() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException(name + " still runs");
+    }
+    return start(name, env, httpPort, log.getParent(), args);
   }
 
   /** Starts a node with {@code env} (the node's whole Earshot configuration) and HTTP on {@code httpPort}. */
@@ -48,7 +61,7 @@ public final class NodeProcess {
         || k.startsWith("WHISPER_") || k.startsWith("AUDIO_") || k.equals("REDIS_URL"));
     pb.environment().putAll(env);
     pb.environment().put("EARSHOT_HTTP_PORT", Integer.toString(httpPort));
-    return new NodeProcess(name, pb.start(), httpPort, log);
+    return new NodeProcess(name, pb.start(), httpPort, log, Map.copyOf(env), List.copyOf(args));
   }
 
   public String name() {
