@@ -6,6 +6,7 @@ import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
 import earshot.pipeline.AudioPipeline;
+import earshot.runner.StageRegistry;
 import earshot.transcribe.WhisperEngine;
 import earshot.transcribe.WhisperFfmEngine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -30,7 +31,18 @@ public final class Main {
 
   private Main() {}
 
+  /** The stages a node runs, given its configuration, the whisper engine and the clock. */
+  @FunctionalInterface
+  public interface Stages {
+    StageRegistry of(EarshotConfig config, WhisperEngine engine, Clock clock);
+  }
+
   public static void main(String[] args) {
+    run(args, AudioPipeline::stages);
+  }
+
+  /** A node with {@code stages} in place of the audio pipeline's (benchmarks run no-op stages this way). */
+  public static void run(String[] args, Stages stages) {
     EarshotConfig config;
     try {
       config = ConfigLoader.load(args, System.getenv());
@@ -61,7 +73,7 @@ public final class Main {
     }
     Clock clock = Clock.systemUTC();
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
-        AudioPipeline.stages(config, engine, clock), clock);
+        stages.of(config, engine, clock), clock);
 
     try {
       node.start().await(5, TimeUnit.MINUTES);
