@@ -9,6 +9,6 @@ source scripts/jdk.sh
 "$EARSHOT_MVN" -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 mkdir -p target/bench-tmp
 CP="target/classes:target/test-classes:$(cat target/bench.classpath)"
-exec "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir=target/bench-tmp \
+exec "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$PWD/target/bench-tmp" \
   -Dsurefire.test.class.path="$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$CP" earshot.bench.ClusterBench "$@"

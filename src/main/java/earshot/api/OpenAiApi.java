@@ -5,6 +5,7 @@ import earshot.bus.SubmitJob;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobUuids;
 import earshot.jobs.PayloadKeys;
+import earshot.cluster.WorkerDirectory;
 import earshot.pipeline.Workspace;
 import earshot.transcribe.ModelRegistry;
 import earshot.transcribe.ResponseFormat;
@@ -16,13 +17,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * The OpenAI audio API ({@code /v1/audio/transcriptions}, {@code /v1/audio/translations}, {@code /v1/models}), so
@@ -118,10 +114,17 @@ final class OpenAiApi {
     return p;
   }
 
+  /**
+   * The models a transcription can use: on one node, those in its models directory; in a cluster, those the live
+   * transcribers hold (the API node may hold none).
+   */
   private void models(RoutingContext ctx) {
     Principal.of(ctx);
-    ModelRegistry registry = new ModelRegistry(config.audio().modelsDir(), config.audio().defaultModel());
-    vertx.executeBlocking(() -> installed(registry), false).onSuccess(names -> {
+    Future<List<String>> held = config.cluster().enabled()
+        ? new WorkerDirectory(vertx).live().map(workers -> workers.stream()
+            .flatMap(w -> w.models().stream()).distinct().sorted().toList())
+        : vertx.executeBlocking(() -> ModelRegistry.installed(config.audio().modelsDir()), false);
+    held.onSuccess(names -> {
       JsonArray data = new JsonArray();
       if (names.contains(config.audio().defaultModel())) {
         data.add(model(ModelRegistry.DEFAULT_ALIAS));
@@ -130,21 +133,6 @@ final class OpenAiApi {
       ctx.response().putHeader("Content-Type", "application/json")
           .end(new JsonObject().put("object", "list").put("data", data).encode());
     }).onFailure(ctx::fail);
-  }
-
-  private static Set<String> installed(ModelRegistry registry) throws java.io.IOException {
-    Set<String> names = new TreeSet<>();
-    Path dir = registry.modelsDir();
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> files = Files.list(dir)) {
-        files.map(f -> f.getFileName().toString())
-            .filter(f -> f.startsWith("ggml-") && f.endsWith(".bin"))
-            .map(f -> f.substring(5, f.length() - 4))
-            .filter(ModelRegistry::isKnown)
-            .forEach(names::add);
-      }
-    }
-    return names;
   }
 
   private static JsonObject model(String id) {

@@ -52,11 +52,13 @@ class ClusterRolesTest {
   static void start() throws Exception {
     cluster = new LocalCluster(dir, Databases.postgresUrl(), 6, Map.of());
     wav = TestAudio.writeWav(cluster.audioDir().resolve("speech.wav"), 2, 16_000, 1);
-    // the API node starts first: it needs no database and waits for a scheduler to appear
-    api = cluster.start("api", "api");
+    // Only the scheduler reaches the database: the others get a store URL nothing listens on. The API node starts
+    // first and waits for a scheduler to appear.
+    Map<String, String> noDatabase = Map.of("JOBS_DB_URL", "postgresql://nobody@127.0.0.1:9/nothing");
+    api = cluster.start("api", "api", noDatabase);
     scheduler = cluster.start("scheduler", "scheduler");
-    cpu = cluster.start("cpu", "cpu");
-    gpu = cluster.start("gpu", "gpu");
+    cpu = cluster.start("cpu", "cpu", noDatabase);
+    gpu = cluster.start("gpu", "gpu", noDatabase);
     for (NodeProcess n : List.of(api, scheduler, cpu, gpu)) {
       n.awaitReady(START);
     }

@@ -44,7 +44,7 @@ public final class LocalCluster implements AutoCloseable {
    * @param overrides settings for every node (environment names), over the defaults chosen here
    */
   public LocalCluster(Path dir, String storeUrl, int members, Map<String, String> overrides) throws IOException {
-    this.dir = dir;
+    this.dir = dir.toAbsolutePath();
     Path models = Files.createDirectories(dir.resolve("models"));
     SyntheticModel.write(models.resolve("ggml-" + MODEL + ".bin"), SyntheticModel.Spec.tiny());
     Files.createDirectories(audioDir());
