@@ -46,4 +46,27 @@ class StagePlanTest {
     assertTrue(bare.to() - bare.from() > all.to() - all.from(), all + " vs " + bare);
     assertEquals(0, StagePlan.span(JobStage.AUDIO_CONVERT, new JsonObject().put("local_path", "/a")).from());
   }
+
+  @Test
+  void inAClusterEachModelHasItsOwnTranscribeQueueAndOnOneNodeAllShareOne() {
+    var queues = new earshot.config.EarshotConfig.Queues("default", "transcribe",
+        java.util.Map.of("large-v3", "transcribe-large"));
+    StagePlan cluster = new StagePlan(queues, "base", true);
+    StagePlan single = new StagePlan(queues, "base", false);
+    JsonObject small = new JsonObject().put(PayloadKeys.MODEL, "small");
+    assertEquals("transcribe.small", cluster.queueFor(JobStage.AUDIO_TRANSCRIBE, small));
+    assertEquals("transcribe", single.queueFor(JobStage.AUDIO_TRANSCRIBE, small));
+    for (StagePlan plan : List.of(cluster, single)) {
+      assertEquals("transcribe", plan.queueFor(JobStage.AUDIO_TRANSCRIBE, new JsonObject().put("model", "whisper-1")));
+      assertEquals("transcribe", plan.queueFor(JobStage.AUDIO_TRANSCRIBE, new JsonObject().put("model", "base")));
+      assertEquals("transcribe", plan.queueFor(JobStage.AUDIO_TRANSCRIBE, new JsonObject()));
+      assertEquals("transcribe-large",
+          plan.queueFor(JobStage.AUDIO_TRANSCRIBE, new JsonObject().put("model", "large-v3")));
+      assertEquals("default", plan.queueFor(JobStage.AUDIO_CONVERT, small));
+    }
+    assertEquals("small", queues.modelOfQueue("transcribe.small", "base"));
+    assertEquals("base", queues.modelOfQueue("transcribe", "base"));
+    assertEquals("large-v3", queues.modelOfQueue("transcribe-large", "base"));
+    assertEquals(null, queues.modelOfQueue("default", "base"));
+  }
 }
