@@ -85,6 +85,16 @@ public final class ConfigLoader {
     m.put("AUDIO_QUOTA_USE_REDIS", "quota.use_redis");
     m.put("AUDIO_QUOTA_COUNTER_TTL_SECONDS", "quota.counter_ttl_seconds");
     m.put("EARSHOT_METRICS_OWNER_LABELS", "quota.owner_labels");
+    m.put("EARSHOT_ARTIFACT_STORE", "artifacts.store");
+    m.put("EARSHOT_ARTIFACT_DIR", "artifacts.dir");
+    m.put("EARSHOT_UPLOAD_URL_TTL_SECONDS", "artifacts.upload_url_ttl_seconds");
+    m.put("EARSHOT_UPLOAD_SECRET", "artifacts.upload_secret");
+    m.put("EARSHOT_S3_ENDPOINT", "artifacts.s3.endpoint");
+    m.put("EARSHOT_S3_BUCKET", "artifacts.s3.bucket");
+    m.put("EARSHOT_S3_REGION", "artifacts.s3.region");
+    m.put("EARSHOT_S3_ACCESS_KEY", "artifacts.s3.access_key");
+    m.put("EARSHOT_S3_SECRET_KEY", "artifacts.s3.secret_key");
+    m.put("EARSHOT_S3_PATH_STYLE", "artifacts.s3.path_style");
     return Map.copyOf(m);
   }
 
@@ -220,7 +230,7 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r), ArtifactSettings.read(r));
   }
 
   /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */
