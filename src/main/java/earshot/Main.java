@@ -4,6 +4,8 @@ import earshot.config.ConfigException;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
+import earshot.artifacts.ArtifactStore;
+import earshot.artifacts.ArtifactStores;
 import earshot.pipeline.AudioPipeline;
 import earshot.transcribe.WhisperEngine;
 import earshot.transcribe.WhisperFfmEngine;
@@ -54,8 +56,10 @@ public final class Main {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     Clock clock = Clock.systemUTC();
+    // One artifact store for the node and its stages; a bad s3 setting was refused with the config already.
+    ArtifactStore artifacts = ArtifactStores.open(config, clock);
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
-        AudioPipeline.stages(config, engine, clock), clock);
+        AudioPipeline.stages(config, artifacts, engine, clock), clock, artifacts);
 
     try {
       node.start().await(5, TimeUnit.MINUTES);
@@ -76,6 +80,7 @@ public final class Main {
         // Awaited separately: a future bound to a closed event loop would never complete.
         node.stop().await(graceSeconds, TimeUnit.SECONDS);
         vertx.close().await(30, TimeUnit.SECONDS);
+        artifacts.close();
         engine.close(); // after the runners: no transcription is using a whisper state any more
         LOG.info("shutdown complete");
       } catch (Exception e) {

@@ -1,5 +1,7 @@
 package earshot.api;
 
+import earshot.artifacts.ArtifactKeys;
+import earshot.artifacts.ArtifactStore;
 import earshot.metrics.UploadMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -22,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * and the sweep cannot take it; a file unwritten for that long has no request left to finish it. Ages are measured
  * on the wall clock, since file times are.
  *
+ * <p>The same sweep covers the artifact store's presigned uploads ({@code uploads/<owner>/...}): an object whose
+ * upload URL expired more than {@link #ORPHAN_AGE} ago was never submitted as a job (a submission moves it to the
+ * job's key at once), so it goes too, and is counted the same way.
+ *
  * <p>Threading: a worker verticle; listing and deleting run on its worker context, at start and on its timer.
  */
 public final class UploadSweeper extends VerticleBase {
@@ -31,10 +37,18 @@ public final class UploadSweeper extends VerticleBase {
 
   private final Path dir;
   private final UploadMetrics metrics;
+  private final ArtifactStore artifacts;
 
+  /** Sweeps only the local staging directory. */
   public UploadSweeper(Path dir, UploadMetrics metrics) {
+    this(dir, metrics, null);
+  }
+
+  /** Sweeps the local staging directory and, when {@code artifacts} is not null, its presigned uploads. */
+  public UploadSweeper(Path dir, UploadMetrics metrics, ArtifactStore artifacts) {
     this.dir = dir;
     this.metrics = metrics;
+    this.artifacts = artifacts;
   }
 
   @Override
@@ -44,8 +58,37 @@ public final class UploadSweeper extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Deletes the orphaned files; how many it deleted. */
+  /** Deletes the orphaned files and stored uploads; how many it deleted. */
   int sweep() {
+    return sweepDirectory() + sweepStore();
+  }
+
+  /** Presigned uploads whose URL expired more than ORPHAN_AGE ago (or, for a key it cannot read, written then). */
+  int sweepStore() {
+    if (artifacts == null) {
+      return 0;
+    }
+    Instant before = Instant.now().minus(ORPHAN_AGE);
+    int removed = 0;
+    try {
+      for (ArtifactStore.StoredObject o : artifacts.list(ArtifactKeys.UPLOADS)) {
+        ArtifactKeys.Staged staged = ArtifactKeys.parseStaged(o.key());
+        Instant end = staged == null ? o.lastModified() : Instant.ofEpochSecond(staged.expiresEpochSecond());
+        if (end.isBefore(before) && artifacts.delete(o.key())) {
+          removed++;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not look for orphaned uploads in the {} artifact store: {}", artifacts.kind(), e.getMessage());
+    }
+    if (removed > 0) {
+      LOG.info("removed {} orphaned presigned upload(s) from the {} artifact store", removed, artifacts.kind());
+      metrics.orphansRemoved(removed);
+    }
+    return removed;
+  }
+
+  private int sweepDirectory() {
     if (!Files.isDirectory(dir)) {
       return 0;
     }

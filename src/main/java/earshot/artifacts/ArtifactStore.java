@@ -79,6 +79,24 @@ public interface ArtifactStore extends AutoCloseable {
   /** Deletes every object whose key starts with {@code prefix} (which must end with {@code /}); how many. */
   int deletePrefix(String prefix) throws IOException;
 
+  /**
+   * Deletes the job's objects under {@code jobs/<uuid>/}: all of them, or all but its upload when
+   * {@code keepUpload} (a failed or cancelled job may be retried); how many.
+   */
+  default int deleteJobObjects(String jobUuid, boolean keepUpload) throws IOException {
+    String prefix = ArtifactKeys.jobPrefix(jobUuid);
+    if (!keepUpload) {
+      return deletePrefix(prefix);
+    }
+    int deleted = 0;
+    for (StoredObject o : list(prefix)) {
+      if (!ArtifactKeys.isUpload(o.key()) && delete(o.key())) {
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   /** The objects whose keys start with {@code prefix} (which must end with {@code /}). */
   List<StoredObject> list(String prefix) throws IOException;
 

@@ -43,6 +43,11 @@ public final class DirArtifactStore implements ArtifactStore {
     return "dir";
   }
 
+  /** The signer of this store's upload URLs, which the API's signed PUT route verifies with. */
+  public UploadSigner signer() {
+    return signer;
+  }
+
   /** The file of {@code key}; the key check keeps it under the root. */
   public Path path(String key) {
     Path p = root.resolve(ArtifactKeys.check(key)).normalize();

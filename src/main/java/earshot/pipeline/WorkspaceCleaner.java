@@ -1,5 +1,6 @@
 package earshot.pipeline;
 
+import earshot.artifacts.ArtifactStore;
 import earshot.bus.Addresses;
 import earshot.bus.JobEvent;
 import earshot.bus.WorkspaceCleanup;
@@ -12,10 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes a job's temporary files ({@code work/<uuid>/}) when it ends however it ends: completed, failed or
- * cancelled (job events), and again when a runner's cancelled stage has actually stopped writing. An uploaded input
- * is kept until the job completes, so a failed or cancelled upload can be retried. Deletion is idempotent.
- * Deployed on every node that runs stage runners.
+ * Deletes a job's temporary files when it ends however it ends: completed, failed or cancelled (job events), and
+ * again when a runner's cancelled stage has actually stopped writing: this node's {@code work/<uuid>/} and the job's
+ * objects in the artifact store ({@code jobs/<uuid>/}: source, PCM). An uploaded input ({@code upload.*}, locally or
+ * in the store) is kept until the job completes, so a failed or cancelled upload can be retried. Deletion is
+ * idempotent, so every node that runs stage runners does it for every job that ends.
  *
  * <p>Threading: a worker verticle; file deletion runs on its worker context.
  */
@@ -24,9 +26,11 @@ public final class WorkspaceCleaner extends VerticleBase {
   private static final Set<String> STOPPED = Set.of("failed", "cancelled");
 
   private final Workspace workspace;
+  private final ArtifactStore artifacts;
 
-  public WorkspaceCleaner(Workspace workspace) {
+  public WorkspaceCleaner(Workspace workspace, ArtifactStore artifacts) {
     this.workspace = workspace;
+    this.artifacts = artifacts;
   }
 
   @Override
@@ -53,6 +57,15 @@ public final class WorkspaceCleaner extends VerticleBase {
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete temporary files of job {}: {}", uuid, e.getMessage());
+    }
+    try {
+      int deleted = artifacts.deleteJobObjects(uuid, !all);
+      if (deleted > 0) {
+        LOG.debug("deleted {} stored object(s) of job {}", deleted, uuid);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not delete the stored objects of job {} (the upload sweeper tries again): {}", uuid,
+          e.getMessage());
     }
   }
 }
