@@ -166,7 +166,11 @@ public final class S3ArtifactStore implements ArtifactStore {
     return call("list " + prefix, () -> {
       List<StoredObject> out = new ArrayList<>();
       client.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build())
-          .contents().forEach(o -> out.add(new StoredObject(o.key(), o.size(), o.lastModified())));
+          .contents().stream()
+          // "Folder" markers (keys ending in '/', listed by some servers such as S3Proxy's filesystem backend) are
+          // not objects of ours.
+          .filter(o -> !o.key().endsWith("/"))
+          .forEach(o -> out.add(new StoredObject(o.key(), o.size(), o.lastModified())));
       return out;
     });
   }
