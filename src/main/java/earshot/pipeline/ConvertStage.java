@@ -157,7 +157,9 @@ public final class ConvertStage implements StageHandler {
     try {
       return decoder.decode(input, probe, pcm, cancel, maxSeconds);
     } catch (AudioTooLongException e) {
-      throw refused(QuotaRules.maxFileWhileDecoding(tier));
+      PermanentStageException refusal = refused(QuotaRules.maxFileWhileDecoding(tier));
+      refusal.initCause(e); // how much PCM was written before the stop, for the tests that hold it to the limit
+      throw refusal;
     }
   }
 
