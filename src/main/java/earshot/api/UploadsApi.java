@@ -34,7 +34,8 @@ import java.util.UUID;
  * executeBlocking.
  */
 final class UploadsApi {
-  static final String PUT_ROUTE = UploadSigner.ROUTE + "*";
+  /** How the signed PUT route is documented: its key holds slashes, so the route is a regex named like this. */
+  static final String PUT_ROUTE_NAME = UploadSigner.ROUTE + "{key}";
 
   private final Vertx vertx;
   private final EarshotConfig config;
@@ -62,7 +63,8 @@ final class UploadsApi {
    */
   void mountSignedPut(Router root) {
     if (signer != null) {
-      root.put(PUT_ROUTE).handler(this::put);
+      root.putWithRegex(java.util.regex.Pattern.quote(UploadSigner.ROUTE) + ".+").setName(PUT_ROUTE_NAME)
+          .handler(this::put);
     }
   }
 
