@@ -56,6 +56,27 @@ class UploadSweeperTest {
   }
 
   @Test
+  void presignedUploadsInTheStoreGoAnHourAfterTheirUrlExpired() throws Exception {
+    var store = new earshot.artifacts.DirArtifactStore(tempDir.resolve("store"),
+        new earshot.artifacts.UploadSigner(null, Clock.systemUTC()), Clock.systemUTC());
+    Path bytes = Files.writeString(tempDir.resolve("bytes"), "audio");
+    long longAgo = Instant.now().minus(UploadSweeper.ORPHAN_AGE).minusSeconds(60).getEpochSecond();
+    String stale = earshot.artifacts.ArtifactKeys.newStagedUpload("1", longAgo, "a.wav");
+    String recent = earshot.artifacts.ArtifactKeys.newStagedUpload("1", Instant.now().minusSeconds(60)
+        .getEpochSecond(), "b.wav");
+    String job = "jobs/0000-1111/upload.wav";
+    for (String key : java.util.List.of(stale, recent, job)) {
+      store.put(key, bytes);
+    }
+    java.util.List<Integer> counted = new java.util.ArrayList<>();
+    assertEquals(1, new UploadSweeper(tempDir.resolve("nowhere"), counted::add, store).sweep());
+    assertEquals(java.util.List.of(1), counted);
+    assertTrue(!store.exists(stale));
+    assertTrue(store.exists(recent), "its owner may still submit it within the hour");
+    assertTrue(store.exists(job), "a job's upload is not a presigned upload");
+  }
+
+  @Test
   void aSweepOfAMissingDirectoryFindsNothing() {
     assertEquals(0, new UploadSweeper(tempDir.resolve("nowhere"), count -> {
       throw new AssertionError("nothing to count");
