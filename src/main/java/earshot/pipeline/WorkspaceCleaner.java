@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkspaceCleaner extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceCleaner.class);
   private static final Set<String> STOPPED = Set.of("failed", "cancelled");
+  private static final int OBJECT_ATTEMPTS = 6;
 
   private final Workspace workspace;
   private final ArtifactStore artifacts;
@@ -58,14 +59,23 @@ public final class WorkspaceCleaner extends VerticleBase {
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete temporary files of job {}: {}", uuid, e.getMessage());
     }
+    deleteObjects(uuid, all, 1);
+  }
+
+  /** The job's objects in the store; a store that cannot be reached is tried again, from 5 s doubling, 6 times. */
+  private void deleteObjects(String uuid, boolean all, int attempt) {
     try {
       int deleted = artifacts.deleteJobObjects(uuid, !all);
       if (deleted > 0) {
         LOG.debug("deleted {} stored object(s) of job {}", deleted, uuid);
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn("could not delete the stored objects of job {} (the upload sweeper tries again): {}", uuid,
-          e.getMessage());
+      if (attempt < OBJECT_ATTEMPTS) {
+        vertx.setTimer(5_000L << (attempt - 1), t -> deleteObjects(uuid, all, attempt + 1));
+      } else {
+        LOG.warn("could not delete the stored objects of job {} after {} attempts; they stay in the {} store: {}",
+            uuid, attempt, artifacts.kind(), e.getMessage());
+      }
     }
   }
 }
