@@ -90,14 +90,14 @@ final class JobsApi {
       Uploads.acceptObject(vertx, artifacts, uuid, objectKey, workspace.uploadsDir(), ctx)
           .onSuccess(stored -> {
             req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
-            send(ctx, who, req, uuid);
+            send(ctx, who, req, uuid, () -> giveBack(stored.key(), objectKey));
           })
           .onFailure(ctx::fail);
       return;
     }
     LocalPathCheck.check(vertx, config.audio().allowedRoots(), req.payload().getString(PayloadKeys.LOCAL_PATH))
         .map(v -> {
-          send(ctx, who, req, null);
+          send(ctx, who, req, null, null);
           return null;
         })
         .onFailure(ctx::fail);
@@ -113,10 +113,11 @@ final class JobsApi {
         req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
         return req;
       });
-    }).onSuccess(req -> send(ctx, who, req, uuid)).onFailure(ctx::fail);
+    }).onSuccess(req -> send(ctx, who, req, uuid, () -> discardUpload(uuid))).onFailure(ctx::fail);
   }
 
-  private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid) {
+  /** {@code onRefused}: what becomes of the job's upload when the submission is refused (null: it has none). */
+  private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid, Runnable onRefused) {
     if (req.callbackUrl() != null) {
       req.payload().put(PayloadKeys.CALLBACK_URL, req.callbackUrl());
     }
@@ -125,8 +126,8 @@ final class JobsApi {
     calls.submit(submit.toJson())
         .compose(JobsApi::accepted)
         .onFailure(err -> {
-          if (uuid != null) {
-            discardUpload(uuid); // refused: the upload is not needed
+          if (onRefused != null) {
+            onRefused.run(); // refused: the job's upload is not needed
           }
         })
         .onSuccess(reply -> {
@@ -145,6 +146,16 @@ final class JobsApi {
                   .put("status", job.getString("status")).encode());
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Moves a presigned upload that a refused submission had taken back to its own key, so that the client may submit
+   * it again (after a quota refusal, say) without uploading it again.
+   */
+  private void giveBack(String uploadKey, String objectKey) {
+    vertx.executeBlocking(() -> artifacts.move(uploadKey, objectKey), false)
+        .onFailure(err -> org.slf4j.LoggerFactory.getLogger(JobsApi.class)
+            .warn("could not give back the presigned upload {}: {}", objectKey, err.getMessage()));
   }
 
   /** Deletes the stored upload of a job that was not created; the orphan sweep is the backstop if this fails. */

@@ -51,7 +51,10 @@ class UploadsApiTest {
     wav = TestAudio.writeWav(tempDir.resolve("talk.wav"), 2, 16000, 1);
     api.start(TestConfigs.local(tempDir, new JsonObject()
         .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", MAX_UPLOAD))
-        .put("artifacts", new JsonObject().put("upload_secret", SECRET))), earshot.runner.StageRegistry.of());
+        .put("artifacts", new JsonObject().put("upload_secret", SECRET))
+        // One queued job per owner (no runners here), so that a second submission meets a refusal.
+        .put("quota", new JsonObject().put("tiers", new JsonObject().put("standard",
+            new JsonObject().put("max_queued_jobs", 1))))), earshot.runner.StageRegistry.of());
   }
 
   JsonObject issue(JsonObject body) {
@@ -108,6 +111,24 @@ class UploadsApiTest {
     assertFalse(Files.exists(dataDir.resolve(key)), "the object moved to the job");
     assertEquals(List.of(), leftovers());
     assertProblem(submit(new JsonObject().put("object_key", key)), 404);
+  }
+
+  @Test
+  void aRefusedSubmissionGivesThePresignedUploadBack() throws Exception {
+    List<String> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      JsonObject issued = issue(new JsonObject().put("file_name", "talk.wav"));
+      assertEquals(200, put(issued.getString("upload_url"), Buffer.buffer(Files.readAllBytes(wav))).statusCode());
+      keys.add(issued.getString("object_key"));
+    }
+    assertEquals(202, submit(new JsonObject().put("object_key", keys.get(0))).statusCode());
+    HttpResponse<Buffer> refused = submit(new JsonObject().put("object_key", keys.get(1)));
+    assertProblem(refused, 429);
+    earshot.testsupport.Await.until("the upload to be given back", earshot.testsupport.Deadlines.WAIT,
+        () -> Files.isRegularFile(dataDir.resolve(keys.get(1))));
+    try (Stream<Path> jobs = Files.list(dataDir.resolve("jobs"))) {
+      assertEquals(1, jobs.count(), "only the accepted job holds an upload");
+    }
   }
 
   @Test
