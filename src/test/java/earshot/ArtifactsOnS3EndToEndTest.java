@@ -49,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ArtifactsOnS3EndToEndTest {
   static final String KEY = "s3-e2e-key-0123456789";
   static final Duration WAIT = Deadlines.loaded(Duration.ofSeconds(12));
+  static final long MAX_UPLOAD = 1_000_000;
 
   @TempDir
   static Path dir;
@@ -88,7 +89,7 @@ class ArtifactsOnS3EndToEndTest {
         .put("store", new JsonObject().put("url", Databases.sqliteUrl(dir)))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100).put("retry_backoff_ms", 100).put("max_retries", 1))
-        .put("api", new JsonObject().put("key", KEY))
+        .put("api", new JsonObject().put("key", KEY).put("max_upload_bytes", MAX_UPLOAD))
         .put("audio", new JsonObject()
             .put("models_dir", models.toString())
             .put("default_model", "base")
@@ -192,6 +193,19 @@ class ArtifactsOnS3EndToEndTest {
 
     HttpResponse<Buffer> again = submit(new JsonObject().put("object_key", objectKey));
     assertEquals(404, again.statusCode(), "a key serves one job: " + again.bodyAsString());
+  }
+
+  @Test
+  void aPresignedObjectOverTheUploadLimitIsRefusedAndDeleted() throws Exception {
+    JsonObject body = await(client.post(node.httpPort(), "127.0.0.1", "/api/v1/audio/uploads")
+        .putHeader("X-API-KEY", KEY).send()).bodyAsJsonObject();
+    var put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(body.getString("upload_url")))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[(int) MAX_UPLOAD + 1])).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, put.statusCode(), "a presigned PUT to S3 cannot be held to a size");
+    HttpResponse<Buffer> r = submit(new JsonObject().put("object_key", body.getString("object_key")));
+    assertEquals(413, r.statusCode(), r.bodyAsString());
+    assertFalse(bucket.exists(body.getString("object_key")), "the oversized object is not kept");
   }
 
   @Test

@@ -87,7 +87,8 @@ final class JobsApi {
       // A presigned upload: checked, sniffed and moved to the new job's upload key before the job exists.
       idempotencyKey(ctx);
       String uuid = JobUuids.next().toString();
-      Uploads.acceptObject(vertx, artifacts, uuid, objectKey, workspace.uploadsDir(), ctx)
+      Uploads.acceptObject(vertx, artifacts, uuid, objectKey, config.api().maxUploadBytes(),
+          workspace.uploadsDir(), ctx)
           .onSuccess(stored -> {
             req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
             send(ctx, who, req, uuid, () -> giveBack(stored.key(), objectKey));

@@ -46,7 +46,7 @@ final class Uploads {
    * the store is not a local directory.
    */
   static Future<Stored> acceptObject(Vertx vertx, ArtifactStore artifacts, String jobUuid, String objectKey,
-                                     Path scratch, RoutingContext ctx) {
+                                     long maxBytes, Path scratch, RoutingContext ctx) {
     String owner = Principal.of(ctx).ownerUserId();
     ArtifactKeys.Staged staged;
     try {
@@ -63,7 +63,15 @@ final class Uploads {
     }
     String name = "upload" + staged.extension();
     return UploadLength.tierOf(vertx, owner).compose(tier -> vertx.executeBlocking(() -> {
-      if (artifacts.size(objectKey).isEmpty()) {
+      java.util.OptionalLong size = artifacts.size(objectKey);
+      if (size.isPresent() && size.getAsLong() > maxBytes) {
+        // An S3 presigned PUT cannot limit its body: the limit is held here, and the object is not kept.
+        artifacts.delete(objectKey);
+        throw new ApiError(413, ProblemTypes.PAYLOAD_TOO_LARGE, "Payload Too Large", PayloadKeys.OBJECT_KEY
+            + ": the uploaded object of " + size.getAsLong() + " bytes is over the upload limit of " + maxBytes
+            + " bytes", PayloadKeys.OBJECT_KEY);
+      }
+      if (size.isEmpty()) {
         boolean expired = staged.expiresEpochSecond() < java.time.Instant.now().getEpochSecond();
         throw expired
             ? new ApiError(410, ProblemTypes.GONE, "Gone", PayloadKeys.OBJECT_KEY
