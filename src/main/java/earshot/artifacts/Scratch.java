@@ -26,8 +26,8 @@ public final class Scratch implements AutoCloseable {
   }
 
   public static Scratch open(Path dataDir, String jobUuid, String stage) throws IOException {
-    Path job = dataDir.resolve("work").resolve(ArtifactKeys.jobPrefix(jobUuid).substring(ArtifactKeys.JOBS.length(),
-        ArtifactKeys.jobPrefix(jobUuid).length() - 1));
+    ArtifactKeys.jobPrefix(jobUuid); // refuses anything but a job uuid, so the path stays under work/
+    Path job = dataDir.resolve("work").resolve(jobUuid);
     String id = UUID.randomUUID().toString().substring(0, 8);
     return new Scratch(Files.createDirectories(job.resolve(stage + "-" + id)));
   }
