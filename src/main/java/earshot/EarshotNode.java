@@ -1,6 +1,8 @@
 package earshot;
 
 import earshot.api.HttpApiVerticle;
+import earshot.artifacts.ArtifactStore;
+import earshot.artifacts.ArtifactStores;
 import earshot.api.RateLimiter;
 import earshot.api.UploadSweeper;
 import earshot.bus.Addresses;
@@ -62,6 +64,8 @@ public final class EarshotNode {
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
+  private final ArtifactStore artifacts;
+  private final boolean ownsArtifacts;
   private final String nodeId = UUID.randomUUID().toString();
   private final List<String> deployments = new ArrayList<>();
   private MessageConsumer<JsonObject> statusConsumer;
@@ -69,8 +73,22 @@ public final class EarshotNode {
   private HttpApiVerticle api;
   private volatile boolean deployed;
 
+  /** A node with an artifact store of its own, opened from {@code config} and closed when the node stops. */
   public EarshotNode(Vertx vertx, EarshotConfig config, JobMetrics metrics, PrometheusMeterRegistry registry,
                      StageRegistry stages, Clock clock) {
+    this(vertx, config, metrics, registry, stages, clock, ArtifactStores.open(config, clock), true);
+  }
+
+  /** A node over {@code artifacts}, the store its stages use too; the caller closes it after the node stopped. */
+  public EarshotNode(Vertx vertx, EarshotConfig config, JobMetrics metrics, PrometheusMeterRegistry registry,
+                     StageRegistry stages, Clock clock, ArtifactStore artifacts) {
+    this(vertx, config, metrics, registry, stages, clock, artifacts, false);
+  }
+
+  private EarshotNode(Vertx vertx, EarshotConfig config, JobMetrics metrics, PrometheusMeterRegistry registry,
+                      StageRegistry stages, Clock clock, ArtifactStore artifacts, boolean ownsArtifacts) {
+    this.artifacts = artifacts;
+    this.ownsArtifacts = ownsArtifacts;
     this.vertx = vertx;
     this.config = config;
     this.metrics = metrics;
@@ -119,7 +137,8 @@ public final class EarshotNode {
           ThreadingModel.WORKER));
     }
     if (runners && (config.runs(Role.CPU) || config.runs(Role.GPU))) {
-      chain = chain.compose(v -> deploy("workspace cleaner", () -> new WorkspaceCleaner(new Workspace(config.dataDir())),
+      chain = chain.compose(v -> deploy("workspace cleaner", () -> new WorkspaceCleaner(new Workspace(config.dataDir()),
+          artifacts),
           ThreadingModel.WORKER));
     }
     if (!runners && (config.runs(Role.CPU) || config.runs(Role.GPU))) {
@@ -128,11 +147,12 @@ public final class EarshotNode {
     if (config.runs(Role.API)) {
       // Before the first request: upload files that an earlier run left in data/uploads go at start-up.
       chain = chain.compose(v -> deploy("upload sweeper", () -> new UploadSweeper(
-          new Workspace(config.dataDir()).uploadsDir(), uploadMetrics), ThreadingModel.WORKER));
+          new Workspace(config.dataDir()).uploadsDir(), uploadMetrics, artifacts),
+          ThreadingModel.WORKER));
       // Several instances share the port, so request parsing spreads over event loops; the rate limiter is one
       // thread-safe object per node so a caller has one bucket whichever instance serves it.
       RateLimiter limiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
-      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter),
+      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter, artifacts),
               new DeploymentOptions().setInstances(config.http().effectiveInstances()))
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
@@ -140,7 +160,7 @@ public final class EarshotNode {
     }
     if (!config.runs(Role.API)) {
       // Every node answers /health, /ready and /metrics, whatever its roles.
-      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, false),
+      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, artifacts, false),
               new DeploymentOptions())
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http probes: {}", err.getMessage()))
@@ -201,7 +221,12 @@ public final class EarshotNode {
       }));
     }
     return chain.compose(v -> statusConsumer == null ? Future.succeededFuture() : statusConsumer.unregister())
-        .onComplete(ar -> deployments.clear());
+        .onComplete(ar -> {
+          deployments.clear();
+          if (ownsArtifacts) {
+            artifacts.close();
+          }
+        });
   }
 
   public String nodeId() {

@@ -5,6 +5,8 @@ import earshot.config.ConfigException;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
+import earshot.artifacts.ArtifactStore;
+import earshot.artifacts.ArtifactStores;
 import earshot.pipeline.AudioPipeline;
 import earshot.runner.StageRegistry;
 import earshot.transcribe.WhisperEngine;
@@ -31,10 +33,10 @@ public final class Main {
 
   private Main() {}
 
-  /** The stages a node runs, given its configuration, the whisper engine and the clock. */
+  /** The stages a node runs, given its configuration, its artifact store, the whisper engine and the clock. */
   @FunctionalInterface
   public interface Stages {
-    StageRegistry of(EarshotConfig config, WhisperEngine engine, Clock clock);
+    StageRegistry of(EarshotConfig config, ArtifactStore artifacts, WhisperEngine engine, Clock clock);
   }
 
   public static void main(String[] args) {
@@ -72,8 +74,10 @@ public final class Main {
       return;
     }
     Clock clock = Clock.systemUTC();
+    // One artifact store for the node and its stages; a bad s3 setting was refused with the config already.
+    ArtifactStore artifacts = ArtifactStores.open(config, clock);
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
-        stages.of(config, engine, clock), clock);
+        stages.of(config, artifacts, engine, clock), clock, artifacts);
 
     try {
       node.start().await(5, TimeUnit.MINUTES);
@@ -94,6 +98,7 @@ public final class Main {
         // Awaited separately: a future bound to a closed event loop would never complete.
         node.stop().await(graceSeconds, TimeUnit.SECONDS);
         vertx.close().await(30, TimeUnit.SECONDS);
+        artifacts.close();
         engine.close(); // after the runners: no transcription is using a whisper state any more
         LOG.info("shutdown complete");
       } catch (Exception e) {

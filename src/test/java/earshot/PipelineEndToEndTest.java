@@ -143,8 +143,9 @@ class PipelineEndToEndTest {
     return r.bodyAsString();
   }
 
+  /** Neither the node's scratch nor the job's objects in the (directory) artifact store are left. */
   static boolean workDirGone(String uuid) {
-    return !Files.exists(dataDir.resolve("work").resolve(uuid));
+    return !Files.exists(dataDir.resolve("work").resolve(uuid)) && !Files.exists(dataDir.resolve("jobs").resolve(uuid));
   }
 
   /** All five renderings are well formed and agree with each other. */

@@ -64,6 +64,10 @@ final class FailureHandler implements Handler<RoutingContext> {
     if (err instanceof ApiError e) {
       return e;
     }
+    if (err instanceof earshot.artifacts.ArtifactUnavailableException) {
+      LOG.warn("{} {}: {}", ctx.request().method(), ctx.request().path(), err.getMessage());
+      return ApiError.unavailable("the artifact store cannot be reached now; try again later");
+    }
     if (DiskSpace.isFull(err)) {
       // A write this request needed (an upload's file, a job's directory) found the disk full: the server's fault.
       LOG.warn("{} {}: the disk is full: {}", ctx.request().method(), ctx.request().path(), err.getMessage());

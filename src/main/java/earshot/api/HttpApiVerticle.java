@@ -1,5 +1,6 @@
 package earshot.api;
 
+import earshot.artifacts.ArtifactStore;
 import earshot.audio.DiskSpace;
 import earshot.bus.Addresses;
 import earshot.bus.ModelStatus;
@@ -41,17 +42,20 @@ public final class HttpApiVerticle extends VerticleBase {
   private Router router;
   private final RateLimiter rateLimiter;
   private final boolean serveApi;
+  private final ArtifactStore artifacts;
   /** Log the loopback-only warning once per process, not once per instance. */
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
-  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter) {
-    this(config, registry, rateLimiter, true);
+  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
+                         ArtifactStore artifacts) {
+    this(config, registry, rateLimiter, artifacts, true);
   }
 
   /** {@code serveApi} false: the probes and metrics only, for a node without the API role. */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
-                         boolean serveApi) {
+                         ArtifactStore artifacts, boolean serveApi) {
+    this.artifacts = artifacts;
     this.config = config;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
@@ -102,17 +106,21 @@ public final class HttpApiVerticle extends VerticleBase {
   /** The API's routes: the docs, the native jobs API and the OpenAI-compatible one. */
   private void mountApi(Router router) {
     new ApiDocs().mount(router);
+    UploadsApi uploads = new UploadsApi(vertx, config, artifacts);
+    uploads.mountSignedPut(router); // its signature is its credential: before the authenticated routers
     Router jobs = secured(FailureHandler.PROBLEM);
     SchedulerCalls calls = new SchedulerCalls(vertx, config.cluster().busTimeout());
-    new JobsApi(vertx, config, calls).mount(jobs);
+    new JobsApi(vertx, config, calls, artifacts).mount(jobs);
+    uploads.mount(jobs);
     new ResultsApi(calls).mount(jobs);
     new AdminApi(config, calls).mount(jobs);
     new UsageApi(calls).mount(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
     Router openai = secured(FailureHandler.OPENAI);
-    new OpenAiApi(vertx, config).mount(openai);
+    new OpenAiApi(vertx, config, artifacts).mount(openai);
     router.route(OpenAiApi.BASE + "/*").subRouter(openai);
   }
+
 
   @Override
   public Future<?> stop() {
@@ -161,7 +169,8 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   /**
-   * Ready when every verticle of this node is deployed, a scheduler answers for a reachable store and, on a node that
+   * Ready when every verticle of this node is deployed, a scheduler answers for a reachable store, the artifact store
+   * can be used (a writable directory, or a bucket that answers HEAD within the probe's time) and, on a node that
    * transcribes, its default model is installed and valid (checked again on every probe).
    */
   private void ready(RoutingContext ctx) {
@@ -170,7 +179,11 @@ public final class HttpApiVerticle extends VerticleBase {
         .map(m -> NodeStatus.fromJson(m.body()));
     Future<StorePing> store = bus.<JsonObject>request(Addresses.JOBS_PING, new JsonObject(), PROBE)
         .map(m -> StorePing.fromJson(m.body()));
-    Future.join(node, store).onComplete(ar -> {
+    Future<Void> files = vertx.<Void>executeBlocking(() -> {
+      artifacts.check();
+      return null;
+    }, false).timeout(PROBE.getSendTimeout(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    Future.join(node, store, files).onComplete(ar -> {
       JsonObject body = new JsonObject();
       boolean deployed = node.succeeded() && node.result().deployed();
       body.put("verticles", deployed ? "deployed" : "starting");
@@ -192,8 +205,11 @@ public final class HttpApiVerticle extends VerticleBase {
       } else {
         body.put("store", new JsonObject().put("status", "DOWN").put("error", describe(store.cause())));
       }
+      JsonObject artifactStatus = new JsonObject().put("kind", artifacts.kind());
+      body.put("artifacts", files.succeeded() ? artifactStatus.put("status", "UP")
+          : artifactStatus.put("status", "DOWN").put("error", files.cause().getMessage()));
       boolean modelOk = model == null || model.usable();
-      boolean ok = deployed && store.succeeded() && modelOk;
+      boolean ok = deployed && store.succeeded() && modelOk && files.succeeded();
       body.put("readiness", ok ? "READY" : "NOT_READY");
       if (ok) {
         json(ctx, 200, body.put("status", "READY"));

@@ -11,6 +11,7 @@ import earshot.bus.ListDeliveries;
 import earshot.bus.ListJobs;
 import earshot.bus.RetryJob;
 import earshot.bus.SubmitJob;
+import earshot.artifacts.ArtifactStore;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStatus;
@@ -41,13 +42,15 @@ final class JobsApi {
   private final Vertx vertx;
   private final EarshotConfig config;
   private final Workspace workspace;
+  private final ArtifactStore artifacts;
   private final SchedulerCalls calls;
 
   /** Created on the HTTP verticle's event loop, with the {@link SchedulerCalls} its routers share. */
-  JobsApi(Vertx vertx, EarshotConfig config, SchedulerCalls calls) {
+  JobsApi(Vertx vertx, EarshotConfig config, SchedulerCalls calls, ArtifactStore artifacts) {
     this.vertx = vertx;
     this.config = config;
     this.workspace = new Workspace(config.dataDir());
+    this.artifacts = artifacts;
     this.calls = calls;
   }
 
@@ -79,9 +82,23 @@ final class JobsApi {
       throw ApiError.invalid("body", "must be a JSON object");
     }
     SubmitRequest req = SubmitRequest.fromJson(body);
+    String objectKey = (String) req.payload().remove(PayloadKeys.OBJECT_KEY);
+    if (objectKey != null) {
+      // A presigned upload: checked, sniffed and moved to the new job's upload key before the job exists.
+      idempotencyKey(ctx);
+      String uuid = JobUuids.next().toString();
+      Uploads.acceptObject(vertx, artifacts, uuid, objectKey, config.api().maxUploadBytes(),
+          workspace.uploadsDir(), ctx)
+          .onSuccess(stored -> {
+            req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
+            send(ctx, who, req, uuid, () -> giveBack(stored.key(), objectKey));
+          })
+          .onFailure(ctx::fail);
+      return;
+    }
     LocalPathCheck.check(vertx, config.audio().allowedRoots(), req.payload().getString(PayloadKeys.LOCAL_PATH))
         .map(v -> {
-          send(ctx, who, req, null);
+          send(ctx, who, req, null, null);
           return null;
         })
         .onFailure(ctx::fail);
@@ -93,14 +110,15 @@ final class JobsApi {
     String uuid = JobUuids.next().toString();
     MultipartUpload.receive(ctx, config.api(), workspace.stagedUpload(uuid)).compose(form -> {
       SubmitRequest req = SubmitRequest.fromForm(form.fields());
-      return Uploads.accept(vertx, workspace, uuid, form, ctx).map(stored -> {
-        req.payload().put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
+      return Uploads.accept(vertx, artifacts, uuid, form, ctx).map(stored -> {
+        req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
         return req;
       });
-    }).onSuccess(req -> send(ctx, who, req, uuid)).onFailure(ctx::fail);
+    }).onSuccess(req -> send(ctx, who, req, uuid, () -> discardUpload(uuid))).onFailure(ctx::fail);
   }
 
-  private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid) {
+  /** {@code onRefused}: what becomes of the job's upload when the submission is refused (null: it has none). */
+  private void send(RoutingContext ctx, Principal who, SubmitRequest req, String uuid, Runnable onRefused) {
     if (req.callbackUrl() != null) {
       req.payload().put(PayloadKeys.CALLBACK_URL, req.callbackUrl());
     }
@@ -109,14 +127,14 @@ final class JobsApi {
     calls.submit(submit.toJson())
         .compose(JobsApi::accepted)
         .onFailure(err -> {
-          if (uuid != null) {
-            vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false); // refused: the upload is not needed
+          if (onRefused != null) {
+            onRefused.run(); // refused: the job's upload is not needed
           }
         })
         .onSuccess(reply -> {
           if (!reply.getBoolean("created") && uuid != null) {
             // A repeated key: the first job stands; this upload is not needed.
-            vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false);
+            discardUpload(uuid);
           }
           // The reply's job JSON (Submitted) is read as it is: only these fields are answered.
           JsonObject job = reply.getJsonObject("job");
@@ -129,6 +147,23 @@ final class JobsApi {
                   .put("status", job.getString("status")).encode());
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Moves a presigned upload that a refused submission had taken back to its own key, so that the client may submit
+   * it again (after a quota refusal, say) without uploading it again.
+   */
+  private void giveBack(String uploadKey, String objectKey) {
+    vertx.executeBlocking(() -> artifacts.move(uploadKey, objectKey), false)
+        .onFailure(err -> org.slf4j.LoggerFactory.getLogger(JobsApi.class)
+            .warn("could not give back the presigned upload {}: {}", objectKey, err.getMessage()));
+  }
+
+  /** Deletes the stored upload of a job that was not created; the orphan sweep is the backstop if this fails. */
+  private void discardUpload(String uuid) {
+    vertx.executeBlocking(() -> artifacts.deleteJobObjects(uuid, false), false)
+        .onFailure(err -> org.slf4j.LoggerFactory.getLogger(JobsApi.class)
+            .warn("could not delete the upload of refused job {}: {}", uuid, err.getMessage()));
   }
 
   private static String idempotencyKey(RoutingContext ctx) {

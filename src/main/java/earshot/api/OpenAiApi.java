@@ -2,6 +2,7 @@ package earshot.api;
 
 import earshot.bus.Addresses;
 import earshot.bus.SubmitJob;
+import earshot.artifacts.ArtifactStore;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobUuids;
 import earshot.jobs.PayloadKeys;
@@ -36,12 +37,14 @@ final class OpenAiApi {
   private final EarshotConfig config;
   private final Workspace workspace;
   private final DeliveryOptions bus;
+  private final ArtifactStore artifacts;
   private final OpenAiAnswer answer;
 
-  OpenAiApi(Vertx vertx, EarshotConfig config) {
+  OpenAiApi(Vertx vertx, EarshotConfig config, ArtifactStore artifacts) {
     this.vertx = vertx;
     this.config = config;
     this.workspace = new Workspace(config.dataDir());
+    this.artifacts = artifacts;
     this.answer = new OpenAiAnswer(vertx, config.api().openaiKeepalive(), config.cluster().busTimeout());
     this.bus = new DeliveryOptions().setSendTimeout(config.cluster().busTimeout().toMillis());
   }
@@ -68,16 +71,16 @@ final class OpenAiApi {
     }).onFailure(ctx::fail);
   }
 
-  /** Moves the staged upload into the job's workspace and submits the job; its id. */
+  /** Moves the staged upload into the artifact store and submits the job; its id. */
   private Future<Long> submit(RoutingContext ctx, Principal who, String uuid, MultipartUpload.Form form,
                               JsonObject payload) {
-    return Uploads.accept(vertx, workspace, uuid, form, ctx).compose(stored -> {
-      payload.put(PayloadKeys.UPLOAD_PATH, stored.path().toString()).put(PayloadKeys.FILE_NAME, stored.name());
+    return Uploads.accept(vertx, artifacts, uuid, form, ctx).compose(stored -> {
+      payload.put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
       SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
       return request(Addresses.JOBS_SUBMIT, submit.toJson())
           .compose(JobsApi::accepted)
           .map(reply -> reply.getJsonObject("job").getLong("id"))
-          .onFailure(err -> vertx.executeBlocking(() -> workspace.deleteWorkDir(uuid), false));
+          .onFailure(err -> vertx.executeBlocking(() -> artifacts.deleteJobObjects(uuid, false), false));
     });
   }
 

@@ -8,6 +8,7 @@ public final class ProblemTypes {
 
   public static final String VALIDATION = BASE + "validation";
   public static final String NOT_FOUND = BASE + "not_found";
+  public static final String GONE = BASE + "gone";
   public static final String CONFLICT = BASE + "conflict";
   public static final String UNAUTHORIZED = BASE + "unauthorized";
   public static final String FORBIDDEN = BASE + "forbidden";

@@ -18,13 +18,18 @@ import java.util.function.Function;
 public record SubmitRequest(JsonObject payload, int priority, String callbackUrl) {
   static final int MAX_PRIORITY = 100;
 
-  /** A JSON submission: exactly one of {@code url} or {@code local_path}. */
+  /**
+   * A JSON submission: exactly one of {@code url}, {@code local_path} or {@code object_key} (a presigned upload's
+   * key, which the caller checks and turns into the job's upload).
+   */
   public static SubmitRequest fromJson(JsonObject body) {
     SubmitRequest r = parse(body::getValue, false);
-    boolean hasUrl = r.payload.containsKey(PayloadKeys.URL);
-    boolean hasPath = r.payload.containsKey(PayloadKeys.LOCAL_PATH);
-    if (hasUrl == hasPath) {
-      throw ApiError.invalid("url", "give exactly one of url or local_path");
+    int inputs = 0;
+    for (String input : new String[] {PayloadKeys.URL, PayloadKeys.LOCAL_PATH, PayloadKeys.OBJECT_KEY}) {
+      inputs += r.payload.containsKey(input) ? 1 : 0;
+    }
+    if (inputs != 1) {
+      throw ApiError.invalid("url", "give exactly one of url, local_path or object_key");
     }
     return r;
   }
@@ -32,8 +37,9 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
   /** The form fields of an upload; the file itself is handled by the caller. */
   public static SubmitRequest fromForm(MultiMap form) {
     SubmitRequest r = parse(form::get, true);
-    if (r.payload.containsKey(PayloadKeys.URL) || r.payload.containsKey(PayloadKeys.LOCAL_PATH)) {
-      throw ApiError.invalid("file", "an upload carries its audio as the file part, not url or local_path");
+    if (r.payload.containsKey(PayloadKeys.URL) || r.payload.containsKey(PayloadKeys.LOCAL_PATH)
+        || r.payload.containsKey(PayloadKeys.OBJECT_KEY)) {
+      throw ApiError.invalid("file", "an upload carries its audio as the file part, not url, local_path or object_key");
     }
     return r;
   }
@@ -51,6 +57,10 @@ public record SubmitRequest(JsonObject payload, int priority, String callbackUrl
         throw ApiError.invalid("local_path", "must be an absolute path");
       }
       p.put(PayloadKeys.LOCAL_PATH, localPath);
+    }
+    String objectKey = f.string(PayloadKeys.OBJECT_KEY);
+    if (objectKey != null) {
+      p.put(PayloadKeys.OBJECT_KEY, objectKey);
     }
     p.put(PayloadKeys.MODEL, knownModel(orDefault(f.string("model"), "whisper-1")));
     p.put(PayloadKeys.LANGUAGE, knownLanguage(f.string("language")));

@@ -181,7 +181,7 @@ public final class AudioDecoder {
       if (copy.overLimit) {
         double limit = (double) maxBytes / BYTES_PER_SECOND;
         throw new AudioTooLongException(String.format(java.util.Locale.ROOT,
-            "%s decodes to more than %.1f s of audio; decoding stopped there", input.getFileName(), limit), limit);
+            "%s decodes to more than %.1f s of audio; decoding stopped there", input.getFileName(), limit), limit, copy.bytes);
       }
       if (copy.failure != null) {
         throw writeFailure(pcmOut, copy.failure);

@@ -9,10 +9,17 @@ import earshot.jobs.PermanentStageException;
  */
 public final class AudioTooLongException extends PermanentStageException {
   private final double limitSeconds;
+  private final long pcmBytes;
 
-  public AudioTooLongException(String message, double limitSeconds) {
+  /** {@code pcmBytes}: what the PCM file held when the decode was stopped (the caller deletes it). */
+  public AudioTooLongException(String message, double limitSeconds, long pcmBytes) {
     super(message);
     this.limitSeconds = limitSeconds;
+    this.pcmBytes = pcmBytes;
+  }
+
+  public long pcmBytes() {
+    return pcmBytes;
   }
 
   public double limitSeconds() {

@@ -12,6 +12,11 @@ public final class Addresses {
   /** Request {@link GetJob} → reply job JSON ({@code earshot.jobs.Job#toJson}) plus {@code queue_position}; 404. */
   public static final String JOBS_GET = "earshot.jobs.get";
   /**
+   * Request {@link JobStatuses} {@code {uuids}} → reply {@code {statuses: {uuid: status}}}, a job absent when there is
+   * none; answered by the job readers. The artifact store's orphan sweep asks it for the jobs whose objects it finds.
+   */
+  public static final String JOBS_STATUSES = "earshot.jobs.statuses";
+  /**
    * Batches ({@link Batch}) of {@link #JOBS_SUBMIT} and {@link #JOBS_GET} items, answered by the same handlers; the
    * HTTP API sends its hot requests this way through a {@link Coalescer}.
    */

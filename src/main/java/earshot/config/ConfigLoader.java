@@ -98,6 +98,16 @@ public final class ConfigLoader {
     m.put("EARSHOT_CLUSTER_MEMBER_TIMEOUT_SECONDS", "cluster.member_timeout_seconds");
     m.put("EARSHOT_CLUSTER_CONFIG", "cluster.config_file");
     m.put("EARSHOT_BUS_TIMEOUT_SECONDS", "cluster.bus_timeout_seconds");
+    m.put("EARSHOT_ARTIFACT_STORE", "artifacts.store");
+    m.put("EARSHOT_ARTIFACT_DIR", "artifacts.dir");
+    m.put("EARSHOT_UPLOAD_URL_TTL_SECONDS", "artifacts.upload_url_ttl_seconds");
+    m.put("EARSHOT_UPLOAD_SECRET", "artifacts.upload_secret");
+    m.put("EARSHOT_S3_ENDPOINT", "artifacts.s3.endpoint");
+    m.put("EARSHOT_S3_BUCKET", "artifacts.s3.bucket");
+    m.put("EARSHOT_S3_REGION", "artifacts.s3.region");
+    m.put("EARSHOT_S3_ACCESS_KEY", "artifacts.s3.access_key");
+    m.put("EARSHOT_S3_SECRET_KEY", "artifacts.s3.secret_key");
+    m.put("EARSHOT_S3_PATH_STYLE", "artifacts.s3.path_style");
     return Map.copyOf(m);
   }
 
@@ -236,7 +246,7 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r), cluster(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r), cluster(r), ArtifactSettings.read(r));
   }
 
   private static EarshotConfig.Cluster cluster(ConfigReader r) {

@@ -22,7 +22,8 @@ public record EarshotConfig(
     Api api,
     Webhooks webhooks,
     Quota quota,
-    Cluster cluster) {
+    Cluster cluster,
+    Artifacts artifacts) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -244,6 +245,25 @@ public record EarshotConfig(
   public record Cluster(boolean enabled, String name, List<String> members, boolean multicast, String host, int port,
                         String publicHost, String eventBusHost, int eventBusPort, String eventBusPublicHost,
                         Duration memberTimeout, Duration busTimeout, Path configFile) {}
+
+  /**
+   * Where job files live so that every node reaches them ({@code earshot.artifacts}): a directory ({@code dir}:
+   * {@code dir}, or {@code data_dir} when null; a shared volume in a cluster) or an S3-compatible bucket ({@code s3});
+   * how long a presigned upload URL lives, and the secret that signs the directory store's upload URLs (null: one
+   * drawn at start-up, which serves a single API node).
+   */
+  public record Artifacts(ArtifactStoreKind store, Path dir, S3 s3, Duration uploadUrlTtl, String uploadSecret) {}
+
+  public enum ArtifactStoreKind { DIR, S3 }
+
+  /** An S3-compatible bucket: {@code endpoint} null means AWS's own for the region. */
+  public record S3(String endpoint, String bucket, String region, String accessKey, String secretKey,
+                   boolean pathStyle) {
+    @Override
+    public String toString() {
+      return "S3[endpoint=" + endpoint + ", bucket=" + bucket + ", region=" + region + ", pathStyle=" + pathStyle + "]";
+    }
+  }
 
   public boolean runs(Role role) {
     return roles.contains(role);

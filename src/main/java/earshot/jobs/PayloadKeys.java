@@ -2,8 +2,9 @@ package earshot.jobs;
 
 /**
  * The keys of a job's payload, in one place. The submission sets the inputs; each stage adds what it produced, and
- * the next stage reads it. Paths are absolute paths on the runner's filesystem (a multi-node deployment shares
- * {@code data_dir}).
+ * the next stage reads it. Job files are object keys of the artifact store ({@code earshot.artifacts}), so a runner
+ * on any node fetches them; the {@code *_file} and {@code upload_path} absolute paths are what earlier versions
+ * wrote, still read for jobs they queued.
  */
 public final class PayloadKeys {
   private PayloadKeys() {}
@@ -13,7 +14,14 @@ public final class PayloadKeys {
   public static final String URL = "url";
   /** Absolute server-local path under an allowed root. */
   public static final String LOCAL_PATH = "local_path";
-  /** A file the HTTP API already stored in the data directory (uploads). */
+  /** An upload's object key in the artifact store ({@code jobs/<uuid>/upload.<ext>}), kept until the job completes. */
+  public static final String UPLOAD_KEY = "upload_key";
+  /**
+   * A presigned upload's key as a client submits it ({@code uploads/<owner>/...}); the API checks it and moves the
+   * object to the job's {@link #UPLOAD_KEY}, so it never reaches a stage.
+   */
+  public static final String OBJECT_KEY = "object_key";
+  /** Earlier versions: an upload's absolute path under {@code data_dir/work/<uuid>/}. */
   public static final String UPLOAD_PATH = "upload_path";
   /** Original file name of an upload, for content sniffing and messages. */
   public static final String FILE_NAME = "file_name";
@@ -41,9 +49,13 @@ public final class PayloadKeys {
   public static final String CHUNKING = "chunking";
 
   // ---- produced by stages ------------------------------------------------------------------------------------
-  /** audio_download: the downloaded file. */
+  /** audio_download: the downloaded file's object key ({@code jobs/<uuid>/source.<ext>}). */
+  public static final String SOURCE_KEY = "source_key";
+  /** audio_convert: the object key of the 16 kHz mono signed 16-bit little-endian PCM, no header. */
+  public static final String PCM_KEY = "pcm_key";
+  /** Earlier versions: the downloaded file's absolute path. */
   public static final String SOURCE_FILE = "source_file";
-  /** audio_convert: 16 kHz mono signed 16-bit little-endian PCM, no header. */
+  /** Earlier versions: the PCM's absolute path. */
   public static final String PCM_FILE = "pcm_file";
   /** audio_convert: duration in seconds, from the decoded sample count (checked against the probe). */
   public static final String DURATION_SECONDS = "duration_seconds";

@@ -1,5 +1,10 @@
 package earshot.pipeline;
 
+import earshot.artifacts.ArtifactKeys;
+import earshot.artifacts.ArtifactStore;
+import earshot.artifacts.DirArtifactStore;
+import earshot.artifacts.Scratch;
+import earshot.artifacts.UploadSigner;
 import earshot.audio.AudioDecoder;
 import earshot.audio.AudioTooLongException;
 import earshot.audio.Cancellation;
@@ -25,13 +30,17 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 
 /**
- * audio_convert: decodes the job's input (the downloaded file, an upload, or an allowed server-local path) into
- * 16 kHz mono s16le PCM in the job's work directory, and adds {@code pcm_file} and {@code duration_seconds} to the
- * payload.
+ * audio_convert: decodes the job's input (the downloaded file or an upload, fetched from the artifact store, or an
+ * allowed server-local path) into 16 kHz mono s16le PCM in its node-local scratch ({@link Scratch}), puts the PCM
+ * into the store as {@code jobs/<uuid>/audio.pcm} and adds {@code pcm_key} and {@code duration_seconds} to the
+ * payload. The scratch (a fetched copy, a partial PCM) is deleted however the stage ends. An earlier version's
+ * absolute paths ({@code source_file}, {@code upload_path}) are still read.
  *
  * <p>The owner's {@code max_file_minutes} is applied before and while decoding, not only after: the owner's tier is
  * asked of the scheduler ({@code earshot.quota.tier.get}), a file whose header declares more is refused without
@@ -50,18 +59,34 @@ public final class ConvertStage implements StageHandler {
 
   private final EarshotConfig.Audio audio;
   private final Workspace workspace;
+  private final ArtifactStore artifacts;
   private final AudioDecoder decoder;
   private final long spaceReserveBytes;
 
+  public ConvertStage(EarshotConfig.Audio audio, Workspace workspace, ArtifactStore artifacts) {
+    this(audio, workspace, artifacts, new AudioDecoder(), SPACE_RESERVE_BYTES);
+  }
+
+  /** With a directory store over the workspace's data directory (the stage's own tests). */
   public ConvertStage(EarshotConfig.Audio audio, Workspace workspace) {
-    this(audio, workspace, new AudioDecoder(), SPACE_RESERVE_BYTES);
+    this(audio, workspace, dirStore(workspace), new AudioDecoder(), SPACE_RESERVE_BYTES);
   }
 
   ConvertStage(EarshotConfig.Audio audio, Workspace workspace, AudioDecoder decoder, long spaceReserveBytes) {
+    this(audio, workspace, dirStore(workspace), decoder, spaceReserveBytes);
+  }
+
+  ConvertStage(EarshotConfig.Audio audio, Workspace workspace, ArtifactStore artifacts, AudioDecoder decoder,
+               long spaceReserveBytes) {
     this.audio = audio;
     this.workspace = workspace;
+    this.artifacts = artifacts;
     this.decoder = decoder;
     this.spaceReserveBytes = spaceReserveBytes;
+  }
+
+  static ArtifactStore dirStore(Workspace workspace) {
+    return new DirArtifactStore(workspace.dataDir(), new UploadSigner(null, Clock.systemUTC()), Clock.systemUTC());
   }
 
   @Override
@@ -77,11 +102,12 @@ public final class ConvertStage implements StageHandler {
     ctx.aborted().onSuccess(reason -> cancel.cancel());
     ctx.progress(10);
     return tierOf(ctx)
-        .compose(tier -> ctx.<AudioDecoder.Decoded>blocking(() -> convert(payload, uuid, tier, cancel)))
-        .map(decoded -> {
+        .compose(tier -> ctx.<Double>blocking(() -> convert(payload, uuid, tier, cancel)))
+        .map(seconds -> {
           ctx.progress(100);
-          payload.put(PayloadKeys.PCM_FILE, decoded.pcm().toAbsolutePath().toString());
-          payload.put(PayloadKeys.DURATION_SECONDS, decoded.durationSeconds());
+          payload.remove(PayloadKeys.PCM_FILE);
+          payload.put(PayloadKeys.PCM_KEY, ArtifactKeys.pcm(uuid));
+          payload.put(PayloadKeys.DURATION_SECONDS, seconds);
           return StageOutcome.completed(payload);
         });
   }
@@ -95,9 +121,25 @@ public final class ConvertStage implements StageHandler {
             "could not read the tier of owner " + ctx.job().ownerUserId() + ": " + err.getMessage(), err)));
   }
 
+  /**
+   * Fetches the input into scratch, decodes it there and puts the PCM into the store; the duration in seconds.
+   * The scratch goes however this ends. Blocking.
+   */
+  private double convert(JsonObject payload, String uuid, Tier tier, Cancellation cancel) {
+    try (Scratch scratch = Scratch.open(workspace.dataDir(), uuid, "convert")) {
+      try (ArtifactStore.Local input = input(payload, scratch)) {
+        AudioDecoder.Decoded decoded = decode(input.path(), scratch.dir(), uuid, tier, cancel);
+        artifacts.putMoving(ArtifactKeys.pcm(uuid), decoded.pcm());
+        return decoded.durationSeconds();
+      }
+    } catch (IOException e) {
+      throw DiskSpace.isFull(e) ? new DiskFullException("no room for the work directory of job " + uuid, e)
+          : new RetryableStageException("could not prepare the work directory of job " + uuid + ": " + e, e);
+    }
+  }
+
   /** Probe, refuse what is too long or has no room, then decode held to the tier's longest file. Blocking. */
-  private AudioDecoder.Decoded convert(JsonObject payload, String uuid, Tier tier, Cancellation cancel) {
-    Path input = input(payload);
+  private AudioDecoder.Decoded decode(Path input, Path dir, String uuid, Tier tier, Cancellation cancel) {
     AudioDecoder.Probe probe = decoder.probe(input);
     Optional<QuotaRefusal> declaredTooLong = QuotaRules.maxFile(tier, probe.declaredSeconds());
     if (declaredTooLong.isPresent()) {
@@ -105,9 +147,8 @@ public final class ConvertStage implements StageHandler {
     }
     Path pcm;
     try {
-      Path dir = workspace.createWorkDir(uuid);
       DiskSpace.requireRoomForPcm(dir, probe.declaredSeconds(), spaceReserveBytes);
-      pcm = dir.resolve("audio.pcm");
+      pcm = dir.resolve(ArtifactKeys.PCM);
     } catch (IOException e) {
       throw DiskSpace.isFull(e) ? new DiskFullException("no room for the work directory of job " + uuid, e)
           : new RetryableStageException("could not prepare the work directory of job " + uuid + ": " + e, e);
@@ -116,7 +157,9 @@ public final class ConvertStage implements StageHandler {
     try {
       return decoder.decode(input, probe, pcm, cancel, maxSeconds);
     } catch (AudioTooLongException e) {
-      throw refused(QuotaRules.maxFileWhileDecoding(tier));
+      PermanentStageException refusal = refused(QuotaRules.maxFileWhileDecoding(tier));
+      refusal.initCause(e); // how much PCM was written before the stop, for the tests that hold it to the limit
+      throw refusal;
     }
   }
 
@@ -125,21 +168,35 @@ public final class ConvertStage implements StageHandler {
     return new PermanentStageException(refusal.jobError(), JobFailure.of(refusal));
   }
 
-  /** The file to decode: the download's result, else the upload, else the allowed local path. Blocking. */
-  private Path input(JsonObject payload) {
-    String source = payload.getString(PayloadKeys.SOURCE_FILE);
-    if (source != null) {
-      return Path.of(source);
+  /**
+   * The file to decode: the download's result, else the upload (fetched from the store into {@code scratch}, or an
+   * earlier version's path), else the allowed local path, read in place. Blocking.
+   */
+  private ArtifactStore.Local input(JsonObject payload, Scratch scratch) throws IOException {
+    for (String key : new String[] {PayloadKeys.SOURCE_KEY, PayloadKeys.UPLOAD_KEY}) {
+      String objectKey = payload.getString(key);
+      if (objectKey != null) {
+        try {
+          return artifacts.fetch(objectKey, scratch.dir());
+        } catch (NoSuchFileException e) {
+          throw new PermanentStageException("audio_convert: the job's input " + objectKey + " is gone from the "
+              + artifacts.kind() + " artifact store");
+        } catch (IllegalArgumentException e) {
+          throw new PermanentStageException("audio_convert: " + key + ": " + e.getMessage());
+        }
+      }
     }
-    String upload = payload.getString(PayloadKeys.UPLOAD_PATH);
-    if (upload != null) {
-      return Path.of(upload);
+    for (String legacy : new String[] {PayloadKeys.SOURCE_FILE, PayloadKeys.UPLOAD_PATH}) {
+      String path = payload.getString(legacy);
+      if (path != null) {
+        return new ArtifactStore.Local(Path.of(path), false);
+      }
     }
     String local = payload.getString(PayloadKeys.LOCAL_PATH);
     if (local != null) {
-      return LocalPaths.resolve(local, audio.allowedRoots());
+      return new ArtifactStore.Local(LocalPaths.resolve(local, audio.allowedRoots()), false);
     }
-    throw new PermanentStageException("audio_convert needs one of " + PayloadKeys.SOURCE_FILE + ", "
-        + PayloadKeys.UPLOAD_PATH + " or " + PayloadKeys.LOCAL_PATH + " in the payload");
+    throw new PermanentStageException("audio_convert needs one of " + PayloadKeys.SOURCE_KEY + ", "
+        + PayloadKeys.UPLOAD_KEY + " or " + PayloadKeys.LOCAL_PATH + " in the payload");
   }
 }

@@ -27,6 +27,8 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import earshot.artifacts.ArtifactKeys;
+import earshot.artifacts.ArtifactStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -35,8 +37,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * audio_download: streams the job's {@code url} into its work directory and records the file as
- * {@code source_file}. Every URL, the first and each redirect target, is cleared by the {@link UrlGuard} and the
+ * audio_download: streams the job's {@code url} into its work directory, puts the file into the artifact store as
+ * {@code jobs/<uuid>/source.<ext>} (a rename for a directory store on the same disk) and records its key as
+ * {@code source_key}, so that audio_convert can run on any CPU node; the local file is deleted on every path. Every URL, the first and each redirect target, is cleared by the {@link UrlGuard} and the
  * connection goes to the address it validated. Redirects are followed here, not by the HTTP client, so that each hop
  * is checked and counted. The body goes straight to an {@link AsyncFile} with back-pressure and a byte limit; it is
  * never held in memory.
@@ -51,17 +54,29 @@ public final class DownloadStage implements StageHandler {
 
   private final EarshotConfig.Download limits;
   private final Workspace workspace;
+  private final ArtifactStore artifacts;
   private final UrlGuard guard;
   private final HttpClientOptions clientOptions;
 
+  public DownloadStage(EarshotConfig.Audio audio, Workspace workspace, ArtifactStore artifacts) {
+    this(audio, workspace, artifacts, new HttpClientOptions());
+  }
+
+  /** With a directory store over the workspace's data directory (the stage's own tests). */
   public DownloadStage(EarshotConfig.Audio audio, Workspace workspace) {
-    this(audio, workspace, new HttpClientOptions());
+    this(audio, workspace, ConvertStage.dirStore(workspace), new HttpClientOptions());
+  }
+
+  DownloadStage(EarshotConfig.Audio audio, Workspace workspace, HttpClientOptions clientOptions) {
+    this(audio, workspace, ConvertStage.dirStore(workspace), clientOptions);
   }
 
   /** {@code clientOptions} is the base for each run's client (tests add trust for a self-signed certificate). */
-  DownloadStage(EarshotConfig.Audio audio, Workspace workspace, HttpClientOptions clientOptions) {
+  DownloadStage(EarshotConfig.Audio audio, Workspace workspace, ArtifactStore artifacts,
+                HttpClientOptions clientOptions) {
     this.limits = audio.download();
     this.workspace = workspace;
+    this.artifacts = artifacts;
     this.guard = new UrlGuard(new AddressPolicy(limits.allowPrivate()));
     this.clientOptions = new HttpClientOptions(clientOptions)
         // Keep-alive on the wire, though each hop's connection is our own and closed by us when its body ends: with
@@ -87,9 +102,21 @@ public final class DownloadStage implements StageHandler {
     HttpClientAgent client = ctx.vertx().createHttpClient(clientOptions);
     return guard.check(url, resolver)
         .compose(target -> download(ctx, client, resolver, target))
-        .<StageOutcome>map(file -> StageOutcome.completed(payload.put(PayloadKeys.SOURCE_FILE, file.toString())))
+        .compose(file -> ctx.blocking(() -> store(ctx.job().uuid(), file)))
+        .<StageOutcome>map(key -> StageOutcome.completed(payload.put(PayloadKeys.SOURCE_KEY, key)))
         .recover(e -> Future.failedFuture(classify(e)))
         .eventually(client::close);
+  }
+
+  /** Puts the downloaded file into the store; the local file is gone afterwards, stored or not. Blocking. */
+  private String store(String uuid, Path file) throws java.io.IOException {
+    String key = ArtifactKeys.source(uuid, file.getFileName().toString());
+    try {
+      artifacts.putMoving(key, file);
+      return key;
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
   }
 
   private Future<Path> download(StageContext ctx, HttpClientAgent client, UrlGuard.HostResolver resolver,

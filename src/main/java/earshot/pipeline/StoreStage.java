@@ -1,5 +1,8 @@
 package earshot.pipeline;
 
+import earshot.artifacts.ArtifactKeys;
+import earshot.artifacts.ArtifactStore;
+import earshot.artifacts.Scratch;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
 import earshot.jobs.PayloadKeys;
@@ -16,23 +19,31 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
  * audio_store: builds the job's result (text, language, duration, segments, chunks, analysis, model, processing
- * time and realtime factor), writes it as files under {@code results/<uuid>/} (result.json, transcript.txt, .srt,
- * .vtt) and deletes the job's temporary files. File I/O runs on the stage pool via {@link StageContext#blocking}.
+ * time and realtime factor), puts it as objects {@code results/<uuid>/} (result.json, transcript.txt, .srt, .vtt)
+ * into the artifact store, written first in this run's scratch, and deletes the job's files: its objects under
+ * {@code jobs/<uuid>/} (upload, source, PCM) and its local work directory. File I/O runs on the stage pool via
+ * {@link StageContext#blocking}.
  */
 public final class StoreStage implements StageHandler {
   private final Workspace workspace;
+  private final ArtifactStore artifacts;
   private final Clock clock;
 
-  public StoreStage(Workspace workspace, Clock clock) {
+  public StoreStage(Workspace workspace, ArtifactStore artifacts, Clock clock) {
     this.workspace = workspace;
+    this.artifacts = artifacts;
     this.clock = clock;
+  }
+
+  /** With a directory store over the workspace's data directory (the stage's own tests). */
+  public StoreStage(Workspace workspace, Clock clock) {
+    this(workspace, ConvertStage.dirStore(workspace), clock);
   }
 
   @Override
@@ -49,8 +60,10 @@ public final class StoreStage implements StageHandler {
     }
     JsonObject result = result(ctx.job(), payload, transcript);
     return ctx.blocking(() -> {
-      write(ctx.job().uuid(), result);
-      workspace.deleteWorkDir(ctx.job().uuid());
+      String uuid = ctx.job().uuid();
+      write(uuid, result);
+      artifacts.deletePrefix(ArtifactKeys.jobPrefix(uuid));
+      workspace.deleteWorkDir(uuid);
       return null;
     }).map(v -> {
       // The result holds the transcript now; keep the payload to the inputs so the row does not hold it twice.
@@ -60,6 +73,8 @@ public final class StoreStage implements StageHandler {
       slim.remove(PayloadKeys.ANALYSIS);
       slim.remove(PayloadKeys.PCM_FILE);
       slim.remove(PayloadKeys.SOURCE_FILE);
+      slim.remove(PayloadKeys.PCM_KEY);
+      slim.remove(PayloadKeys.SOURCE_KEY);
       return (StageOutcome) new StageOutcome.Completed(slim, result);
     });
   }
@@ -87,18 +102,19 @@ public final class StoreStage implements StageHandler {
     return result;
   }
 
-  /** Writes each file to a temporary name first and moves it into place, so readers never see half a file. */
+  /** Writes each file in scratch and puts it into the store, which never shows a reader half an object. */
   private void write(String uuid, JsonObject result) throws IOException {
-    Path dir = Files.createDirectories(workspace.resultsDir(uuid));
-    put(dir.resolve("result.json"), result.encodePrettily());
-    put(dir.resolve("transcript.txt"), ResultRenderer.render(result, ResponseFormat.TEXT));
-    put(dir.resolve("transcript.srt"), ResultRenderer.render(result, ResponseFormat.SRT));
-    put(dir.resolve("transcript.vtt"), ResultRenderer.render(result, ResponseFormat.VTT));
+    try (Scratch scratch = Scratch.open(workspace.dataDir(), uuid, "store")) {
+      put(scratch, uuid, "result.json", result.encodePrettily());
+      put(scratch, uuid, "transcript.txt", ResultRenderer.render(result, ResponseFormat.TEXT));
+      put(scratch, uuid, "transcript.srt", ResultRenderer.render(result, ResponseFormat.SRT));
+      put(scratch, uuid, "transcript.vtt", ResultRenderer.render(result, ResponseFormat.VTT));
+    }
   }
 
-  private static void put(Path file, String content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, content, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  private void put(Scratch scratch, String uuid, String name, String content) throws IOException {
+    Path file = scratch.dir().resolve(name);
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    artifacts.putMoving(ArtifactKeys.result(uuid, name), file);
   }
 }

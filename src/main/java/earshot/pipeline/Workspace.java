@@ -9,9 +9,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * Where a job's files live under {@code data_dir}: its upload while the request is read in {@code uploads/<uuid>},
- * temporary files in {@code work/<uuid>/} (deleted when the job ends, however it ends) and stored results in
- * {@code results/<uuid>/}. Blocking file I/O: call from a worker.
+ * A node's own files under {@code data_dir}: an upload while its request is read in {@code uploads/<uuid>}, and
+ * stage scratch in {@code work/<uuid>/} (deleted when the job ends, however it ends; an earlier version also kept a
+ * job's upload there). The job files every node reaches (uploads, PCM, results) are in the artifact store
+ * ({@code earshot.artifacts}), whose directory store keeps {@code results/<uuid>/} here by default.
+ * Blocking file I/O: call from a worker.
  */
 public record Workspace(Path dataDir) {
 

@@ -4,6 +4,7 @@ import earshot.bus.Addresses;
 import earshot.bus.Batch;
 import earshot.bus.Failures;
 import earshot.bus.GetJob;
+import earshot.bus.JobStatuses;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStatus;
 import earshot.store.JobReader;
@@ -19,7 +20,7 @@ import java.util.Optional;
 
 /**
  * The read path of job lookups: answers {@code earshot.jobs.get} and its batches ({@code earshot.jobs.get.batch},
- * one store round trip per batch) from a {@link JobReader} of its own, so a status request neither waits behind the
+ * one store round trip per batch) and {@code earshot.jobs.statuses} (the statuses of jobs by uuid) from a {@link JobReader} of its own, so a status request neither waits behind the
  * scheduler's writes nor hops through the scheduler's event loop. It only reads:
  * every write still goes through the {@link SchedulerVerticle}, and every answer is read from the database when it is
  * asked for (no cache), so it shows the committed state.
@@ -42,7 +43,22 @@ public final class JobReaderVerticle extends VerticleBase {
     reader = JobStores.openReader(vertx, config);
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
-        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET_BATCH, this::onGetBatch).completion());
+        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET_BATCH, this::onGetBatch).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_STATUSES, this::onStatuses).completion());
+  }
+
+  /** The statuses of the jobs a set of uuids names ({@link JobStatuses}), in one store round trip. */
+  private void onStatuses(Message<JsonObject> msg) {
+    List<String> uuids;
+    try {
+      uuids = JobStatuses.fromJson(msg.body()).uuids();
+    } catch (RuntimeException e) {
+      msg.fail(Failures.BAD_REQUEST, "malformed request: " + e.getMessage());
+      return;
+    }
+    reader.statusesByUuid(uuids)
+        .onSuccess(found -> msg.reply(JobStatuses.reply(found)))
+        .onFailure(err -> msg.fail(Failures.UNAVAILABLE, "store query failed: " + err.getMessage()));
   }
 
   @Override

@@ -27,5 +27,8 @@ public interface JobReader {
    */
   Future<List<Optional<JobStore.Positioned>>> getAll(List<Long> ids);
 
+  /** The status (its wire name) of each of {@code uuids} that names a job, by uuid; one store round trip. */
+  Future<java.util.Map<String, String>> statusesByUuid(List<String> uuids);
+
   Future<Void> close();
 }

@@ -1,5 +1,7 @@
 package earshot.transcribe;
 
+import earshot.artifacts.ArtifactStore;
+import earshot.artifacts.Scratch;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.jobs.PayloadKeys;
@@ -12,6 +14,8 @@ import earshot.transcribe.WhisperEngine.DecodeOptions;
 import earshot.transcribe.WhisperEngine.Sampling;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -19,7 +23,9 @@ import java.time.Duration;
  * The audio_transcribe stage: resolves the job's model, then transcribes the converted PCM (window by window when it
  * is very long) on the runner's stage pool, publishing whisper.cpp's progress as job progress and stopping a running
  * decode when the job is aborted.
- * Adds {@link PayloadKeys#TRANSCRIPT} to the payload.
+ * Adds {@link PayloadKeys#TRANSCRIPT} to the payload. The PCM ({@code pcm_key}) is fetched from the artifact store into
+ * this node's scratch ({@link Scratch}, deleted however the stage ends; the directory store hands its file in place);
+ * an earlier version's {@code pcm_file} path is read as it is.
  *
  * <p>Threading: {@link #execute} runs on the runner's context and only parses the payload; all file and native work
  * runs in {@link StageContext#blocking}.
@@ -31,11 +37,20 @@ public final class TranscribeStage implements StageHandler {
   private final EarshotConfig.Audio audio;
   private final WhisperEngine engine;
   private final ModelRegistry models;
+  private final Path dataDir;
+  private final ArtifactStore artifacts;
 
-  public TranscribeStage(EarshotConfig.Audio audio, WhisperEngine engine) {
+  public TranscribeStage(EarshotConfig.Audio audio, WhisperEngine engine, Path dataDir, ArtifactStore artifacts) {
     this.audio = audio;
     this.engine = engine;
     this.models = new ModelRegistry(audio.modelsDir(), audio.defaultModel());
+    this.dataDir = dataDir;
+    this.artifacts = artifacts;
+  }
+
+  /** Without an artifact store: reads only {@code pcm_file} paths (the stage's own tests). */
+  public TranscribeStage(EarshotConfig.Audio audio, WhisperEngine engine) {
+    this(audio, engine, null, null);
   }
 
   @Override
@@ -44,7 +59,8 @@ public final class TranscribeStage implements StageHandler {
   }
 
   /** What the job asked for, read from its payload. */
-  record Request(String model, Path pcm, DecodeOptions options) {}
+  /** What the job asked for, read from its payload: the PCM is a store key, or else an earlier version's path. */
+  record Request(String model, String pcmKey, Path pcm, DecodeOptions options) {}
 
   @Override
   public Future<StageOutcome> execute(StageContext ctx) {
@@ -64,9 +80,10 @@ public final class TranscribeStage implements StageHandler {
   }
 
   Request request(JsonObject payload) {
+    String pcmKey = payload.getString(PayloadKeys.PCM_KEY);
     String pcm = payload.getString(PayloadKeys.PCM_FILE);
-    if (pcm == null || pcm.isBlank()) {
-      throw new PermanentStageException("no converted audio in the payload (" + PayloadKeys.PCM_FILE + ")");
+    if ((pcmKey == null || artifacts == null) && (pcm == null || pcm.isBlank())) {
+      throw new PermanentStageException("no converted audio in the payload (" + PayloadKeys.PCM_KEY + ")");
     }
     String model = models.canonical(payload.getString(PayloadKeys.MODEL));
     DecodeOptions options = new DecodeOptions(
@@ -75,7 +92,7 @@ public final class TranscribeStage implements StageHandler {
         payload.getString(PayloadKeys.PROMPT),
         sampling(payload).orElse(audio.whisper().sampling()), audio.whisper().threads(),
         payload.getBoolean(PayloadKeys.WORD_TIMESTAMPS, false));
-    return new Request(model, Path.of(pcm), options);
+    return new Request(model, artifacts == null ? null : pcmKey, pcm == null ? null : Path.of(pcm), options);
   }
 
   /** The job's own sampling parameters, checked again here since a payload may predate the API's checks. */
@@ -109,10 +126,31 @@ public final class TranscribeStage implements StageHandler {
     return n.floatValue();
   }
 
-  private Transcript transcribe(Request request, StageContext ctx) throws InterruptedException {
+  /** Fetches the PCM into scratch when it is a store key, and transcribes it; the scratch goes however this ends. */
+  private Transcript transcribe(Request request, StageContext ctx) throws InterruptedException, IOException {
+    if (request.pcmKey() == null) {
+      return transcribe(request, request.pcm(), ctx);
+    }
+    Path modelFile = models.resolve(request.model()); // an unknown model fails before anything is fetched
+    try (Scratch scratch = Scratch.open(dataDir, ctx.job().uuid(), "transcribe");
+         ArtifactStore.Local pcm = fetch(request.pcmKey(), scratch)) {
+      return transcribe(request, pcm.path(), ctx);
+    }
+  }
+
+  private ArtifactStore.Local fetch(String key, Scratch scratch) throws IOException {
+    try {
+      return artifacts.fetch(key, scratch.dir());
+    } catch (NoSuchFileException e) {
+      throw new PermanentStageException("the job's converted audio " + key + " is gone from the " + artifacts.kind()
+          + " artifact store");
+    }
+  }
+
+  private Transcript transcribe(Request request, Path pcmFile, StageContext ctx) throws InterruptedException {
     Path modelFile = models.resolve(request.model());
     WindowedTranscriber.Result result;
-    try (PcmFile pcm = PcmFile.open(request.pcm());
+    try (PcmFile pcm = PcmFile.open(pcmFile);
          WhisperEngine.Session session = engine.open(modelFile, STATE_WAIT)) {
       int windowSamples = Math.toIntExact(audio.whisper().window().toSeconds() * PcmFile.SAMPLE_RATE);
       result = new WindowedTranscriber(new EnergyCutter(windowSamples))

@@ -129,7 +129,7 @@ class DecodingParamsApiTest {
     HttpResponse<Buffer> sync = openAi("0.7");
     assertEquals(200, sync.statusCode(), sync.bodyAsString());
     List<JsonObject> openAiJobs = transcribed.values().stream()
-        .filter(p -> p.containsKey(PayloadKeys.UPLOAD_PATH) && p.containsKey(PayloadKeys.TEMPERATURE)).toList();
+        .filter(p -> p.containsKey(PayloadKeys.UPLOAD_KEY) && p.containsKey(PayloadKeys.TEMPERATURE)).toList();
     assertEquals(1, openAiJobs.size(), openAiJobs.toString());
     assertEquals(0.7, openAiJobs.getFirst().getDouble(PayloadKeys.TEMPERATURE));
   }

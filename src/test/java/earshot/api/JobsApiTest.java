@@ -317,7 +317,7 @@ public class JobsApiTest {
     assertEquals(202, ok.statusCode(), ok.bodyAsString());
     assertEquals("audio_convert", ok.bodyAsJsonObject().getString("job_type"));
     String uuid = ok.bodyAsJsonObject().getString("uuid");
-    assertTrue(Files.exists(tempDir.resolve("data/work/" + uuid + "/upload.wav")), "stored in the job's workspace");
+    assertTrue(Files.exists(tempDir.resolve("data/jobs/" + uuid + "/upload.wav")), "stored in the artifact store");
 
     Path text = tempDir.resolve("notes.mp3");
     Files.writeString(text, "this is not audio at all, just text pretending");

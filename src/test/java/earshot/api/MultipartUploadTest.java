@@ -62,7 +62,9 @@ class MultipartUploadTest {
   }
 
   List<Path> left() {
-    try (Stream<Path> all = Stream.concat(walk(uploads()), walk(tempDir.resolve("data").resolve("work")))) {
+    Path data = tempDir.resolve("data");
+    try (Stream<Path> all = Stream.of(uploads(), data.resolve("work"), data.resolve("jobs"))
+        .flatMap(MultipartUploadTest::walk)) {
       return all.filter(Files::isRegularFile).toList();
     }
   }
@@ -114,7 +116,7 @@ class MultipartUploadTest {
     RawHttp.Response r = RawHttp.post(node.httpPort(), "/api/v1/audio/jobs/upload", new RawHttp.Multipart()
         .field("perform_chunking", "false").file("file", "long.wav", wav).field("priority", "7").bytes());
     assertEquals(202, r.status(), r.body());
-    Path stored = tempDir.resolve("data/work/" + r.json().getString("uuid") + "/upload.wav");
+    Path stored = tempDir.resolve("data/jobs/" + r.json().getString("uuid") + "/upload.wav");
     assertTrue(Arrays.equals(wav, Files.readAllBytes(stored)), "the upload is stored exactly as sent");
     until("nothing is left staged", WAIT, () -> files(uploads()) == 0);
   }

@@ -196,7 +196,7 @@ class QuotaApiTest {
         .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
             .binaryFileUpload("file", "speech.wav", wav.toString(), "audio/wav")));
     quotaProblem(upload, "queued_jobs");
-    java.nio.file.Path work = tempDir.resolve("data").resolve("work");
+    java.nio.file.Path work = tempDir.resolve("data").resolve("jobs"); // the dir artifact store's job files
     until("the refused uploads are deleted", WAIT, () -> {
       try (var dirs = java.nio.file.Files.list(work)) {
         return dirs.count() == 0;
@@ -220,7 +220,7 @@ class QuotaApiTest {
     assertTrue(openAiQuotaError(openAi).getString("message").contains("546.1 minutes"), openAi.bodyAsString());
     assertEquals(0, call(HttpMethod.GET, "/jobs", alice, null).bodyAsJsonObject().getJsonArray("jobs").size(),
         "no job was created");
-    java.nio.file.Path work = tempDir.resolve("data").resolve("work");
+    java.nio.file.Path work = tempDir.resolve("data").resolve("jobs"); // the dir artifact store's job files
     assertTrue(!java.nio.file.Files.exists(work) || earshot.audio.AudioBombs.bytesUnder(work) == 0,
         "the refused uploads were not kept");
 

@@ -237,6 +237,47 @@ class ConfigLoaderTest {
     assertFalse(e.getMessage().contains("\n"), "one line");
   }
 
+  @Test
+  void theArtifactStoreIsADirectoryByDefaultAndS3FromTheEnvironment() {
+    EarshotConfig.Artifacts dir = ConfigLoader.load(new String[0], Map.of()).artifacts();
+    assertEquals(EarshotConfig.ArtifactStoreKind.DIR, dir.store());
+    assertEquals(null, dir.dir(), "data_dir");
+    assertEquals(null, dir.s3());
+    assertEquals(java.time.Duration.ofMinutes(15), dir.uploadUrlTtl());
+    Map<String, String> s3 = Map.of("EARSHOT_ARTIFACT_STORE", "s3", "EARSHOT_S3_ENDPOINT", "http://minio:9000",
+        "EARSHOT_S3_BUCKET", "earshot-jobs", "EARSHOT_S3_REGION", "eu-west-3", "EARSHOT_S3_ACCESS_KEY", "ak",
+        "EARSHOT_S3_SECRET_KEY", "sk", "EARSHOT_S3_PATH_STYLE", "false", "EARSHOT_UPLOAD_URL_TTL_SECONDS", "60");
+    EarshotConfig.Artifacts a = ConfigLoader.load(new String[0], s3).artifacts();
+    assertEquals(EarshotConfig.ArtifactStoreKind.S3, a.store());
+    assertEquals(new EarshotConfig.S3("http://minio:9000", "earshot-jobs", "eu-west-3", "ak", "sk", false), a.s3());
+    assertEquals(java.time.Duration.ofSeconds(60), a.uploadUrlTtl());
+    assertFalse(a.s3().toString().contains("sk"), "the secret stays out of logs");
+    assertEquals(java.nio.file.Path.of("/mnt/shared"),
+        ConfigLoader.load(new String[0], Map.of("EARSHOT_ARTIFACT_DIR", "/mnt/shared")).artifacts().dir());
+  }
+
+  @Test
+  void aMissingOrBadS3SettingStopsStartUpWithOneLineNamingIt() {
+    Map<String, String> good = Map.of("EARSHOT_ARTIFACT_STORE", "s3", "EARSHOT_S3_BUCKET", "earshot-jobs",
+        "EARSHOT_S3_ACCESS_KEY", "ak", "EARSHOT_S3_SECRET_KEY", "sk");
+    assertEquals(null, ConfigLoader.load(new String[0], good).artifacts().s3().endpoint(), "AWS itself");
+    assertKey("artifacts.store", Map.of("EARSHOT_ARTIFACT_STORE", "ftp"));
+    for (String required : List.of("EARSHOT_S3_BUCKET", "EARSHOT_S3_ACCESS_KEY", "EARSHOT_S3_SECRET_KEY")) {
+      Map<String, String> env = new java.util.HashMap<>(good);
+      env.remove(required);
+      ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(new String[0], env));
+      assertTrue(e.getMessage().contains(required) && !e.getMessage().contains("\n"), e.getMessage());
+    }
+    Map<String, String> badBucket = new java.util.HashMap<>(good);
+    badBucket.put("EARSHOT_S3_BUCKET", "Not_A_Bucket");
+    assertKey("artifacts.s3.bucket", badBucket);
+    Map<String, String> badEndpoint = new java.util.HashMap<>(good);
+    badEndpoint.put("EARSHOT_S3_ENDPOINT", "minio:9000");
+    assertKey("artifacts.s3.endpoint", badEndpoint);
+    assertKey("artifacts.upload_secret", Map.of("EARSHOT_UPLOAD_SECRET", "short"));
+    assertKey("artifacts.upload_url_ttl_seconds", Map.of("EARSHOT_UPLOAD_URL_TTL_SECONDS", "0"));
+  }
+
   private static void assertKey(String key, Map<String, String> env) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(new String[0], env));
     assertEquals(key, e.key());

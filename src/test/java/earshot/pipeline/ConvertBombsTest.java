@@ -146,14 +146,19 @@ class ConvertBombsTest {
   /** Runs the stage, expecting the max_file_minutes refusal as a permanent failure (the job fails, no retry). */
   private static String refusal(Job job) {
     Throwable err = awaitFailure(StageFixtures.run(vertx, pool, stage, job));
+    lastRefusal = err;
     assertInstanceOf(PermanentStageException.class, err);
     assertTrue(err.getMessage().startsWith(REFUSED), err.getMessage());
     assertInstanceOf(StageOutcome.Fail.class, await(StageRunnerVerticle.classify(err)));
     return err.getMessage();
   }
 
+  private static Throwable lastRefusal;
+
+  /** The PCM held when the decode was stopped (its size rides on the refusal's cause); none is left behind. */
   private static void assertPcmStoppedAtTheLimit(Job job) throws IOException {
-    long written = AudioBombs.bytesUnder(workspace.workDir(job.uuid()));
+    long written = assertInstanceOf(earshot.audio.AudioTooLongException.class, lastRefusal.getCause()).pcmBytes();
+    assertEquals(0, AudioBombs.bytesUnder(workspace.workDir(job.uuid())), "the partial PCM is deleted");
     assertTrue(written > 0, "the decode ran until the limit");
     assertTrue(written <= MINUTE_OF_PCM + MARGIN, "wrote " + written + " bytes of PCM for a one-minute limit");
   }

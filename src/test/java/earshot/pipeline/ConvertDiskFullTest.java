@@ -124,6 +124,9 @@ class ConvertDiskFullTest {
   }
 
   private static List<Path> listWork(Job job) throws IOException {
+    if (!Files.exists(workspace.workDir(job.uuid()))) {
+      return List.of(); // the stage's scratch went, and the work directory with it
+    }
     try (var files = Files.list(workspace.workDir(job.uuid()))) {
       return files.toList();
     }

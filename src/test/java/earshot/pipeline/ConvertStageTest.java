@@ -69,12 +69,17 @@ class ConvertStageTest {
   }
 
   @Test
-  void decodesAnUploadIntoTheWorkDirectoryAndReportsProgress() {
-    Job job = job(new JsonObject().put(PayloadKeys.UPLOAD_PATH, wav.toString()).put(PayloadKeys.MODEL, "base.en"));
+  void decodesAnUploadIntoTheArtifactStoreAndReportsProgress() throws IOException {
+    Job job = job(new JsonObject().put(PayloadKeys.MODEL, "base.en"));
+    String uploadKey = earshot.artifacts.ArtifactKeys.upload(job.uuid(), "talk.wav");
+    Path upload = Files.createDirectories(workspace.dataDir().resolve("jobs").resolve(job.uuid())).resolve("upload.wav");
+    Files.copy(wav, upload);
+    job = job(new JsonObject().put(PayloadKeys.UPLOAD_KEY, uploadKey).put(PayloadKeys.MODEL, "base.en"), job.uuid());
+    long id = job.id();
     List<Integer> progress = new CopyOnWriteArrayList<>();
     await(vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_PROGRESS,
         m -> {
-          if (m.body().getLong("id") == job.id()) {
+          if (m.body().getLong("id") == id) {
             progress.add(m.body().getInteger("progress"));
           }
         }).completion());
@@ -82,11 +87,12 @@ class ConvertStageTest {
     StageOutcome outcome = await(stage.execute(new StageContext(job, vertx, pool)));
 
     JsonObject payload = assertInstanceOf(StageOutcome.Completed.class, outcome).payload();
-    Path pcm = workspace.workDir(job.uuid()).resolve("audio.pcm");
-    assertEquals(pcm.toAbsolutePath().toString(), payload.getString(PayloadKeys.PCM_FILE));
+    assertEquals("jobs/" + job.uuid() + "/audio.pcm", payload.getString(PayloadKeys.PCM_KEY));
     assertEquals(4.0, payload.getDouble(PayloadKeys.DURATION_SECONDS), 0.05);
     assertEquals("base.en", payload.getString(PayloadKeys.MODEL), "the input payload is carried forward");
-    assertTrue(Files.isRegularFile(pcm));
+    assertTrue(Files.isRegularFile(workspace.dataDir().resolve(payload.getString(PayloadKeys.PCM_KEY))));
+    assertTrue(Files.isRegularFile(upload), "the upload stays for a retry");
+    assertTrue(!Files.exists(workspace.workDir(job.uuid())), "no scratch is left");
     Await.until("progress 10 then 100", Deadlines.WAIT, () -> progress.equals(List.of(10, 100)));
   }
 
@@ -138,7 +144,7 @@ class ConvertStageTest {
     Throwable err = awaitFailure(stage.execute(new StageContext(job, vertx, pool)));
 
     assertInstanceOf(PermanentStageException.class, err);
-    assertTrue(err.getMessage().contains(PayloadKeys.UPLOAD_PATH), err.getMessage());
+    assertTrue(err.getMessage().contains(PayloadKeys.UPLOAD_KEY), err.getMessage());
   }
 
   @Test
@@ -153,8 +159,12 @@ class ConvertStageTest {
   }
 
   private static Job job(JsonObject payload) {
+    return job(payload, UUID.randomUUID().toString());
+  }
+
+  private static Job job(JsonObject payload, String uuid) {
     Instant now = Instant.now();
-    return new Job(NEXT_ID.incrementAndGet(), UUID.randomUUID().toString(), "owner-1", "default", JobStage.AUDIO_CONVERT, "default",
+    return new Job(NEXT_ID.incrementAndGet(), uuid, "owner-1", "default", JobStage.AUDIO_CONVERT, "default",
         JobStatus.PROCESSING, 0, 0, 3, payload, null, null, 0, 0, "test-worker", now.plusSeconds(60), 1, now,
         null, now, now, null, now);
   }

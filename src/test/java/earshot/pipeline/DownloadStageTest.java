@@ -136,10 +136,11 @@ class DownloadStageTest {
     StageOutcome outcome = await(StageFixtures.run(vertx, pool, stage, job));
     StageOutcome.Completed done = assertInstanceOf(StageOutcome.Completed.class, outcome);
     assertEquals(1, done.payload().getInteger("keep"), "the input payload is carried forward");
-    Path file = Path.of(done.payload().getString(PayloadKeys.SOURCE_FILE));
-    assertTrue(file.isAbsolute());
-    assertTrue(file.startsWith(new Workspace(dataDir).workDir(job.uuid())), file.toString());
-    return file;
+    String key = done.payload().getString(PayloadKeys.SOURCE_KEY);
+    assertTrue(key.startsWith("jobs/" + job.uuid() + "/source"), key);
+    assertTrue(!java.nio.file.Files.exists(new Workspace(dataDir).workDir(job.uuid()).resolve("source.mp3")),
+        "the local download moved into the store");
+    return dataDir.resolve(key); // the directory store keeps the key as a path under data_dir
   }
 
   @Test

@@ -26,8 +26,12 @@ final class StageFixtures {
   private StageFixtures() {}
 
   static Job job(JobStage stage, JsonObject payload) {
+    return job(stage, payload, UUID.randomUUID().toString());
+  }
+
+  static Job job(JobStage stage, JsonObject payload, String uuid) {
     Instant now = Instant.now();
-    return new Job(1, UUID.randomUUID().toString(), "owner-1", "default", stage, "default", JobStatus.PROCESSING, 0,
+    return new Job(1, uuid, "owner-1", "default", stage, "default", JobStatus.PROCESSING, 0,
         0, 3, payload, null, null, 0, 0, "test-worker", now.plusSeconds(60), 1, now, null, now, now, null, now);
   }
 

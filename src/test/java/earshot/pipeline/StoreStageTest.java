@@ -52,12 +52,15 @@ class StoreStageTest {
     String uuid = UUID.randomUUID().toString();
     Path work = workspace.createWorkDir(uuid);
     Files.writeString(work.resolve("audio.pcm"), "pcm");
+    Path stored = Files.createDirectories(dataDir.resolve("jobs").resolve(uuid));
+    Files.writeString(stored.resolve("audio.pcm"), "pcm");
+    Files.writeString(stored.resolve("upload.wav"), "wav");
     Transcript transcript = new Transcript(" Hi there", "en", 20.0,
         List.of(new Transcript.Segment(0, 0.0, 1.5, " Hi"), new Transcript.Segment(1, 1.5, 3.0, " there")), "base");
     JsonObject payload = new JsonObject()
         .put(PayloadKeys.LOCAL_PATH, "/srv/a.wav")
         .put(PayloadKeys.DURATION_SECONDS, 20.0)
-        .put(PayloadKeys.PCM_FILE, work.resolve("audio.pcm").toString())
+        .put(PayloadKeys.PCM_KEY, "jobs/" + uuid + "/audio.pcm")
         .put(PayloadKeys.TRANSCRIPT, transcript.toJson())
         .put(PayloadKeys.CHUNKS, new JsonArray().add(new JsonObject().put("id", 0).put("text", "Hi there")))
         .put(PayloadKeys.ANALYSIS, "A greeting.");
@@ -85,6 +88,8 @@ class StoreStageTest {
     assertTrue(Files.readString(results.resolve("transcript.srt")).startsWith("1\n00:00:00,000 --> 00:00:01,500\nHi\n"));
     assertTrue(Files.readString(results.resolve("transcript.vtt")).startsWith("WEBVTT\n\n"));
     assertFalse(Files.exists(work), "temporary files are gone");
+    assertFalse(Files.exists(stored), "the job's stored objects are gone, the upload too");
+    assertFalse(done.payload().containsKey(PayloadKeys.PCM_KEY));
     assertFalse(done.payload().containsKey(PayloadKeys.TRANSCRIPT), "the transcript is kept once, in the result");
     assertEquals("/srv/a.wav", done.payload().getString(PayloadKeys.LOCAL_PATH));
   }

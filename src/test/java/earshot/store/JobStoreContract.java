@@ -493,6 +493,19 @@ abstract class JobStoreContract {
   }
 
   @Test
+  void aReaderTellsTheStatusesOfJobsByUuid() {
+    withReader(reader -> {
+      Job queued = submit("a", 0);
+      Job cancelled = submit("b", 0);
+      await(store.cancel(cancelled.id()));
+      java.util.Map<String, String> found = await(reader.statusesByUuid(
+          List.of(queued.uuid(), cancelled.uuid(), "no-such-job")));
+      assertEquals(java.util.Map.of(queued.uuid(), "queued", cancelled.uuid(), "cancelled"), found);
+      assertEquals(java.util.Map.of(), await(reader.statusesByUuid(List.of())));
+    });
+  }
+
+  @Test
   void aReaderSeesEveryCommittedChangeAtOnce() {
     withReader(reader -> {
       Job first = submit("a", 0);

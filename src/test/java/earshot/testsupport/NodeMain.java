@@ -26,7 +26,7 @@ public final class NodeMain {
     });
     if ("noop".equals(System.getenv("EARSHOT_TEST_STAGES"))) {
       // every stage completes at once: what is measured is the engine and the bus between the nodes
-      earshot.Main.run(args, (config, engine, clock) -> StandInStages.everyStage((stage, ctx) -> {
+      earshot.Main.run(args, (config, artifacts, engine, clock) -> StandInStages.everyStage((stage, ctx) -> {
         // when it started, by the wall clock that every node on this machine shares (microseconds on Linux)
         java.time.Instant now = java.time.Instant.now();
         ctx.vertx().eventBus().publish(STAGE_STARTED, new io.vertx.core.json.JsonObject().put("id", ctx.job().id())

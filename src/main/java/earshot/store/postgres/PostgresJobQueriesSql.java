@@ -65,6 +65,16 @@ final class PostgresJobQueriesSql {
    * Several jobs with their queue positions in one statement; answers in the order of {@code ids}. Also the read path
    * of {@link PostgresJobReader}, on its own pool.
    */
+  static Future<Map<String, String>> statusesByUuid(SqlClient client, List<String> uuids) {
+    return client.preparedQuery("SELECT uuid, status FROM jobs WHERE uuid = ANY($1)")
+        .execute(Tuple.tuple().addArrayOfString(uuids.toArray(new String[0])))
+        .map(rows -> {
+          Map<String, String> out = new HashMap<>();
+          rows.forEach(row -> out.put(row.getString(0), row.getString(1)));
+          return out;
+        });
+  }
+
   static Future<List<Optional<Positioned>>> getAllWithPosition(SqlClient client, List<Long> ids) {
     return client.preparedQuery(GET_WITH_POSITION)
         .execute(Tuple.tuple().addArrayOfLong(ids.toArray(new Long[0])))

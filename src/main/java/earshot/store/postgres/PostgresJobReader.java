@@ -29,6 +29,11 @@ public final class PostgresJobReader implements JobReader {
   }
 
   @Override
+  public Future<java.util.Map<String, String>> statusesByUuid(List<String> uuids) {
+    return PostgresJobQueriesSql.statusesByUuid(pool, uuids);
+  }
+
+  @Override
   public Future<Void> close() {
     return pool.close();
   }

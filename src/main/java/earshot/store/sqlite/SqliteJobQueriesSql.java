@@ -90,6 +90,22 @@ final class SqliteJobQueriesSql {
     return out;
   }
 
+  private static final String STATUSES_BY_UUID =
+      "SELECT uuid, status FROM jobs WHERE uuid IN (SELECT value FROM json_each(?))";
+
+  static Map<String, String> statusesByUuid(Connection c, StatementCache statements, List<String> uuids)
+      throws SQLException {
+    PreparedStatement ps = statements.prepare(c, STATUSES_BY_UUID);
+    ps.setString(1, new io.vertx.core.json.JsonArray(List.copyOf(uuids)).encode());
+    Map<String, String> out = new HashMap<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return out;
+  }
+
   static Map<String, Long> countsByStatus(Connection c, String ownerUserId) throws SQLException {
     Map<String, Long> counts = new HashMap<>();
     String sql = "SELECT status, COUNT(*) FROM jobs" + (ownerUserId == null ? "" : " WHERE owner_user_id = ?")

@@ -29,6 +29,16 @@ public final class SqliteJobReader implements JobReader {
     this.file = file;
   }
 
+  @Override
+  public Future<java.util.Map<String, String>> statusesByUuid(List<String> uuids) {
+    try {
+      return Future.succeededFuture(SqliteJobQueriesSql.statusesByUuid(connection(), statements, uuids));
+    } catch (SQLException | RuntimeException e) {
+      statements.closeAll();
+      return Future.failedFuture(e);
+    }
+  }
+
   /** One statement for all of {@code ids}, so it reads one snapshot. */
   @Override
   public Future<List<Optional<Positioned>>> getAll(List<Long> ids) {

@@ -24,41 +24,55 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Four nodes in four JVMs, one role each (API, scheduler, CPU, GPU), joined over Hazelcast on loopback with one
- * Postgres: jobs of every input kind complete across them, every node answers its probes with its roles, a job for a
- * model that no node holds stays queued and is named in the queue statistics, and a scheduler on SQLite may not join
- * a cluster that already has one.
+ * Postgres: jobs of every input kind complete across them, every node answers its probes with its roles, and a job
+ * for a model that no node holds stays queued and is named in the queue statistics. Run with the job files on a
+ * shared directory ({@link ClusterRolesOnDirTest}) and in an S3 bucket with no shared disk
+ * ({@link ClusterRolesOnS3Test}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterRolesTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ClusterRolesContract {
   static final Duration START = Deadlines.loaded(Duration.ofSeconds(30));
   static final Duration JOB = Deadlines.loaded(Duration.ofSeconds(20));
 
+  /** Static: JUnit fills instance fields only after the per-class @BeforeAll has run. */
   @TempDir
   static Path dir;
-  static LocalCluster cluster;
-  static NodeProcess api;
-  static NodeProcess scheduler;
-  static NodeProcess cpu;
-  static NodeProcess gpu;
-  static HttpServer files;
-  static Path wav;
+  LocalCluster cluster;
+  NodeProcess api;
+  NodeProcess scheduler;
+  NodeProcess cpu;
+  NodeProcess gpu;
+  HttpServer files;
+  Path wav;
+
+  /** Settings of the job files' store for every node (env names); {@code dataDir} is the node's own directory. */
+  abstract Map<String, String> storeEnv(Path dataDir) throws Exception;
+
+  /** Settings of one node: the store's, with its own data directory (whether it shares one is the store's call). */
+  Map<String, String> node(String name, Map<String, String> more) throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(storeEnv(dir.resolve("data-" + name)));
+    env.putAll(more);
+    return env;
+  }
 
   @BeforeAll
-  static void start() throws Exception {
+  void start() throws Exception {
     cluster = new LocalCluster(dir, Databases.postgresUrl(), 6, Map.of());
     wav = TestAudio.writeWav(cluster.audioDir().resolve("speech.wav"), 2, 16_000, 1);
     // Only the scheduler reaches the database: the others get a store URL nothing listens on. The API node starts
     // first and waits for a scheduler to appear.
     Map<String, String> noDatabase = Map.of("JOBS_DB_URL", "postgresql://nobody@127.0.0.1:9/nothing");
-    api = cluster.start("api", "api", noDatabase);
-    scheduler = cluster.start("scheduler", "scheduler");
-    cpu = cluster.start("cpu", "cpu", noDatabase);
-    gpu = cluster.start("gpu", "gpu", noDatabase);
+    api = cluster.start("api", "api", node("api", noDatabase));
+    scheduler = cluster.start("scheduler", "scheduler", node("scheduler", Map.of()));
+    cpu = cluster.start("cpu", "cpu", node("cpu", noDatabase));
+    gpu = cluster.start("gpu", "gpu", node("gpu", noDatabase));
     for (NodeProcess n : List.of(api, scheduler, cpu, gpu)) {
       n.awaitReady(START);
     }
@@ -73,14 +87,18 @@ class ClusterRolesTest {
     files.start();
   }
 
+  /** Stops what {@link #storeEnv} started, after the nodes. */
+  void closeStore() throws Exception {}
+
   @AfterAll
-  static void stop() throws Exception {
+  void stop() throws Exception {
     if (files != null) {
       files.stop(0);
     }
     if (cluster != null) {
       cluster.close();
     }
+    closeStore();
   }
 
   @Test
@@ -135,45 +153,5 @@ class ClusterRolesTest {
     assertEquals("queued", job.getString("status"), job.encode());
     assertEquals("transcribe.base", job.getString("queue"), job.encode());
     assertEquals(200, client.post("/api/v1/audio/jobs/" + id + "/cancel", new JsonObject()).status());
-  }
-
-  /**
-   * The scheduler killed with -9 and started again on the same address: once Hazelcast has dropped the dead member,
-   * every request reaches the new one (a stale subscription of the old would time out every other request).
-   */
-  @Test
-  @Order(Integer.MAX_VALUE)
-  void aRestartedSchedulerGetsEveryRequestWithNoStaleSubscription() throws Exception {
-    scheduler.kill();
-    scheduler = cluster.restart(scheduler);
-    scheduler.awaitReady(START);
-    ClusterApi client = new ClusterApi(api);
-    int inARow = 0;
-    long deadline = System.nanoTime() + START.toNanos();
-    while (inARow < 20) {
-      assertTrue(System.nanoTime() < deadline, "requests still fail after the restart");
-      ClusterApi.Answer a = client.post("/api/v1/audio/jobs/submit", new JsonObject()
-          .put("local_path", wav.toString()).put("perform_chunking", false));
-      inARow = a.status() == 202 ? inARow + 1 : 0;
-    }
-    for (int i = 0; i < 10; i++) {
-      long started = System.nanoTime();
-      ClusterApi.Answer a = client.post("/api/v1/audio/jobs/submit", new JsonObject()
-          .put("local_path", wav.toString()).put("perform_chunking", false));
-      assertEquals(202, a.status(), a.body());
-      long id = a.json().getLong("id");
-      assertEquals("completed", client.awaitEnd(id, JOB).getString("status"));
-      assertTrue(System.nanoTime() - started < JOB.toNanos());
-    }
-  }
-
-  @Test
-  void aSchedulerOnSqliteMayNotJoinAClusterThatHasOne() throws Exception {
-    NodeProcess second = cluster.start("second-scheduler", "scheduler",
-        Map.of("JOBS_DB_URL", Databases.sqliteUrl(dir)));
-    int code = second.awaitExit(START);
-    assertNotEquals(0, code);
-    assertTrue(second.logText().contains("a second scheduler cannot join this cluster"), second.logTail());
-    assertEquals(200, scheduler.status("/ready"), "the running scheduler goes on");
   }
 }
