@@ -210,6 +210,15 @@ public class StageRunnerVerticle extends VerticleBase {
       report(job, StageReport.Outcome.RELEASE, null, null, null); // leased after we began to stop: give it back
       return;
     }
+    if (stages.handler(job.jobType()).isEmpty()) {
+      // Not a job this runner asked for (a stage it does not run): seen in a cluster after a node died, as an answer
+      // that reached the wrong runner. Failing it would fail the job for good; given back, a runner that has the
+      // stage takes it.
+      LOG.warn("{}: got job {} at {}, a stage this runner does not run; giving it back", worker, job.id(),
+          job.jobType().wireName());
+      report(job, StageReport.Outcome.RELEASE, null, null, null);
+      return;
+    }
     StageContext ctx = new StageContext(job, vertx, stagePool);
     running.put(job.id(), new Running(job, ctx, System.nanoTime()));
     metrics.workerActive(1);
