@@ -6,6 +6,11 @@ import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
 import earshot.bus.StorePing;
 import earshot.config.EarshotConfig;
+import earshot.metrics.QuotaMetrics;
+import earshot.metrics.StreamMetrics;
+import earshot.quota.StreamAdmission;
+import earshot.stream.StreamServices;
+import java.time.Clock;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -41,11 +46,22 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Log the loopback-only warning once per process, not once per instance. */
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
-  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter) {
+  private final QuotaMetrics quotaMetrics;
+  private final StreamMetrics streamMetrics;
+  private final Clock clock;
+
+  /**
+   * {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null; the meters
+   * are the node's, for the live streams this verticle's sockets hold.
+   */
+  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
+                         QuotaMetrics quotaMetrics, StreamMetrics streamMetrics, Clock clock) {
     this.config = config;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
+    this.quotaMetrics = quotaMetrics;
+    this.streamMetrics = streamMetrics;
+    this.clock = clock;
   }
 
   @Override
@@ -70,9 +86,13 @@ public final class HttpApiVerticle extends VerticleBase {
     new ResultsApi(calls).mount(jobs);
     new AdminApi(config, calls).mount(jobs);
     new UsageApi(calls).mount(jobs);
+    StreamApi streams = new StreamApi(new StreamServices(vertx, config.streaming(),
+        new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics));
+    streams.mountNative(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
     Router openai = secured(FailureHandler.OPENAI);
     new OpenAiApi(vertx, config).mount(openai);
+    streams.mountOpenAi(openai);
     router.route(OpenAiApi.BASE + "/*").subRouter(openai);
     router.route().failureHandler(ctx -> FailureHandler.forPath(ctx.request().path()).handle(ctx));
     router.errorHandler(404, ctx -> FailureHandler.answerByPath(ctx, ApiError.notFound(

@@ -21,7 +21,8 @@ public record EarshotConfig(
     Audio audio,
     Api api,
     Webhooks webhooks,
-    Quota quota) {
+    Quota quota,
+    Streaming streaming) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -201,4 +202,12 @@ public record EarshotConfig(
   public boolean runs(Role role) {
     return roles.contains(role);
   }
+
+  /**
+   * Live transcription ({@code earshot.stream}): a stream with neither audio nor a keepalive for {@code idleTimeout}
+   * is closed; a decode pass runs every {@code step} of new audio over at most {@code maxWindow} of uncommitted audio
+   * (older audio is committed by force); when the audio waiting for inference exceeds {@code maxLag} the socket is
+   * paused until inference catches up.
+   */
+  public record Streaming(Duration idleTimeout, Duration step, Duration maxWindow, Duration maxLag) {}
 }
