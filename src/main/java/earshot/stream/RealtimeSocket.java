@@ -90,7 +90,8 @@ public final class RealtimeSocket {
     try {
       switch (type) {
         case "transcription_session.update" -> {
-          update(e.getJsonObject("session", new JsonObject()), false);
+          // the guide's example puts the fields on the event itself, the API reference under "session"
+          update(e.getJsonObject("session", e), false);
           send(event("transcription_session.updated").put("session", session()));
         }
         case "session.update" -> {
@@ -117,8 +118,8 @@ public final class RealtimeSocket {
     JsonObject input = ga ? s.getJsonObject("audio", new JsonObject()).getJsonObject("input", new JsonObject()) : s;
     JsonObject transcription = input.getJsonObject(ga ? "transcription" : "input_audio_transcription");
     if (transcription != null) {
-      model = transcription.getString("model", model);
-      language = transcription.getString("language", language);
+      model = localModel(transcription.getString("model", model));
+      language = blankToNull(transcription.getString("language", language));
       prompt = transcription.getString("prompt", prompt);
     }
     Object format = input.getValue(ga ? "format" : "input_audio_format");
@@ -139,6 +140,15 @@ public final class RealtimeSocket {
       }
     }
     restart();
+  }
+
+  /** OpenAI's transcription model names mean this node's default model; any other name is one of ours. */
+  static String localModel(String requested) {
+    return requested == null || requested.startsWith("gpt-") || requested.equals("whisper-1") ? null : requested;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 
   private void restart() {

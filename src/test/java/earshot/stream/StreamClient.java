@@ -32,15 +32,17 @@ final class StreamClient {
     if (key != null) {
       o.addHeader("X-API-KEY", key);
     }
-    ws = await(client.connect(o));
-    ws.textMessageHandler(t -> {
-      JsonObject j = new JsonObject(t);
-      synchronized (all) {
-        all.add(j);
-      }
-      received.add(j);
-    });
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+    // The handlers are set on the socket's event loop as it opens, so a message sent at once is not missed.
+    ws = await(client.connect(o).onSuccess(socket -> {
+      socket.textMessageHandler(t -> {
+        JsonObject j = new JsonObject(t);
+        synchronized (all) {
+          all.add(j);
+        }
+        received.add(j);
+      });
+      socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
+    }));
   }
 
   void send(JsonObject msg) {
