@@ -77,6 +77,11 @@ public final class WhisperFfmEngine implements WhisperEngine {
    * A batch session: it gives its state up between windows ({@link Session#yieldToLive}) while a live pass waits,
    * and takes one again behind the live passes.
    */
+  /** Live passes waiting for a state now (for tests and metrics). */
+  public int liveWaiting() {
+    return states.liveWaiting();
+  }
+
   @Override
   public Session open(Path modelFile, Duration wait) throws InterruptedException {
     Model model = model(modelFile.toAbsolutePath().normalize());
