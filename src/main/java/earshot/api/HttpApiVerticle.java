@@ -87,7 +87,7 @@ public final class HttpApiVerticle extends VerticleBase {
     new AdminApi(config, calls).mount(jobs);
     new UsageApi(calls).mount(jobs);
     StreamApi streams = new StreamApi(new StreamServices(vertx, config.streaming(),
-        new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics));
+        new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics, config.dataDir()));
     streams.mountNative(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
     Router openai = secured(FailureHandler.OPENAI);

@@ -13,13 +13,14 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
 /**
- * What every live stream of an API verticle uses: its settings, the quota checks, the meters, and the two bus
+ * What every live stream of an API verticle uses: its settings, the quota checks, the meters, the data directory
+ * (where saved streams' audio goes), and the two bus
  * requests a stream makes (a decode pass to the transcriber role, and its seconds to the daily-minutes ledger).
  *
  * <p>Threading: stateless apart from its collaborators; used on the API verticle's event loop.
  */
 public record StreamServices(Vertx vertx, EarshotConfig.Streaming settings, StreamAdmission admission,
-                             StreamMetrics metrics) {
+                             StreamMetrics metrics, java.nio.file.Path dataDir) {
   /** A pass waits for a whisper state on the transcriber for up to 10 s; this leaves room for the decode itself. */
   private static final DeliveryOptions DECODE = new DeliveryOptions().setSendTimeout(60_000);
   private static final DeliveryOptions USAGE = new DeliveryOptions().setSendTimeout(10_000);

@@ -29,6 +29,9 @@ public final class TranscribeSocket {
   private final StreamGuard guard;
   private LiveTranscriber transcriber;
   private AudioInput input;
+  private StreamOptions options;
+  private StreamRecording recording;
+  private final String owner;
   private boolean configured;
   private boolean ending;
   private int malformed;
@@ -37,6 +40,7 @@ public final class TranscribeSocket {
     this.services = services;
     this.ws = ws;
     this.guard = new StreamGuard(services, ws, owner);
+    this.owner = owner;
     guard.onClosed(this::stopped);
     guard.onBudgetOut(this::budgetOut);
     ws.textMessageHandler(this::onText);
@@ -115,11 +119,18 @@ public final class TranscribeSocket {
 
   private void start(StreamOptions o) {
     var s = services.settings();
+    options = o;
+    if (o.save()) {
+      recording = new StreamRecording(services.vertx(), services.dataDir(), owner);
+    }
     transcriber = new LiveTranscriber(new LiveTranscriber.Settings(o.model(), o.language(), o.interim(),
         o.endpointingMs(), EnergyVad.snrForThreshold(0.5), services.samples(s.step()), services.samples(s.maxWindow()),
         services.samples(s.maxLag()), true), services::decode, new Events());
     java.util.function.Consumer<float[]> sink = samples -> {
       guard.audio(samples.length / (double) LiveTranscriber.RATE);
+      if (recording != null) {
+        recording.audio(samples);
+      }
       transcriber.accept(samples);
     };
     input = o.encoding().compressed() ? new FfmpegInput(services.vertx(), sink)
@@ -134,6 +145,9 @@ public final class TranscribeSocket {
 
     @Override
     public void finalSegment(LiveTranscriber.Segment s, boolean speechFinal) {
+      if (recording != null) {
+        recording.segment(s);
+      }
       JsonArray words = new JsonArray();
       s.words().forEach(w -> words.add(new JsonObject().put("word", w.text())
           .put("start", LiveTranscriber.seconds(w.start())).put("end", LiveTranscriber.seconds(w.end()))));
@@ -172,9 +186,19 @@ public final class TranscribeSocket {
       return;
     }
     ending = true;
-    input.end().compose(v -> transcriber.flush(true)).onComplete(ar -> {
-      send(new JsonObject().put("type", "done").put("duration_seconds",
-          Math.round(transcriber.receivedSeconds() * 1000) / 1000.0));
+    double[] seconds = new double[1];
+    input.end().compose(v -> transcriber.flush(true)).compose(v -> {
+      seconds[0] = Math.round(transcriber.receivedSeconds() * 1000) / 1000.0;
+      JsonObject done = new JsonObject().put("type", "done").put("duration_seconds", seconds[0]);
+      if (recording == null) {
+        return io.vertx.core.Future.succeededFuture(done);
+      }
+      StreamRecording saving = recording;
+      recording = null; // kept: not discarded when the socket closes
+      return saving.save(options.model(), options.language(), seconds[0]).map(id -> done.put("job_id", id))
+          .recover(err -> io.vertx.core.Future.succeededFuture(done.put("save_error", err.getMessage())));
+    }).onComplete(ar -> {
+      send(ar.succeeded() ? ar.result() : new JsonObject().put("type", "done"));
       guard.close(CloseReason.END, (short) 1000, "done");
     });
   }
@@ -222,6 +246,9 @@ public final class TranscribeSocket {
     }
     if (input != null) {
       input.close();
+    }
+    if (recording != null) {
+      recording.discard(); // only a stream that ended with "end" is saved
     }
   }
 }

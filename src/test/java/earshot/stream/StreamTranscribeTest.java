@@ -66,7 +66,8 @@ class StreamTranscribeTest {
 
   int start(JsonObject tier, double idleSeconds) {
     EarshotConfig config = TestConfigs.local(dir, new JsonObject()
-        .put("roles", List.of("api", "scheduler", "gpu"))
+        .put("roles", List.of("api", "scheduler", "gpu", "cpu"))
+        .put("jobs", new JsonObject().put("poll_interval_ms", 100))
         .put("api", new JsonObject().put("key", KEY))
         .put("stream", new JsonObject().put("idle_timeout_seconds", idleSeconds))
         .put("quota", new JsonObject().put("default_tier", "t").put("tiers", new JsonObject().put("t", tier)))
@@ -237,16 +238,12 @@ class StreamTranscribeTest {
       out.write(("GET /api/v1/audio/stream/transcribe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
           + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
           + "X-API-KEY: " + KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.write(maskedText(config().encode()));
       out.flush();
       InputStream in = raw.getInputStream();
-      String seen = "";
-      while (!seen.contains("\"ready\"")) {
-        byte[] b = new byte[4096];
-        int n = in.read(b);
-        assertTrue(n > 0, "the server answered: " + seen);
-        seen += new String(b, 0, n, StandardCharsets.ISO_8859_1);
-      }
+      readUntil(in, "\r\n\r\n"); // the 101: only then does the socket speak WebSocket
+      out.write(maskedText(config().encode()));
+      out.flush();
+      readUntil(in, "\"ready\"");
       assertEquals(1, streams(), "the stream holds its place");
     } // closed without a close frame
     Await.until("the stream's place to be released", Deadlines.WAIT, () -> streams() == 0);
@@ -269,6 +266,48 @@ class StreamTranscribeTest {
     }
     c.send(new JsonObject().put("type", "end"));
     assertEquals(6.0, c.next("done").getDouble("duration_seconds"), 0.1);
+  }
+
+  @Test
+  void aSavedStreamBecomesACompletedJobWhoseResultRendersInEveryFormat() {
+    int port = start();
+    StreamClient c = open(port);
+    c.send(config().put("save", true));
+    c.next("ready");
+    c.stream(LiveAudio.concat(LiveAudio.voice(2.5, 9), LiveAudio.silence(1), LiveAudio.voice(2, 10)), 0.1);
+    c.send(new JsonObject().put("type", "end"));
+    JsonObject done = c.next("done");
+    long id = done.getLong("job_id", -1L);
+    assertTrue(id > 0, done.encode());
+    String text = String.join(" ", c.ofType("final").stream()
+        .map(f -> f.getJsonObject("segment").getString("text")).toList());
+    var web = api.client();
+    JsonObject job = Await.until("the saved stream's job to complete", Deadlines.WAIT, () -> await(web
+        .get(port, "127.0.0.1", "/api/v1/audio/jobs/" + id).putHeader("X-API-KEY", KEY).send()).bodyAsJsonObject(),
+        j -> "completed".equals(j.getString("status")));
+    JsonObject result = await(web.get(port, "127.0.0.1", "/api/v1/audio/jobs/" + id + "/result")
+        .putHeader("X-API-KEY", KEY).send()).bodyAsJsonObject();
+    assertEquals(text, result.getString("text"), "the committed text is the job's");
+    for (String format : List.of("json", "text", "srt", "vtt", "verbose_json")) {
+      var r = await(web.get(port, "127.0.0.1", "/api/v1/audio/jobs/" + id + "/result?format=" + format)
+          .putHeader("X-API-KEY", KEY).send());
+      assertEquals(200, r.statusCode(), format + ": " + r.bodyAsString());
+      if (!text.isEmpty()) {
+        assertTrue(r.bodyAsString().contains(c.ofType("final").getFirst().getJsonObject("segment").getString("text")
+            .split(" ")[0]), format + ": " + r.bodyAsString());
+      }
+    }
+    Path wav = dir.resolve("data").resolve("results").resolve(job.getString("uuid")).resolve("stream.wav");
+    assertEquals(44 + 5.5 * 32000, wav.toFile().length(), 2, "the stream's audio is kept as a WAV");
+  }
+
+  static void readUntil(InputStream in, String marker) throws java.io.IOException {
+    String seen = "";
+    while (!seen.contains(marker)) {
+      int b = in.read();
+      assertTrue(b >= 0, "the server answered: " + seen);
+      seen += (char) b;
+    }
   }
 
   int streams() {
