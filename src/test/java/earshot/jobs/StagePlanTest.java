@@ -46,4 +46,12 @@ class StagePlanTest {
     assertTrue(bare.to() - bare.from() > all.to() - all.from(), all + " vs " + bare);
     assertEquals(0, StagePlan.span(JobStage.AUDIO_CONVERT, new JsonObject().put("local_path", "/a")).from());
   }
+
+  @Test
+  void aSavedLiveStreamIsOnlyChunkedAndStoredAndItsProgressStillEndsAtHundred() {
+    JsonObject streamed = new JsonObject().put(PayloadKeys.STREAMED, true).put(PayloadKeys.TRANSCRIPT, new JsonObject());
+    assertEquals(List.of(JobStage.AUDIO_CHUNK, JobStage.AUDIO_STORE), running(streamed));
+    assertEquals(100, StagePlan.span(JobStage.AUDIO_STORE, streamed).to());
+    assertEquals(JobStage.AUDIO_TRANSCRIBE, running(new JsonObject().put(PayloadKeys.STREAMED, false)).get(1));
+  }
 }
