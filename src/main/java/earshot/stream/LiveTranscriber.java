@@ -86,6 +86,8 @@ public final class LiveTranscriber {
   private List<Word> previous = List.of();
   private final StringBuilder prompt = new StringBuilder();
   private String lastFinalKey = "";
+  private long lastFinalEnd;
+  private boolean utteranceOpen; // a final of the current utterance was sent, its speech_final not yet
   private int nextId;
   private final ArrayDeque<long[]> arrivals = new ArrayDeque<>(); // {end sample, nanoTime}
 
@@ -164,6 +166,11 @@ public final class LiveTranscriber {
       return;
     }
     completeFlushes();
+    if (endpointAt >= 0 && endpointAt <= bufStart) {
+      // the speech that just ended was committed already (by agreement): only its end is left to tell
+      endUtterance(endpointAt);
+      endpointAt = -1;
+    }
     long end = bufStart + bufLen;
     if (!speechBuffered()) {
       // Silence is skipped, not decoded: keep only the padding that will sit before the next speech.
@@ -243,11 +250,21 @@ public final class LiveTranscriber {
 
   private void commit(List<Word> words, boolean speechFinal, long trimTo) {
     previous = List.of();
-    trimTo(Math.min(trimTo, bufStart + bufLen));
+    long end = Math.min(trimTo, bufStart + bufLen);
+    trimTo(end);
     String text = Hypothesis.text(words);
     String key = Hypothesis.key(text);
-    if (key.isEmpty() || key.equals(lastFinalKey)) {
-      return; // nothing said, or the same words again: never a repeated final
+    // The same words again right after the previous final are whisper repeating itself, not new speech; the same
+    // words after a pause (a second "yes") are new.
+    boolean repeat = key.equals(lastFinalKey) && !words.isEmpty() && words.getFirst().start() - lastFinalEnd < RATE;
+    if (repeat) {
+      lastFinalEnd = words.getLast().end(); // a run of repeats stays one final
+    }
+    if (key.isEmpty() || repeat) {
+      if (speechFinal) {
+        endUtterance(Math.min(endpointOr(end), end));
+      }
+      return;
     }
     lastFinalKey = key;
     prompt.append(prompt.isEmpty() ? "" : " ").append(text);
@@ -255,9 +272,24 @@ public final class LiveTranscriber {
       prompt.delete(0, prompt.length() - PROMPT_CHARS);
     }
     long endSample = words.getLast().end();
+    lastFinalEnd = endSample;
+    utteranceOpen = !speechFinal;
     events.latency(false, sinceArrival(endSample));
     events.finalSegment(new Segment(nextId++, seconds(words.getFirst().start()), seconds(endSample), text,
         words), speechFinal);
+  }
+
+  /** An empty speech_final final, when the utterance had finals and its end was not told yet. */
+  private void endUtterance(long at) {
+    if (utteranceOpen) {
+      utteranceOpen = false;
+      double t = seconds(Math.max(lastFinalEnd, at));
+      events.finalSegment(new Segment(nextId++, t, t, "", List.of()), true);
+    }
+  }
+
+  private long endpointOr(long fallback) {
+    return endpointAt >= 0 ? endpointAt : fallback;
   }
 
   private String promptText() {

@@ -110,13 +110,15 @@ class StreamTranscribeTest {
     assertEquals(8.0, done.getDouble("duration_seconds"), 0.01);
     double total = audio.length / 16000.0;
     List<JsonObject> finals = c.ofType("final");
-    assertFalse(finals.isEmpty(), "finals: " + c.snapshot());
+    assertTrue(finals.stream().anyMatch(f -> !f.getJsonObject("segment").getString("text").isBlank()),
+        "finals: " + c.snapshot());
     assertTrue(finals.stream().anyMatch(f -> f.getBoolean("speech_final")), finals.toString());
     double lastEnd = 0;
     int id = -1;
     for (JsonObject f : finals) {
       JsonObject s = f.getJsonObject("segment");
-      assertFalse(s.getString("text").isBlank(), f.encode());
+      assertTrue(!s.getString("text").isBlank() || f.getBoolean("speech_final"),
+          "only an utterance's end may come as an empty final: " + f.encode());
       assertTrue(s.getInteger("id") > id, "ids rise: " + finals);
       id = s.getInteger("id");
       assertTrue(s.getDouble("start") >= lastEnd - 1e-9 && s.getDouble("end") >= s.getDouble("start")
