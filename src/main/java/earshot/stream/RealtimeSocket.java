@@ -234,6 +234,7 @@ public final class RealtimeSocket {
 
     @Override
     public void lag(double seconds, boolean pause) {
+      guard.hold(pause);
       if (pause) {
         ws.pause();
       } else {

@@ -35,6 +35,7 @@ public final class StreamGuard {
   private double unreported;
   private long lastActivity = System.nanoTime();
   private long idleTimer = -1;
+  private boolean held; // the server paused reading: the client cannot be idle meanwhile
   private CloseReason reason = CloseReason.CLIENT_GONE;
   private Runnable onClosed = () -> {};
   private Runnable onBudgetOut = () -> {};
@@ -76,7 +77,7 @@ public final class StreamGuard {
   public void startIdleTimer(Runnable onIdle) {
     long idle = services.settings().idleTimeout().toMillis();
     idleTimer = services.vertx().setPeriodic(Math.max(50, idle / 4), t -> {
-      if (!ended && (System.nanoTime() - lastActivity) / 1_000_000 >= idle) {
+      if (!ended && !held && (System.nanoTime() - lastActivity) / 1_000_000 >= idle) {
         onIdle.run();
       }
     });
@@ -84,6 +85,15 @@ public final class StreamGuard {
 
   public void touch() {
     lastActivity = System.nanoTime();
+  }
+
+  /**
+   * The server paused reading the socket ({@code true}: back-pressure, the quota check) or reads again: a client whose
+   * frames wait unread is not idle, and its idle time starts afresh when reading resumes.
+   */
+  public void hold(boolean paused) {
+    held = paused;
+    touch();
   }
 
   /** Audio arrived: counted toward the meters and the owner's daily minutes. */
@@ -112,11 +122,13 @@ public final class StreamGuard {
   }
 
   /** Closes the socket, remembering why for {@code stream_closed_total}. */
-  public Future<Void> close(CloseReason why, short code, String text) {
+  public void close(CloseReason why, short code, String text) {
     if (reason == CloseReason.CLIENT_GONE) {
       reason = why;
     }
-    return ws.isClosed() ? Future.succeededFuture() : ws.close(code, text);
+    if (!ws.isClosed()) {
+      ws.close(code, text).onFailure(err -> LOG.debug("stream {}: close failed: {}", id, err.toString()));
+    }
   }
 
   private void cleanup() {

@@ -99,6 +99,7 @@ public final class TranscribeSocket {
     }
     configured = true;
     ws.pause(); // nothing is decoded, or read, before the quotas said yes
+    guard.hold(true);
     guard.admit().onComplete(ar -> {
       if (ar.failed()) {
         error("server_error", "quota check failed: " + ar.cause().getMessage(), null);
@@ -113,6 +114,7 @@ public final class TranscribeSocket {
       start(options);
       send(new JsonObject().put("type", "ready").put("stream_id", guard.id()).put("sample_rate",
           LiveTranscriber.RATE));
+      guard.hold(false);
       ws.resume();
     });
   }
@@ -157,6 +159,7 @@ public final class TranscribeSocket {
 
     @Override
     public void lag(double seconds, boolean pause) {
+      guard.hold(pause);
       if (pause) {
         ws.pause();
         send(new JsonObject().put("type", "lag").put("seconds", Math.round(seconds * 100) / 100.0));

@@ -65,11 +65,15 @@ class StreamTranscribeTest {
   PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   int start(JsonObject tier, double idleSeconds) {
+    return start(tier, new JsonObject().put("idle_timeout_seconds", idleSeconds));
+  }
+
+  int start(JsonObject tier, JsonObject stream) {
     EarshotConfig config = TestConfigs.local(dir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "gpu", "cpu"))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100))
         .put("api", new JsonObject().put("key", KEY))
-        .put("stream", new JsonObject().put("idle_timeout_seconds", idleSeconds))
+        .put("stream", stream)
         .put("quota", new JsonObject().put("default_tier", "t").put("tiers", new JsonObject().put("t", tier)))
         .put("audio", new JsonObject().put("models_dir", models.toString()).put("default_model", "base")
             .put("whisper", new JsonObject().put("threads", 1).put("max_states", 2))));
@@ -136,6 +140,27 @@ class StreamTranscribeTest {
     assertTrue(scrape.lines().anyMatch(l -> l.startsWith("stream_audio_seconds_total ")
         && Math.abs(Double.parseDouble(l.split(" ")[1]) - 8.0) < 0.01), "audio counted: " + scrape);
     assertTrue(scrape.contains("stream_final_latency_seconds_count"), scrape);
+  }
+
+  @Test
+  void speechSentFasterThanInferenceIsReadAsFastAsItAllowsWithALagMessage() {
+    // one pass at a time on one state, and at most 1 s of audio waiting: a 40 s file sent at once must lag
+    StreamClient c = open(start(tier(2, null), new JsonObject().put("max_lag_seconds", 1).put("max_window_seconds", 5)));
+    c.send(config());
+    c.next("ready");
+    c.stream(LiveAudio.voice(40, 11), 0.5);
+    c.send(new JsonObject().put("type", "end"));
+    JsonObject done = c.next("done");
+    assertEquals(40.0, done.getDouble("duration_seconds"), 0.01, "every sample was read in the end");
+    JsonObject lag = c.ofType("lag").getFirst();
+    assertTrue(lag.getDouble("seconds") > 1, lag.encode());
+    double lastEnd = 0;
+    for (JsonObject f : c.ofType("final")) {
+      JsonObject s = f.getJsonObject("segment");
+      assertTrue(s.getDouble("end") - s.getDouble("start") <= 5.01, "a pass never decodes more than the window: " + f);
+      assertTrue(s.getDouble("start") >= lastEnd - 1e-9, c.ofType("final").toString());
+      lastEnd = s.getDouble("end");
+    }
   }
 
   @Test
