@@ -1,6 +1,8 @@
 package earshot.stream;
 
 import earshot.stream.AudioInput.Encoding;
+import earshot.transcribe.Languages;
+import earshot.transcribe.ModelRegistry;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -32,13 +34,14 @@ public record StreamOptions(String model, String language, int sampleRate, Encod
         throw new IllegalArgumentException("endpointing_ms must be from 100 to 10000, was " + endpointing);
       }
       String language = c.getString("language");
-      if (language != null && !language.equals("auto") && !language.matches("[a-z]{2,3}")) {
-        throw new IllegalArgumentException("language must be an ISO-639-1 code or auto, was \"" + clip(language)
-            + "\"");
+      if (language != null && !Languages.accepts(language)) {
+        throw new IllegalArgumentException("language must be auto or a code whisper.cpp knows (en, de, ...), was \""
+            + clip(language) + "\"");
       }
       String model = c.getString("model");
-      if (model != null && !model.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new IllegalArgumentException("model must be a model name such as base or whisper-1");
+      if (model != null && !ModelRegistry.isKnown(model)) {
+        throw new IllegalArgumentException("model must be a whisper.cpp model name such as base, small.en or "
+            + "whisper-1, was \"" + clip(model) + "\"");
       }
       return new StreamOptions(model, language, rate, e, c.getBoolean("interim_results", true), endpointing,
           c.getBoolean("save", false));
