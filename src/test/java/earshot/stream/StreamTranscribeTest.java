@@ -328,6 +328,30 @@ class StreamTranscribeTest {
     assertEquals(44 + 5.5 * 32000, wav.toFile().length(), 2, "the stream's audio is kept as a WAV");
   }
 
+  @Test
+  void espeakSpeechAt22050HzIsResampledAndTranscribed() throws Exception {
+    String espeak = java.util.stream.Stream.of("/usr/bin/espeak-ng", "/usr/local/bin/espeak-ng")
+        .filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(espeak != null, "espeak-ng is not installed");
+    Path wav = dir.resolve("said.wav");
+    TestAudio.run(List.of(espeak, "-v", "en-us", "-w", wav.toString(),
+        "The quick brown fox jumps over the lazy dog. Then it sleeps in the sun."));
+    byte[] all = Files.readAllBytes(wav);
+    byte[] pcm = java.util.Arrays.copyOfRange(all, 44, all.length); // espeak-ng writes 22050 Hz mono s16le WAV
+    StreamClient c = open(start());
+    c.send(config().put("sample_rate", 22050));
+    c.next("ready");
+    for (int i = 0; i < pcm.length; i += 4410) { // 100 ms frames
+      c.audio(java.util.Arrays.copyOfRange(pcm, i, Math.min(pcm.length, i + 4410)));
+    }
+    c.audio(new byte[2 * 22050]); // 1 s of silence at the same rate
+    c.send(new JsonObject().put("type", "end"));
+    JsonObject done = c.next("done");
+    assertEquals(pcm.length / 2 / 22050.0, done.getDouble("duration_seconds"), 1.1);
+    assertTrue(c.ofType("final").stream().anyMatch(f -> !f.getJsonObject("segment").getString("text").isBlank()),
+        c.snapshot().toString());
+  }
+
   static void readUntil(InputStream in, String marker) throws java.io.IOException {
     String seen = "";
     while (!seen.contains(marker)) {
