@@ -32,7 +32,7 @@ public final class Hypothesis {
    */
   public static List<Word> words(StreamDecoded pass, long from, long to, long notBefore) {
     List<Word> out = new ArrayList<>();
-    long floor = Math.max(from, notBefore);
+    long floor = Math.min(Math.max(from, notBefore), to);
     for (StreamDecoded.Segment s : pass.segments()) {
       String text = MARKERS.matcher(s.text()).replaceAll(" ").strip();
       if (text.isEmpty()) {

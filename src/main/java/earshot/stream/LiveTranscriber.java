@@ -80,6 +80,7 @@ public final class LiveTranscriber {
   private boolean flushSpeechFinal;
   private final List<Promise<Void>> flushes = new ArrayList<>();
   private boolean inflight;
+  private int generation;
   private boolean paused;
   private boolean stopped;
   private boolean partialSinceSpeech;
@@ -144,6 +145,7 @@ public final class LiveTranscriber {
 
   /** Drops the uncommitted audio (a realtime client's {@code input_audio_buffer.clear}). */
   public void clear() {
+    generation++; // a pass in flight decoded audio that is gone now: its text is dropped
     trimTo(bufStart + bufLen);
     previous = List.of();
     endpointAt = -1;
@@ -205,6 +207,7 @@ public final class LiveTranscriber {
       body.appendFloatLE(buf[i]);
     }
     inflight = true;
+    int gen = generation;
     lastPassEnd = to;
     covered = Math.max(covered, to);
     decoder.apply(new StreamDecode(settings.model(), settings.language(), promptText(), body))
@@ -215,6 +218,10 @@ public final class LiveTranscriber {
           }
           if (ar.failed()) {
             events.failed(ar.cause());
+            return;
+          }
+          if (gen != generation) {
+            step();
             return;
           }
           List<Word> words = Hypothesis.words(ar.result(), from, to, bufStart);

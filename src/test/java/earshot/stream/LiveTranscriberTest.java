@@ -164,4 +164,20 @@ class LiveTranscriberTest {
     // the passes agreed on "yes" before the pause was heard, so the end of the utterance came as an empty final
     assertTrue(finals.stream().anyMatch(f -> f.text().isEmpty()), texts.toString());
   }
+
+  @Test
+  void clearDropsTheBufferAndTheTextOfAPassStillInFlight() {
+    List<Promise<StreamDecoded>> pending = new ArrayList<>();
+    LiveTranscriber t = transcriber(p -> {
+      Promise<StreamDecoded> promise = Promise.promise();
+      pending.add(promise);
+      return promise.future();
+    }, false);
+    feed(t, LiveAudio.voice(1.5, 6), 0.1);
+    t.clear();
+    Future<Void> flushed = t.flush(true);
+    pending.removeFirst().complete(new StreamDecoded(List.of(new StreamDecoded.Segment(0, 1000, "gone")), 1));
+    assertTrue(finals.isEmpty() && partials.isEmpty(), finals + " " + partials);
+    assertTrue(flushed.succeeded(), "nothing left to flush");
+  }
 }
