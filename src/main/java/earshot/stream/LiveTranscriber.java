@@ -34,6 +34,8 @@ public final class LiveTranscriber {
   static final int PAD = RATE * 300 / 1000;
   private static final int MIN_PASS = RATE / 2;
   private static final int PROMPT_CHARS = 200;
+  /** Passes that may fail in a row (no whisper state free in time, a bus timeout) before the stream gives up. */
+  static final int MAX_FAILURES = 3;
 
   /** What the stream tells its protocol. All on the event loop. */
   public interface Events {
@@ -80,6 +82,7 @@ public final class LiveTranscriber {
   private boolean flushSpeechFinal;
   private final List<Promise<Void>> flushes = new ArrayList<>();
   private boolean inflight;
+  private int failures;
   private int generation;
   private boolean paused;
   private boolean stopped;
@@ -217,9 +220,15 @@ public final class LiveTranscriber {
             return;
           }
           if (ar.failed()) {
-            events.failed(ar.cause());
+            if (permanent(ar.cause()) || ++failures >= MAX_FAILURES) {
+              stop(); // no more passes; the protocol closes the socket
+              events.failed(ar.cause());
+            } else {
+              step(); // busy or lost on the way: the audio is still here, the next pass covers it
+            }
             return;
           }
+          failures = 0;
           if (gen != generation) {
             step();
             return;
@@ -261,9 +270,9 @@ public final class LiveTranscriber {
     trimTo(end);
     String text = Hypothesis.text(words);
     String key = Hypothesis.key(text);
-    // The same words again right after the previous final are whisper repeating itself, not new speech; the same
-    // words after a pause (a second "yes") are new.
-    boolean repeat = key.equals(lastFinalKey) && !words.isEmpty() && words.getFirst().start() - lastFinalEnd < RATE;
+    // The same words again within one utterance are whisper repeating itself over continuing audio, not new speech;
+    // the same words in the next utterance (a second "yes" after a pause) are new.
+    boolean repeat = key.equals(lastFinalKey) && utteranceOpen;
     if (repeat) {
       lastFinalEnd = words.getLast().end(); // a run of repeats stays one final
     }
@@ -297,6 +306,13 @@ public final class LiveTranscriber {
 
   private long endpointOr(long fallback) {
     return endpointAt >= 0 ? endpointAt : fallback;
+  }
+
+  /** A pass the transcriber refused for good (a model that is unknown or not installed): no retry helps. */
+  private static boolean permanent(Throwable err) {
+    return err instanceof io.vertx.core.eventbus.ReplyException re
+        && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE
+        && re.failureCode() == earshot.bus.Failures.UNPROCESSABLE;
   }
 
   private String promptText() {

@@ -180,4 +180,21 @@ class LiveTranscriberTest {
     assertTrue(finals.isEmpty() && partials.isEmpty(), finals + " " + partials);
     assertTrue(flushed.succeeded(), "nothing left to flush");
   }
+
+  @Test
+  void aBusyTranscriberIsAskedAgainAndOnlyAPermanentRefusalOrThreeInARowEndTheStream() {
+    int[] calls = {0};
+    LiveTranscriber t = transcriber(p -> ++calls[0] == 1
+        ? Future.failedFuture(new io.vertx.core.eventbus.ReplyException(
+            io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 503, "all whisper states stayed busy"))
+        : says(p, "second try"), true);
+    feed(t, LiveAudio.concat(LiveAudio.voice(1.5, 7), LiveAudio.silence(1)), 0.1);
+    assertTrue(log.stream().noneMatch(l -> l.startsWith("failed")), log.toString());
+    assertEquals("second try", finals.getLast().text());
+
+    LiveTranscriber missing = transcriber(p -> Future.failedFuture(new io.vertx.core.eventbus.ReplyException(
+        io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 422, "model not installed")), true);
+    feed(missing, LiveAudio.concat(LiveAudio.voice(1.5, 7), LiveAudio.silence(1)), 0.1);
+    assertEquals(1, log.stream().filter(l -> l.startsWith("failed")).count(), log.toString());
+  }
 }

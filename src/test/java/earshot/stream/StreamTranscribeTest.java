@@ -254,7 +254,8 @@ class StreamTranscribeTest {
     c.send(new JsonObject().put("type", "keepalive"));
     assertEquals(1008, c.closeStatus());
     assertEquals("idle_timeout", c.ws.closeReason());
-    assertTrue(registry.scrape().contains("stream_closed_total{reason=\"idle_timeout\"} 1.0"));
+    Await.until("the idle close to be counted", Deadlines.WAIT,
+        () -> registry.scrape().contains("stream_closed_total{reason=\"idle_timeout\"} 1.0"));
   }
 
   @Test
