@@ -16,6 +16,13 @@ import earshot.metrics.JobMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
 import earshot.metrics.MicrometerUploadMetrics;
 import earshot.metrics.NoopQuotaMetrics;
+import earshot.metrics.MicrometerStreamMetrics;
+import earshot.metrics.NoopStreamMetrics;
+import earshot.metrics.StreamMetrics;
+import earshot.jobs.JobStage;
+import earshot.transcribe.LiveDecoder;
+import earshot.transcribe.TranscribeStage;
+import earshot.transcribe.WhisperEngine;
 import earshot.metrics.NoopUploadMetrics;
 import earshot.metrics.QuotaMetrics;
 import earshot.metrics.UploadMetrics;
@@ -61,6 +68,7 @@ public final class EarshotNode {
   private final JobMetrics metrics;
   private final QuotaMetrics quotaMetrics;
   private final UploadMetrics uploadMetrics;
+  private final StreamMetrics streamMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -96,6 +104,7 @@ public final class EarshotNode {
     this.quotaMetrics = registry == null ? NoopQuotaMetrics.INSTANCE
         : new MicrometerQuotaMetrics(registry, config.quota().ownerLabels());
     this.uploadMetrics = registry == null ? NoopUploadMetrics.INSTANCE : new MicrometerUploadMetrics(registry);
+    this.streamMetrics = registry == null ? NoopStreamMetrics.INSTANCE : new MicrometerStreamMetrics(registry);
     this.stages = stages;
     this.clock = clock;
   }
@@ -136,6 +145,13 @@ public final class EarshotNode {
       chain = chain.compose(v -> deploy("transcriber", () -> new TranscriberVerticle(config, stages, metrics),
           ThreadingModel.WORKER));
     }
+    WhisperEngine liveEngine = stages.handler(JobStage.AUDIO_TRANSCRIBE)
+        .filter(TranscribeStage.class::isInstance).map(h -> ((TranscribeStage) h).engine()).orElse(null);
+    if (runners && config.runs(Role.GPU) && liveEngine != null) {
+      // Live streams' decode passes, on the same engine (and state cap) as the batch transcriber.
+      chain = chain.compose(v -> deploy("live decoder", () -> new LiveDecoder(config.audio(), liveEngine),
+          ThreadingModel.EVENT_LOOP));
+    }
     if (runners && (config.runs(Role.CPU) || config.runs(Role.GPU))) {
       chain = chain.compose(v -> deploy("workspace cleaner", () -> new WorkspaceCleaner(new Workspace(config.dataDir()),
           artifacts),
@@ -152,7 +168,8 @@ public final class EarshotNode {
       // Several instances share the port, so request parsing spreads over event loops; the rate limiter is one
       // thread-safe object per node so a caller has one bucket whichever instance serves it.
       RateLimiter limiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
-      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter, artifacts),
+      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter,
+              artifacts, quotaMetrics, streamMetrics, clock),
               new DeploymentOptions().setInstances(config.http().effectiveInstances()))
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
@@ -160,7 +177,8 @@ public final class EarshotNode {
     }
     if (!config.runs(Role.API)) {
       // Every node answers /health, /ready and /metrics, whatever its roles.
-      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, artifacts, false),
+      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, artifacts,
+              quotaMetrics, streamMetrics, clock, false),
               new DeploymentOptions())
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http probes: {}", err.getMessage()))

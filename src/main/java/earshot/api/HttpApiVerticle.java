@@ -7,6 +7,11 @@ import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
 import earshot.bus.StorePing;
 import earshot.config.EarshotConfig;
+import earshot.metrics.QuotaMetrics;
+import earshot.metrics.StreamMetrics;
+import earshot.quota.StreamAdmission;
+import earshot.stream.StreamServices;
+import java.time.Clock;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -46,20 +51,31 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Log the loopback-only warning once per process, not once per instance. */
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
+  private final QuotaMetrics quotaMetrics;
+  private final StreamMetrics streamMetrics;
+  private final Clock clock;
+
+  /**
+   * {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null; the meters
+   * are the node's, for the live streams this verticle's sockets hold.
+   */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
-                         ArtifactStore artifacts) {
-    this(config, registry, rateLimiter, artifacts, true);
+                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics, Clock clock) {
+    this(config, registry, rateLimiter, artifacts, quotaMetrics, streamMetrics, clock, true);
   }
 
   /** {@code serveApi} false: the probes and metrics only, for a node without the API role. */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
-                         ArtifactStore artifacts, boolean serveApi) {
+                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics, Clock clock,
+                         boolean serveApi) {
     this.artifacts = artifacts;
     this.config = config;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
     this.serveApi = serveApi;
+    this.quotaMetrics = quotaMetrics;
+    this.streamMetrics = streamMetrics;
+    this.clock = clock;
   }
 
   @Override
@@ -115,9 +131,13 @@ public final class HttpApiVerticle extends VerticleBase {
     new ResultsApi(calls).mount(jobs);
     new AdminApi(config, calls).mount(jobs);
     new UsageApi(calls).mount(jobs);
+    StreamApi streams = new StreamApi(new StreamServices(vertx, config.streaming(),
+        new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics, config.dataDir()));
+    streams.mountNative(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
     Router openai = secured(FailureHandler.OPENAI);
     new OpenAiApi(vertx, config, artifacts).mount(openai);
+    streams.mountOpenAi(openai);
     router.route(OpenAiApi.BASE + "/*").subRouter(openai);
   }
 

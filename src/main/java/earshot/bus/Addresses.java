@@ -79,6 +79,21 @@ public final class Addresses {
    */
   public static final String QUOTA_USAGE = "earshot.quota.usage";
 
+  /**
+   * Request {@link StreamUsage} → reply {@link StreamUsage.Left}: a live stream's newly received seconds are added to
+   * the owner's used minutes today, in the store (so every API node of a cluster counts against one budget).
+   * Handled by the scheduler; fails 503 when the store does not answer.
+   */
+  public static final String QUOTA_STREAM_USAGE = "earshot.quota.stream.usage";
+
+  /**
+   * Request {@link StreamDecode} (a {@code Buffer} of 16 kHz pcm_f32le, parameters in headers) → reply
+   * {@link StreamDecoded}: one decode pass of a live stream. Handled on the transcriber role (gpu) by
+   * {@code earshot.transcribe.LiveDecoder}, whose passes take a whisper state ahead of batch windows; fails 503
+   * when no state became free in time, 422 for an unknown or missing model.
+   */
+  public static final String STREAM_DECODE = "earshot.stream.decode";
+
   /** Publish {@link JobsAvailable}: a queue has new work; wakes every scheduler in the cluster. */
   public static final String JOBS_AVAILABLE = "earshot.jobs.available";
   /** Publish {@link JobAbort}: runners holding the job stop it (cancel, lease lost). */

@@ -44,6 +44,10 @@ public final class ConfigLoader {
     m.put("EARSHOT_HTTP_HEADER_TIMEOUT_SECONDS", "http.header_timeout_seconds");
     m.put("EARSHOT_HTTP_MIN_UPLOAD_BYTES_PER_SECOND", "http.min_upload_bytes_per_second");
     m.put("EARSHOT_HTTP_MAX_CONNECTIONS", "http.max_connections");
+    m.put("EARSHOT_STREAM_IDLE_TIMEOUT_SECONDS", "stream.idle_timeout_seconds");
+    m.put("EARSHOT_STREAM_STEP_MS", "stream.step_ms");
+    m.put("EARSHOT_STREAM_MAX_WINDOW_SECONDS", "stream.max_window_seconds");
+    m.put("EARSHOT_STREAM_MAX_LAG_SECONDS", "stream.max_lag_seconds");
     m.put("JOBS_DB_URL", "store.url");
     m.put("JOBS_DB_POOL_SIZE", "store.pool_size");
     m.put("JOBS_LEASE_SECONDS", "jobs.lease_seconds");
@@ -246,7 +250,11 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r), cluster(r), ArtifactSettings.read(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r), cluster(r), ArtifactSettings.read(r),
+        new EarshotConfig.Streaming(r.seconds("stream.idle_timeout_seconds"),
+            Duration.ofMillis(r.intIn("stream.step_ms", 100, 10_000)),
+            Duration.ofSeconds(r.intIn("stream.max_window_seconds", 5, 30)),
+            Duration.ofSeconds(r.intIn("stream.max_lag_seconds", 1, 600))));
   }
 
   private static EarshotConfig.Cluster cluster(ConfigReader r) {

@@ -23,7 +23,8 @@ public record EarshotConfig(
     Webhooks webhooks,
     Quota quota,
     Cluster cluster,
-    Artifacts artifacts) {
+    Artifacts artifacts,
+    Streaming streaming) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -268,4 +269,12 @@ public record EarshotConfig(
   public boolean runs(Role role) {
     return roles.contains(role);
   }
+
+  /**
+   * Live transcription ({@code earshot.stream}): a stream with neither audio nor a keepalive for {@code idleTimeout}
+   * is closed; a decode pass runs every {@code step} of new audio over at most {@code maxWindow} of uncommitted audio
+   * (older audio is committed by force); when the audio waiting for inference exceeds {@code maxLag} the socket is
+   * paused until inference catches up.
+   */
+  public record Streaming(Duration idleTimeout, Duration step, Duration maxWindow, Duration maxLag) {}
 }

@@ -48,6 +48,15 @@ public final class PayloadKeys {
   /** Optional per-job chunking overrides: {@code {max_seconds, max_chars, overlap_seconds}}. */
   public static final String CHUNKING = "chunking";
 
+  /**
+   * A saved live stream ({@code "save": true}): the payload already holds its {@link #TRANSCRIPT} (the stream's
+   * committed text) and {@link #DURATION_SECONDS}, so audio_convert and audio_transcribe do not apply. Set only by
+   * {@code earshot.stream}, never from a client's request.
+   */
+  public static final String STREAMED = "streamed";
+  /** A saved live stream: its audio, a 16 kHz mono WAV under the job's results directory. */
+  public static final String STREAM_AUDIO = "stream_audio";
+
   // ---- produced by stages ------------------------------------------------------------------------------------
   /** audio_download: the downloaded file's object key ({@code jobs/<uuid>/source.<ext>}). */
   public static final String SOURCE_KEY = "source_key";

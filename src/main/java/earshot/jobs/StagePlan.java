@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Decides which stage a job runs next and on which queue, and which part of the job's progress each stage covers.
  * Stages that do not apply to a job's payload are skipped: no download unless the payload has a {@code url}, no
- * chunking when {@code perform_chunking=false}, no analysis unless {@code perform_analysis=true}.
+ * chunking when {@code perform_chunking=false}, no analysis unless {@code perform_analysis=true}, no conversion or
+ * transcription for a saved live stream ({@link PayloadKeys#STREAMED}).
  */
 public final class StagePlan {
   /** Each stage's share of a job's progress; a skipped stage's share goes to the stages that run, in proportion. */
@@ -73,7 +74,9 @@ public final class StagePlan {
       case AUDIO_DOWNLOAD -> payload.getValue("url") != null;
       case AUDIO_CHUNK -> !Boolean.FALSE.equals(payload.getValue("perform_chunking"));
       case AUDIO_ANALYZE -> Boolean.TRUE.equals(payload.getValue("perform_analysis"));
-      case AUDIO_CONVERT, AUDIO_TRANSCRIBE, AUDIO_STORE -> true;
+      // a saved live stream was transcribed as it streamed
+      case AUDIO_CONVERT, AUDIO_TRANSCRIBE -> !Boolean.TRUE.equals(payload.getValue(PayloadKeys.STREAMED));
+      case AUDIO_STORE -> true;
     };
   }
 

@@ -6,6 +6,7 @@ import earshot.bus.Addresses;
 import earshot.bus.Failures;
 import earshot.bus.OwnerQuery;
 import earshot.bus.OwnerTier;
+import earshot.bus.StreamUsage;
 import earshot.bus.TierChange;
 import earshot.store.JobStore;
 import earshot.tiers.DailyUsage;
@@ -54,7 +55,9 @@ public final class QuotaQueries {
         bus.<JsonObject>consumer(Addresses.QUOTA_TIER_SET, this::onSetTier).completion(),
         bus.<JsonObject>consumer(Addresses.QUOTA_OWNER_PROCESSING, m -> answer(m, processing(owner(m)))).completion(),
         bus.<JsonObject>consumer(Addresses.QUOTA_SUMMARY_BY_OWNER, m -> answer(m, summaryByOwner())).completion(),
-        bus.<JsonObject>consumer(Addresses.QUOTA_USAGE, m -> answer(m, usage(owner(m)))).completion())).mapEmpty();
+        bus.<JsonObject>consumer(Addresses.QUOTA_USAGE, m -> answer(m, usage(owner(m)))).completion(),
+        bus.<JsonObject>consumer(Addresses.QUOTA_STREAM_USAGE, m -> answer(m, streamed(m.body()))).completion()))
+        .mapEmpty();
   }
 
   private static String owner(Message<JsonObject> m) {
@@ -95,6 +98,21 @@ public final class QuotaQueries {
       byOwner.forEach((owner, counts) -> owners.add(new JsonObject().put("owner_user_id", owner)
           .put("counts_by_status", byStatus(counts)).put("total", total(counts))));
       return new JsonObject().put("owners", owners);
+    });
+  }
+
+  /** Adds a live stream's new seconds to today's used minutes and says how many seconds are left. */
+  private Future<JsonObject> streamed(JsonObject body) {
+    StreamUsage u = StreamUsage.fromJson(body);
+    LocalDate day = UtcDay.today(clock);
+    Future<DailyUsage> used = u.seconds() > 0 ? store.addStreamed(u.ownerUserId(), u.seconds(), day)
+        : store.usage(u.ownerUserId(), day);
+    return Future.all(store.tierOf(u.ownerUserId()), used).map(all -> {
+      java.util.Optional<String> stored = all.resultAt(0);
+      DailyUsage today = all.resultAt(1);
+      Tier tier = tiers.resolve(stored.orElse(null));
+      Double left = tier.dailySeconds() == null ? null : tier.dailySeconds() - today.totalSeconds();
+      return new StreamUsage.Left(left).toJson();
     });
   }
 

@@ -29,6 +29,12 @@ public interface TierLedger {
   Future<DailyUsage> usage(String ownerUserId, LocalDate day);
 
   /**
+   * A live stream received {@code seconds} more audio: they are added to the owner's used seconds of {@code day} at
+   * once (a stream has no job to reserve for). Yields the day's usage after the addition.
+   */
+  Future<DailyUsage> addStreamed(String ownerUserId, double seconds, LocalDate day);
+
+  /**
    * Fenced: the job's audio turned out {@code seconds} long. Checks the owner's tier ({@code max_file_minutes},
    * then what is left of {@code day}'s minutes) and, if it fits, reserves the seconds on that day (replacing any
    * earlier reservation of this job). Yields the refusal when it does not fit; empty when reserved, or when the

@@ -39,6 +39,10 @@ final class FullParams {
       set(p, "initial_prompt", call.allocateFrom(o.initialPrompt()));
     }
     set(p, "token_timestamps", tokenTimestamps);
+    if (o.suppressNonSpeechTokens()) { // live passes: no "[Music]", "(laughs)" or "♪" made up from noise
+      set(p, "suppress_non_speech_tokens", true);
+      set(p, "suppress_blank", true);
+    }
     // print_realtime writes to the process's stdout; none of these belong in a server.
     set(p, "print_special", false);
     set(p, "print_progress", false);

@@ -53,6 +53,11 @@ public final class TranscribeStage implements StageHandler {
     this(audio, engine, null, null);
   }
 
+  /** The engine this stage decodes with, which live streams on this node share ({@link LiveDecoder}). */
+  public WhisperEngine engine() {
+    return engine;
+  }
+
   @Override
   public JobStage stage() {
     return JobStage.AUDIO_TRANSCRIBE;

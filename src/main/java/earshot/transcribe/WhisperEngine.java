@@ -22,6 +22,14 @@ public interface WhisperEngine extends AutoCloseable {
    */
   Session open(Path modelFile, Duration wait) throws InterruptedException;
 
+  /**
+   * Opens a session for one live-stream decode pass: it takes a decoder state ahead of batch jobs waiting for one.
+   * Engines without lanes open an ordinary session.
+   */
+  default Session openLive(Path modelFile, Duration wait) throws InterruptedException {
+    return open(modelFile, wait);
+  }
+
   /** Frees every loaded model; sessions must be closed first. */
   @Override
   void close();
@@ -52,6 +60,12 @@ public interface WhisperEngine extends AutoCloseable {
       return r;
     }
 
+    /**
+     * Between two windows of a batch job: gives the decoder state to live passes that are waiting for one, and
+     * takes one back behind them. A no-op when none waits, and for engines without lanes.
+     */
+    default void yieldToLive() throws InterruptedException {}
+
     /** Frees the state and gives its slot back. */
     @Override
     void close();
@@ -65,14 +79,21 @@ public interface WhisperEngine extends AutoCloseable {
    * @param threads whisper.cpp threads for this decode; 0 means all available processors
    */
   record DecodeOptions(String language, boolean translate, String initialPrompt, Sampling sampling, int threads,
-                       boolean wordTimestamps) {
+                       boolean wordTimestamps, boolean suppressNonSpeechTokens) {
     public DecodeOptions {
       sampling = sampling == null ? Sampling.DEFAULTS : sampling;
     }
 
+    /** whisper.cpp's default {@code suppress_non_speech_tokens} (false): what batch jobs decode with. */
+    public DecodeOptions(String language, boolean translate, String initialPrompt, Sampling sampling, int threads,
+                         boolean wordTimestamps) {
+      this(language, translate, initialPrompt, sampling, threads, wordTimestamps, false);
+    }
+
     /** The same options in another language (e.g. the one the first window detected). */
     public DecodeOptions withLanguage(String other) {
-      return new DecodeOptions(other, translate, initialPrompt, sampling, threads, wordTimestamps);
+      return new DecodeOptions(other, translate, initialPrompt, sampling, threads, wordTimestamps,
+          suppressNonSpeechTokens);
     }
   }
 

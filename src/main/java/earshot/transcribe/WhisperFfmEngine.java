@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -40,8 +38,8 @@ public final class WhisperFfmEngine implements WhisperEngine {
 
   private final WhisperLibrary lib;
   private final int maxStates;
-  private final Semaphore states;
-  private final AtomicInteger live = new AtomicInteger();
+  private final StatePermits states;
+  private final AtomicInteger live_ = new AtomicInteger();
   private final Map<Path, Model> models = new ConcurrentHashMap<>(); // written only under synchronized (models)
   private final boolean tokenTimestamps;
 
@@ -61,7 +59,7 @@ public final class WhisperFfmEngine implements WhisperEngine {
     }
     this.lib = WhisperLibrary.load(libraryDir);
     this.maxStates = maxStates;
-    this.states = new Semaphore(maxStates, true);
+    this.states = new StatePermits(maxStates);
     this.tokenTimestamps = tokenTimestamps;
   }
 
@@ -72,13 +70,33 @@ public final class WhisperFfmEngine implements WhisperEngine {
 
   /** Decoder states alive now (for tests and metrics). */
   public int liveStates() {
-    return live.get();
+    return live_.get();
+  }
+
+  /**
+   * A batch session: it gives its state up between windows ({@link Session#yieldToLive}) while a live pass waits,
+   * and takes one again behind the live passes.
+   */
+  /** Live passes waiting for a state now (for tests and metrics). */
+  public int liveWaiting() {
+    return states.liveWaiting();
   }
 
   @Override
   public Session open(Path modelFile, Duration wait) throws InterruptedException {
     Model model = model(modelFile.toAbsolutePath().normalize());
-    if (!states.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+    return new BatchSession(model, wait, session(model, false, wait, modelFile));
+  }
+
+  /** A live pass's session: it takes a free state before any waiting batch job. */
+  @Override
+  public Session openLive(Path modelFile, Duration wait) throws InterruptedException {
+    Model model = model(modelFile.toAbsolutePath().normalize());
+    return session(model, true, wait, modelFile);
+  }
+
+  private FfmSession session(Model model, boolean live, Duration wait, Path modelFile) throws InterruptedException {
+    if (!states.acquire(live, wait)) {
       throw new RetryableStageException("all " + maxStates + " whisper states stayed busy for " + wait);
     }
     try {
@@ -86,11 +104,56 @@ public final class WhisperFfmEngine implements WhisperEngine {
       if (state.equals(MemorySegment.NULL)) {
         throw new RetryableStageException("whisper.cpp could not allocate a decoder state for " + modelFile);
       }
-      live.incrementAndGet();
+      live_.incrementAndGet();
       return new FfmSession(lib, model, state, tokenTimestamps, this::release);
     } catch (RuntimeException e) {
       states.release();
       throw e;
+    }
+  }
+
+  /** A batch job's session, whose state is handed to waiting live passes between windows. */
+  private final class BatchSession implements Session {
+    private final Model model;
+    private final Duration wait;
+    private FfmSession inner;
+
+    BatchSession(Model model, Duration wait, FfmSession inner) {
+      this.model = model;
+      this.wait = wait;
+      this.inner = inner;
+    }
+
+    @Override
+    public boolean multilingual() {
+      return model.multilingual();
+    }
+
+    @Override
+    public Result transcribe(float[] samples, DecodeOptions options) {
+      return inner.transcribe(samples, options);
+    }
+
+    @Override
+    public Result transcribe(float[] samples, DecodeOptions options, Listener listener) {
+      return inner.transcribe(samples, options, listener);
+    }
+
+    @Override
+    public void yieldToLive() throws InterruptedException {
+      if (states.liveWaiting() == 0) {
+        return;
+      }
+      inner.close();
+      inner = null;
+      inner = session(model, false, wait, Path.of("(batch session)"));
+    }
+
+    @Override
+    public void close() {
+      if (inner != null) {
+        inner.close();
+      }
     }
   }
 
@@ -102,7 +165,7 @@ public final class WhisperFfmEngine implements WhisperEngine {
         return null;
       });
     } finally {
-      live.decrementAndGet();
+      live_.decrementAndGet();
       states.release();
     }
   }
@@ -139,8 +202,8 @@ public final class WhisperFfmEngine implements WhisperEngine {
   @Override
   public void close() {
     synchronized (models) {
-      if (live.get() > 0) {
-        LOG.warn("closing the whisper engine with {} sessions still open", live.get());
+      if (live_.get() > 0) {
+        LOG.warn("closing the whisper engine with {} sessions still open", live_.get());
       }
       writeLocked(() -> {
         for (Model m : models.values()) {

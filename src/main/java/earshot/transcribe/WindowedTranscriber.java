@@ -54,6 +54,14 @@ public final class WindowedTranscriber {
       if (cancelled.getAsBoolean()) {
         return new Result(segments, language, languageProbability, pcm.durationSeconds(), windows, true);
       }
+      if (windows > 0) {
+        try {
+          session.yieldToLive(); // a live stream waiting for a state decodes before this job's next window
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return new Result(segments, language, languageProbability, pcm.durationSeconds(), windows, true);
+        }
+      }
       long from = start;
       long end = cutter.nextCut(pcm, start);
       float[] samples = pcm.read(start, Math.toIntExact(end - start));

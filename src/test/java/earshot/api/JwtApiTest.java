@@ -203,4 +203,24 @@ class JwtApiTest {
     return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
         + "\n-----END " + type + "-----\n";
   }
+
+  @Test
+  void aLiveStreamAuthenticatesWithABearerTokenAndIsRefusedWithoutOne() throws Exception {
+    start(new JsonObject().put("algorithm", "HS256").put("secret", SECRET));
+    String alice = token(signer("HS256", SECRET), "HS256", "alice");
+    io.vertx.core.http.WebSocketClient ws = vertx.createWebSocketClient();
+    var options = new io.vertx.core.http.WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort())
+        .setURI("/api/v1/audio/stream/transcribe");
+    Throwable refused = earshot.testsupport.Await.awaitFailure(ws.connect(options));
+    org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("401"), refused.getMessage());
+    java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
+    // the JWT check is asynchronous: the upgrade must still succeed after it
+    var socket = await(ws.connect(options.addHeader("Authorization", "Bearer " + alice))
+        .onSuccess(w -> w.textMessageHandler(first::complete)));
+    await(socket.writeTextMessage(new JsonObject().put("type", "config").encode()));
+    JsonObject ready = new JsonObject(first.get(earshot.testsupport.Deadlines.WAIT.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS));
+    assertEquals("ready", ready.getString("type"), ready.encode());
+    await(socket.close());
+  }
 }

@@ -69,4 +69,12 @@ class StagePlanTest {
     assertEquals("large-v3", queues.modelOfQueue("transcribe-large", "base"));
     assertEquals(null, queues.modelOfQueue("default", "base"));
   }
+
+  @Test
+  void aSavedLiveStreamIsOnlyChunkedAndStoredAndItsProgressStillEndsAtHundred() {
+    JsonObject streamed = new JsonObject().put(PayloadKeys.STREAMED, true).put(PayloadKeys.TRANSCRIPT, new JsonObject());
+    assertEquals(List.of(JobStage.AUDIO_CHUNK, JobStage.AUDIO_STORE), running(streamed));
+    assertEquals(100, StagePlan.span(JobStage.AUDIO_STORE, streamed).to());
+    assertEquals(JobStage.AUDIO_TRANSCRIBE, running(new JsonObject().put(PayloadKeys.STREAMED, false)).get(1));
+  }
 }

@@ -378,6 +378,19 @@ abstract class QuotaStoreContract {
     assertEquals(Map.of("queued", 1L), counts.get("b"));
   }
 
+  @Test
+  void aLiveStreamsSecondsAreUsedAtOnceBesideAJobsReservation() {
+    LocalDate today = UtcDay.today(clock);
+    Job a = leaseOne("sam");
+    assertEquals(Optional.empty(), await(store.reserve(a.lease(), 120, today, TIERS)));
+    DailyUsage after = await(store.addStreamed("sam", 2.5, today));
+    assertEquals(2.5, after.usedSeconds(), 0.001);
+    assertEquals(120, after.reservedSeconds(), 0.001);
+    await(store.addStreamed("sam", 2.5, today));
+    assertUsage("sam", today, 5, 120);
+    assertUsage("sam", today.minusDays(1), 0, 0);
+  }
+
   void assertUsage(String owner, LocalDate day, double used, double reserved) {
     DailyUsage u = await(store.usage(owner, day));
     assertEquals(used, u.usedSeconds(), 0.001, "used seconds of " + owner + " on " + day);

@@ -281,6 +281,12 @@ public final class PostgresJobStore implements JobStore {
   }
 
   @Override
+  public Future<DailyUsage> addStreamed(String ownerUserId, double seconds, LocalDate day) {
+    return PostgresQuotaSql.addUsage(pool, ownerUserId, day, seconds, 0, now())
+        .compose(v -> PostgresQuotaSql.usage(pool, ownerUserId, day));
+  }
+
+  @Override
   public Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers) {
     return pool.withTransaction(conn -> PostgresQuotaSql.reserve(conn, lease, seconds, day, tiers, now()));
   }

@@ -273,6 +273,14 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
+  public Future<DailyUsage> addStreamed(String ownerUserId, double seconds, LocalDate day) {
+    return write(c -> {
+      SqliteQuotaSql.addUsage(c, ownerUserId, day.toString(), seconds, 0, now());
+      return SqliteQuotaSql.usage(c, ownerUserId, day);
+    });
+  }
+
+  @Override
   public Future<Optional<QuotaRefusal>> reserve(Lease lease, double seconds, LocalDate day, Tiers tiers) {
     return write(c -> SqliteQuotaSql.reserve(c, lease, seconds, day, tiers, now()));
   }
