@@ -11,7 +11,10 @@ import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
 import earshot.metrics.JobMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
+import earshot.metrics.EventMetrics;
+import earshot.metrics.MicrometerEventMetrics;
 import earshot.metrics.MicrometerUploadMetrics;
+import earshot.metrics.NoopEventMetrics;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.metrics.NoopUploadMetrics;
 import earshot.metrics.QuotaMetrics;
@@ -58,6 +61,7 @@ public final class EarshotNode {
   private final JobMetrics metrics;
   private final QuotaMetrics quotaMetrics;
   private final UploadMetrics uploadMetrics;
+  private final EventMetrics eventMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -76,6 +80,7 @@ public final class EarshotNode {
     this.quotaMetrics = registry == null ? NoopQuotaMetrics.INSTANCE
         : new MicrometerQuotaMetrics(registry, config.quota().ownerLabels());
     this.uploadMetrics = registry == null ? NoopUploadMetrics.INSTANCE : new MicrometerUploadMetrics(registry);
+    this.eventMetrics = registry == null ? NoopEventMetrics.INSTANCE : new MicrometerEventMetrics(registry);
     this.stages = stages;
     this.clock = clock;
   }
@@ -123,7 +128,8 @@ public final class EarshotNode {
       // Several instances share the port, so request parsing spreads over event loops; the rate limiter is one
       // thread-safe object per node so a caller has one bucket whichever instance serves it.
       RateLimiter limiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
-      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter),
+      chain = chain.compose(v -> vertx.deployVerticle(
+              () -> api = new HttpApiVerticle(config, registry, limiter, eventMetrics),
               new DeploymentOptions().setInstances(config.http().effectiveInstances()))
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))

@@ -6,6 +6,7 @@ import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
 import earshot.bus.StorePing;
 import earshot.config.EarshotConfig;
+import earshot.metrics.EventMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -41,9 +42,16 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Log the loopback-only warning once per process, not once per instance. */
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null. */
-  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter) {
+  private final EventMetrics eventMetrics;
+
+  /**
+   * {@code rateLimiter} (thread-safe, or null) and {@code eventMetrics} (thread-safe) are shared by the node's instances
+   * of this verticle.
+   */
+  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
+                         EventMetrics eventMetrics) {
     this.config = config;
+    this.eventMetrics = eventMetrics;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
   }
@@ -55,7 +63,8 @@ public final class HttpApiVerticle extends VerticleBase {
       router.route().handler(CorsHandler.create()
           .addOrigins(config.api().corsOrigins())
           .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
-          .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "X-API-KEY", "Idempotency-Key", "Prefer"))
+          .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "X-API-KEY", "Idempotency-Key", "Prefer",
+              "Last-Event-ID"))
           .exposedHeaders(java.util.Set.of("Location", "Retry-After")));
     }
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
@@ -66,6 +75,7 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     Router jobs = secured(FailureHandler.PROBLEM);
     SchedulerCalls calls = new SchedulerCalls(vertx);
+    new JobEventsApi(vertx, config.events(), calls, eventMetrics).mount(jobs); // before JobsApi's /jobs/:id
     new JobsApi(vertx, config, calls).mount(jobs);
     new ResultsApi(calls).mount(jobs);
     new AdminApi(config, calls).mount(jobs);

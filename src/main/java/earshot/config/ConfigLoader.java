@@ -74,6 +74,8 @@ public final class ConfigLoader {
     m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
     m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
     m.put("EARSHOT_OPENAI_KEEPALIVE_SECONDS", "api.openai_keepalive_seconds");
+    m.put("EARSHOT_EVENTS_KEEPALIVE_SECONDS", "events.keepalive_seconds");
+    m.put("EARSHOT_EVENTS_RETENTION_HOURS", "events.retention_hours");
     m.put("EARSHOT_JWT_ALGORITHM", "api.jwt.algorithm");
     m.put("EARSHOT_JWT_SECRET", "api.jwt.secret");
     m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
@@ -220,7 +222,9 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r),
+        new EarshotConfig.Events(Duration.ofSeconds(r.intIn("events.keepalive_seconds", 1, 3600)),
+            Duration.ofHours(r.intIn("events.retention_hours", 1, 24 * 365))));
   }
 
   /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */

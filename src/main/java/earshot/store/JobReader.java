@@ -1,5 +1,7 @@
 package earshot.store;
 
+import earshot.jobs.EventQuery;
+import earshot.jobs.RecordedEvent;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +28,12 @@ public interface JobReader {
    * {@code ids} (an id asked twice is answered twice), empty where there is no such job.
    */
   Future<List<Optional<JobStore.Positioned>>> getAll(List<Long> ids);
+
+  /** Recorded job events after {@code q.afterSeq()}, oldest first, at most {@code q.limit()} (see {@link EventLog}). */
+  Future<List<RecordedEvent>> eventsAfter(EventQuery q);
+
+  /** The newest recorded event of a job: the job's state as its subscribers last saw it. */
+  Future<Optional<RecordedEvent>> latestEvent(long jobId);
 
   Future<Void> close();
 }

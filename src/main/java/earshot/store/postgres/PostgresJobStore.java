@@ -246,6 +246,18 @@ public final class PostgresJobStore implements JobStore {
     return PostgresJobQueriesSql.queueDepths(pool);
   }
 
+  // ---- job events: the SQL is in PostgresEventsSql -------------------------------------------------------------
+
+  @Override
+  public Future<Long> appendEvent(long jobId, String ownerUserId, String event, JsonObject job) {
+    return written(PostgresEventsSql.append(pool, jobId, ownerUserId, event, job, now()));
+  }
+
+  @Override
+  public Future<Integer> pruneEvents(Instant before) {
+    return PostgresEventsSql.prune(pool, before.atOffset(java.time.ZoneOffset.UTC));
+  }
+
   // ---- webhook deliveries: the SQL is in PostgresDeliveriesSql -------------------------------------------------
 
   @Override

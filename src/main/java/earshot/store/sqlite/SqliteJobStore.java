@@ -235,6 +235,18 @@ public final class SqliteJobStore implements JobStore {
     return read(SqliteJobQueriesSql::queueDepths);
   }
 
+  // ---- job events: the SQL is in SqliteEventsSql -----------------------------------------------------------------
+
+  @Override
+  public Future<Long> appendEvent(long jobId, String ownerUserId, String event, JsonObject job) {
+    return write(c -> SqliteEventsSql.append(c, statements, jobId, ownerUserId, event, job, now()));
+  }
+
+  @Override
+  public Future<Integer> pruneEvents(Instant before) {
+    return write(c -> SqliteEventsSql.prune(c, statements, before.toEpochMilli()));
+  }
+
   // ---- webhook deliveries: the SQL is in SqliteDeliveriesSql ---------------------------------------------------
 
   @Override
