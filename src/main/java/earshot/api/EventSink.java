@@ -13,7 +13,11 @@ import io.vertx.core.json.JsonObject;
  * <p>Threading: used on the event loop of the connection it writes to.
  */
 interface EventSink {
-  /** One event; {@code seq} is its SSE {@code id:} (none when 0: an event the store could not record). */
+  /**
+   * One event; {@code seq} is its SSE {@code id:}. It is 0 for a job's state that is not in the event log (a job older
+   * than the log, a pruned one, or one whose first event is still being recorded) and for an event the store could not
+   * record: a client that resumes from 0 is replayed the whole log, so it may see events twice but misses none.
+   */
   void send(long seq, JsonObject event);
 
   /** Something that keeps proxies from closing an idle stream and shows whether the client is still there. */
@@ -39,7 +43,7 @@ interface EventSink {
       @Override
       public void send(long seq, JsonObject event) {
         if (!response.closed() && !response.ended()) {
-          response.write((seq > 0 ? "id: " + seq + "\n" : "") + "data: " + event.encode() + "\n\n");
+          response.write("id: " + seq + "\ndata: " + event.encode() + "\n\n");
         }
       }
 

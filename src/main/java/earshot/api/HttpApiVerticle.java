@@ -67,6 +67,7 @@ public final class HttpApiVerticle extends VerticleBase {
               "Last-Event-ID"))
           .exposedHeaders(java.util.Set.of("Location", "Retry-After")));
     }
+    router.route().handler(HttpApiVerticle::holdUpgrades);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
     new ApiDocs().mount(router);
@@ -124,6 +125,25 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     api.route().failureHandler(failures);
     return api;
+  }
+
+  /**
+   * A WebSocket route upgrades with {@code toWebSocket()}, which needs the request still unread, but only after
+   * asynchronous work (a JWT check, the job lookup): so an upgrade request's end is held back (paused) from here.
+   * {@code toWebSocket()} resumes it; a request answered otherwise (refused, not found) is resumed when its response
+   * ends, so that its connection can carry the next request.
+   */
+  private static void holdUpgrades(RoutingContext ctx) {
+    String upgrade = ctx.request().getHeader(io.vertx.core.http.HttpHeaders.UPGRADE);
+    if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+      ctx.request().pause();
+      ctx.addEndHandler(v -> {
+        if (ctx.response().getStatusCode() != 101) {
+          ctx.request().resume();
+        }
+      });
+    }
+    ctx.next();
   }
 
   /** Without an API key the API is open, so it listens on loopback only. */
