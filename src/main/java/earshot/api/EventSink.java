@@ -3,7 +3,6 @@ package earshot.api;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Where a job-event subscriber's events go: an SSE response or a WebSocket. Both tell when the client went away
@@ -14,11 +13,11 @@ import io.vertx.core.json.JsonObject;
  */
 interface EventSink {
   /**
-   * One event; {@code seq} is its SSE {@code id:}. It is 0 for a job's state that is not in the event log (a job older
+   * One event (its JSON, encoded); {@code seq} is its SSE {@code id:}. It is 0 for a job's state that is not in the event log (a job older
    * than the log, a pruned one, or one whose first event is still being recorded) and for an event the store could not
    * record: a client that resumes from 0 is replayed the whole log, so it may see events twice but misses none.
    */
-  void send(long seq, JsonObject event);
+  void send(long seq, String event);
 
   /** Something that keeps proxies from closing an idle stream and shows whether the client is still there. */
   void keepalive();
@@ -41,9 +40,9 @@ interface EventSink {
     response.write(": job events\n\n");
     return new EventSink() {
       @Override
-      public void send(long seq, JsonObject event) {
+      public void send(long seq, String event) {
         if (!response.closed() && !response.ended()) {
-          response.write("id: " + seq + "\ndata: " + event.encode() + "\n\n");
+          response.write("id: " + seq + "\ndata: " + event + "\n\n");
         }
       }
 
@@ -81,9 +80,9 @@ interface EventSink {
   static EventSink webSocket(ServerWebSocket ws) {
     return new EventSink() {
       @Override
-      public void send(long seq, JsonObject event) {
+      public void send(long seq, String event) {
         if (!ws.isClosed()) {
-          ws.writeTextMessage(event.encode());
+          ws.writeTextMessage(event);
         }
       }
 

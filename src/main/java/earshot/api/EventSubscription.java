@@ -5,7 +5,6 @@ import earshot.jobs.RecordedEvent;
 import earshot.metrics.EventMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +14,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * One subscriber's job events: a consumer of a job-event address on the (clustered) event bus, so it gets every
- * scheduler's events whichever node made the change. The consumer is registered first and buffers what arrives while
+ * One subscriber's job events: a listener of a job-event address on the (clustered) event bus, through the
+ * verticle's {@link EventHub}, so it gets every scheduler's events whichever node made the change. It listens first
+ * and buffers what arrives while
  * the store is read for the events the subscriber has not seen ({@link #start}), so nothing falls between the read and
  * the bus. Each event is sent at most once: what the read gave is not sent again from the buffer, and on a one-job
  * stream an event whose seq is not above the last one sent is dropped, so the seqs a subscriber sees rise.
@@ -30,9 +30,11 @@ final class EventSubscription {
   private final Vertx vertx;
   private final Predicate<JobEvent> wanted;
   private final boolean oneJob;
-  private final List<RecordedEvent> buffered = new ArrayList<>();
+  private final EventHub hub;
+  private final String address;
+  private final List<Pending> buffered = new ArrayList<>();
+  private final EventHub.Listener listener = this::arrived;
   private final Set<Long> replayed = new HashSet<>();
-  private MessageConsumer<JsonObject> consumer;
   private EventSink sink;
   private EventMetrics metrics;
   private long afterSeq;
@@ -41,8 +43,13 @@ final class EventSubscription {
   private boolean live;
   private boolean closed;
 
-  private EventSubscription(Vertx vertx, Predicate<JobEvent> wanted, boolean oneJob) {
+  /** An event that arrived from the bus before the subscriber was started, with its encoded view. */
+  private record Pending(RecordedEvent event, String view) {}
+
+  private EventSubscription(Vertx vertx, EventHub hub, String address, Predicate<JobEvent> wanted, boolean oneJob) {
     this.vertx = vertx;
+    this.hub = hub;
+    this.address = address;
     this.wanted = wanted;
     this.oneJob = oneJob;
   }
@@ -51,10 +58,10 @@ final class EventSubscription {
    * Listens on {@code address} from now on, keeping the events {@code wanted} accepts until {@link #start}; a one-job
    * stream ({@code oneJob}) ends with the job's end event.
    */
-  static Future<EventSubscription> listen(Vertx vertx, String address, Predicate<JobEvent> wanted, boolean oneJob) {
-    EventSubscription s = new EventSubscription(vertx, wanted, oneJob);
-    s.consumer = vertx.eventBus().consumer(address, m -> s.arrived(JobEvent.fromJson(m.body())));
-    return s.consumer.completion().map(v -> s);
+  static Future<EventSubscription> listen(Vertx vertx, EventHub hub, String address, Predicate<JobEvent> wanted,
+                                         boolean oneJob) {
+    EventSubscription s = new EventSubscription(vertx, hub, address, wanted, oneJob);
+    return hub.join(address, s.listener).map(v -> s);
   }
 
   /**
@@ -69,9 +76,9 @@ final class EventSubscription {
     metrics.subscribed();
     sink.onGone(this::close);
     first.forEach(e -> replayed.add(e.seq()));
-    first.forEach(e -> deliver(e, true));
+    first.forEach(e -> deliver(e, null, true));
     live = true;
-    List.copyOf(buffered).forEach(e -> deliver(e, false));
+    List.copyOf(buffered).forEach(p -> deliver(p.event(), p.view(), false));
     buffered.clear();
     if (!closed) {
       timer = vertx.setPeriodic(keepalive.toMillis(), id -> sink.keepalive());
@@ -79,24 +86,27 @@ final class EventSubscription {
   }
 
   /** Stops listening without having streamed anything (the request was answered otherwise). */
-  Future<Void> cancel() {
+  void cancel() {
     closed = true;
-    return consumer.unregister();
+    hub.leave(address, listener);
   }
 
-  private void arrived(JobEvent event) {
+  private void arrived(JobEvent event, RecordedEvent recorded, String view) {
     if (closed || !wanted.test(event)) {
       return;
     }
     if (live) {
-      deliver(event.recorded(), false);
+      deliver(recorded, view, false);
     } else {
-      buffered.add(event.recorded());
+      buffered.add(new Pending(recorded, view));
     }
   }
 
-  /** {@code fromStore}: read for this subscriber, so sent as it is; from the bus, only what it has not seen. */
-  private void deliver(RecordedEvent e, boolean fromStore) {
+  /**
+   * {@code fromStore}: read for this subscriber, so sent as it is; from the bus, only what it has not seen. {@code view}
+   * is the event's encoded view when the hub made it already, else null.
+   */
+  private void deliver(RecordedEvent e, String view, boolean fromStore) {
     if (closed) {
       return;
     }
@@ -112,7 +122,7 @@ final class EventSubscription {
       return;
     }
     lastSent = Math.max(lastSent, e.seq());
-    sink.send(e.seq(), view(e));
+    sink.send(e.seq(), view != null ? view : view(e).encode());
     if (oneJob && RecordedEvent.END.equals(e.event())) {
       sink.end();
       close();
@@ -132,7 +142,7 @@ final class EventSubscription {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    consumer.unregister();
+    hub.leave(address, listener);
     metrics.unsubscribed();
   }
 }

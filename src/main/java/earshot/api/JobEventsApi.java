@@ -36,9 +36,11 @@ final class JobEventsApi {
   private final EarshotConfig.Events config;
   private final SchedulerCalls calls;
   private final EventMetrics metrics;
+  private final EventHub hub;
 
   JobEventsApi(Vertx vertx, EarshotConfig.Events config, SchedulerCalls calls, EventMetrics metrics) {
     this.vertx = vertx;
+    this.hub = new EventHub(vertx);
     this.config = config;
     this.calls = calls;
     this.metrics = metrics;
@@ -55,7 +57,7 @@ final class JobEventsApi {
     Long after = upgrade ? null : lastEventId(ctx);
     long id = Routes.jobId(ctx);
     calls.visibleJob(ctx)
-        .compose(job -> EventSubscription.listen(vertx, Addresses.jobEvents(id), e -> true, true)
+        .compose(job -> EventSubscription.listen(vertx, hub, Addresses.jobEvents(id), e -> true, true)
             .compose(sub -> firstEvents(job, after)
                 .compose(first -> open(ctx, upgrade, sub, job, first, after))
                 .onFailure(err -> sub.cancel())))
@@ -90,8 +92,8 @@ final class JobEventsApi {
         ? sawTheEnd(job.getLong("id"), after) : Future.succeededFuture(false);
     return over.compose(done -> {
       if (done) {
-        ctx.response().setStatusCode(204).end();
-        return sub.cancel();
+        sub.cancel();
+        return ctx.response().setStatusCode(204).end();
       }
       if (!upgrade) {
         sub.start(EventSink.sse(ctx.response()), first, after == null ? 0 : after, config.keepalive(), metrics);
@@ -119,7 +121,7 @@ final class JobEventsApi {
     }
     String owner = who.admin() ? asked : who.ownerUserId();
     Long after = lastEventId(ctx);
-    EventSubscription.listen(vertx, Addresses.JOB_EVENTS, e -> owner == null || owner.equals(e.ownerUserId()), false)
+    EventSubscription.listen(vertx, hub, Addresses.JOB_EVENTS, e -> owner == null || owner.equals(e.ownerUserId()), false)
         .compose(sub -> (after == null ? Future.succeededFuture(List.<RecordedEvent>of()) : replay(null, owner, after))
             .onSuccess(first -> sub.start(EventSink.sse(ctx.response()), first, after == null ? 0 : after,
                 config.keepalive(), metrics))
