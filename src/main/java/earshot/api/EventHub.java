@@ -23,7 +23,7 @@ import java.util.Set;
 final class EventHub {
   /** A subscriber: gets each event with its view, encoded once for all ({@link EventSubscription#view}). */
   interface Listener {
-    void arrived(JobEvent event, RecordedEvent recorded, String view);
+    void arrived(JobEvent event, RecordedEvent recorded, EncodedEvent encoded);
   }
 
   private static final class Topic {
@@ -68,9 +68,9 @@ final class EventHub {
   private static void fanOut(Topic topic, JsonObject body) {
     JobEvent event = JobEvent.fromJson(body);
     RecordedEvent recorded = event.recorded();
-    String view = EventSubscription.view(recorded).encode();
+    EncodedEvent encoded = new EncodedEvent(recorded.seq(), EventSubscription.view(recorded).encode());
     for (Listener l : List.copyOf(topic.listeners)) {
-      l.arrived(event, recorded, view);
+      l.arrived(event, recorded, encoded);
     }
   }
 }

@@ -13,11 +13,11 @@ import io.vertx.core.http.ServerWebSocket;
  */
 interface EventSink {
   /**
-   * One event (its JSON, encoded); {@code seq} is its SSE {@code id:}. It is 0 for a job's state that is not in the event log (a job older
+   * One event; its {@code seq} is its SSE {@code id:}. It is 0 for a job's state that is not in the event log (a job older
    * than the log, a pruned one, or one whose first event is still being recorded) and for an event the store could not
    * record: a client that resumes from 0 is replayed the whole log, so it may see events twice but misses none.
    */
-  void send(long seq, String event);
+  void send(EncodedEvent event);
 
   /** Something that keeps proxies from closing an idle stream and shows whether the client is still there. */
   void keepalive();
@@ -40,9 +40,9 @@ interface EventSink {
     response.write(": job events\n\n");
     return new EventSink() {
       @Override
-      public void send(long seq, String event) {
+      public void send(EncodedEvent event) {
         if (!response.closed() && !response.ended()) {
-          response.write("id: " + seq + "\ndata: " + event + "\n\n");
+          response.write(event.sseFrame());
         }
       }
 
@@ -80,9 +80,9 @@ interface EventSink {
   static EventSink webSocket(ServerWebSocket ws) {
     return new EventSink() {
       @Override
-      public void send(long seq, String event) {
+      public void send(EncodedEvent event) {
         if (!ws.isClosed()) {
-          ws.writeTextMessage(event);
+          ws.writeTextMessage(event.json());
         }
       }
 

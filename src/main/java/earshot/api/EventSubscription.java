@@ -44,7 +44,7 @@ final class EventSubscription {
   private boolean closed;
 
   /** An event that arrived from the bus before the subscriber was started, with its encoded view. */
-  private record Pending(RecordedEvent event, String view) {}
+  private record Pending(RecordedEvent event, EncodedEvent encoded) {}
 
   private EventSubscription(Vertx vertx, EventHub hub, String address, Predicate<JobEvent> wanted, boolean oneJob) {
     this.vertx = vertx;
@@ -78,7 +78,7 @@ final class EventSubscription {
     first.forEach(e -> replayed.add(e.seq()));
     first.forEach(e -> deliver(e, null, true));
     live = true;
-    List.copyOf(buffered).forEach(p -> deliver(p.event(), p.view(), false));
+    List.copyOf(buffered).forEach(p -> deliver(p.event(), p.encoded(), false));
     buffered.clear();
     if (!closed) {
       timer = vertx.setPeriodic(keepalive.toMillis(), id -> sink.keepalive());
@@ -91,7 +91,7 @@ final class EventSubscription {
     hub.leave(address, listener);
   }
 
-  private void arrived(JobEvent event, RecordedEvent recorded, String view) {
+  private void arrived(JobEvent event, RecordedEvent recorded, EncodedEvent view) {
     if (closed || !wanted.test(event)) {
       return;
     }
@@ -104,9 +104,9 @@ final class EventSubscription {
 
   /**
    * {@code fromStore}: read for this subscriber, so sent as it is; from the bus, only what it has not seen. {@code view}
-   * is the event's encoded view when the hub made it already, else null.
+   * is the event encoded when the hub made it already, else null.
    */
-  private void deliver(RecordedEvent e, String view, boolean fromStore) {
+  private void deliver(RecordedEvent e, EncodedEvent view, boolean fromStore) {
     if (closed) {
       return;
     }
@@ -122,7 +122,7 @@ final class EventSubscription {
       return;
     }
     lastSent = Math.max(lastSent, e.seq());
-    sink.send(e.seq(), view != null ? view : view(e).encode());
+    sink.send(view != null ? view : new EncodedEvent(e.seq(), view(e).encode()));
     if (oneJob && RecordedEvent.END.equals(e.event())) {
       sink.end();
       close();
