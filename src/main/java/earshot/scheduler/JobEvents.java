@@ -7,12 +7,9 @@ import earshot.jobs.Job;
 import earshot.jobs.JobStatus;
 import earshot.jobs.RecordedEvent;
 import earshot.store.EventLog;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +20,10 @@ import org.slf4j.LoggerFactory;
  * through {@code wakeSelf}, not through the bus: the published one names this scheduler, which skips it.
  *
  * <p>Every change is recorded in the store's {@link EventLog} before it is published, so the published event carries
- * its {@code seq} and a subscriber that reconnects can be given what it missed. A job's events are recorded one after
- * the other (each waits for the one before), so on this scheduler their seqs rise in the order of the changes even
- * where the store runs statements in parallel (Postgres). An event that cannot be recorded is published anyway, with
- * seq 0: webhooks and live subscribers still learn of it.
+ * its {@code seq} and a subscriber that reconnects can be given what it missed. The {@link EventRecorder} writes them
+ * in batches, in order, so on this scheduler seqs rise in the order of the changes and events are published in that
+ * order. An event that cannot be recorded is published anyway, with seq 0: webhooks and live subscribers still learn
+ * of it.
  *
  * <p>Threading: confined to the scheduler's event loop.
  */
@@ -34,16 +31,14 @@ final class JobEvents {
   private static final Logger LOG = LoggerFactory.getLogger(JobEvents.class);
 
   private final Vertx vertx;
-  private final EventLog log;
+  private final EventRecorder recorder;
   private final Consumer<Job> onChange;
   private final String schedulerId;
   private final Runnable wakeSelf;
-  /** Per job, the recording in progress that the job's next event waits for; removed when it is the last. */
-  private final Map<Long, Future<Void>> recording = new HashMap<>();
 
   JobEvents(Vertx vertx, EventLog log, Consumer<Job> onChange, String schedulerId, Runnable wakeSelf) {
     this.vertx = vertx;
-    this.log = log;
+    this.recorder = new EventRecorder(log);
     this.onChange = onChange;
     this.schedulerId = schedulerId;
     this.wakeSelf = wakeSelf;
@@ -62,18 +57,13 @@ final class JobEvents {
   private void publish(Job job, String kind) {
     onChange.accept(job);
     JobEvent event = JobEvent.of(job, kind);
-    Future<Void> before = recording.getOrDefault(job.id(), Future.succeededFuture());
-    Future<Void> mine = before.transform(v -> log.appendEvent(job.id(), job.ownerUserId(), kind, event.job()))
-        .transform(ar -> {
-          if (ar.failed()) {
-            LOG.warn("job {}'s {} event was not recorded (published without a seq): {}", job.id(), kind,
-                ar.cause().getMessage());
-          }
-          send(event.withSeq(ar.succeeded() ? ar.result() : 0));
-          return Future.<Void>succeededFuture();
-        });
-    recording.put(job.id(), mine);
-    mine.onComplete(v -> recording.remove(job.id(), mine));
+    recorder.record(event.recorded()).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("job {}'s {} event was not recorded (published without a seq): {}", job.id(), kind,
+            ar.cause().getMessage());
+      }
+      send(event.withSeq(ar.succeeded() ? ar.result() : 0));
+    });
   }
 
   private void send(JobEvent event) {

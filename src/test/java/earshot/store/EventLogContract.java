@@ -82,6 +82,22 @@ abstract class EventLogContract {
   }
 
   @Test
+  void aBatchIsRecordedInOrderWithRisingSeqs() {
+    long before = append(9, "carol", RecordedEvent.STATE, 0);
+    List<RecordedEvent> batch = List.of(
+        new RecordedEvent(0, 1, "alice", RecordedEvent.STATE, new JsonObject().put("n", 1)),
+        new RecordedEvent(0, 2, "bob", RecordedEvent.PROGRESS, new JsonObject().put("n", 2)),
+        new RecordedEvent(0, 1, "alice", RecordedEvent.END, new JsonObject().put("n", 3)));
+    List<Long> seqs = await(store.appendEvents(batch));
+    assertEquals(3, seqs.size());
+    assertTrue(before < seqs.get(0) && seqs.get(0) < seqs.get(1) && seqs.get(1) < seqs.get(2), seqs.toString());
+    List<RecordedEvent> read = await(reader.eventsAfter(new EventQuery(null, null, before, 100)));
+    assertEquals(seqs, read.stream().map(RecordedEvent::seq).toList());
+    assertEquals(List.of(1, 2, 3), read.stream().map(e -> e.job().getInteger("n")).toList());
+    assertEquals(RecordedEvent.END, read.get(2).event());
+  }
+
+  @Test
   void anOwnersEventsAndEveryonesAreReadAfterASeq() {
     long a1 = append(1, "alice", RecordedEvent.STATE, 0);
     long b1 = append(2, "bob", RecordedEvent.STATE, 0);

@@ -5,6 +5,7 @@ import earshot.jobs.RecordedEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
@@ -18,14 +19,24 @@ final class PostgresEventsSql {
 
   private PostgresEventsSql() {}
 
-  /** One row; the identity gives it a seq above every seq handed out before, pruned or not. */
-  static Future<Long> append(SqlClient c, long jobId, String owner, String event, JsonObject job,
-                             OffsetDateTime now) {
+  /**
+   * One row per event, sent as one pipelined batch; the identity gives each a seq above every seq handed out before,
+   * pruned or not. The batch's results come back in the order of {@code events}.
+   */
+  static Future<List<Long>> append(SqlClient c, List<RecordedEvent> events, OffsetDateTime now) {
+    List<Tuple> rows = new ArrayList<>(events.size());
+    events.forEach(e -> rows.add(Tuple.of(e.jobId(), e.ownerUserId(), e.event(), e.job(), now)));
     return c.preparedQuery("""
             INSERT INTO job_events (job_id, owner_user_id, event, job, created_at) VALUES ($1, $2, $3, $4, $5)
             RETURNING seq""")
-        .execute(Tuple.of(jobId, owner, event, job, now))
-        .map(rows -> rows.iterator().next().getLong(0));
+        .executeBatch(rows)
+        .map(result -> {
+          List<Long> seqs = new ArrayList<>(events.size());
+          for (RowSet<Row> r = result; r != null; r = r.next()) {
+            seqs.add(r.iterator().next().getLong(0));
+          }
+          return seqs;
+        });
   }
 
   static Future<Integer> prune(SqlClient c, OffsetDateTime before) {

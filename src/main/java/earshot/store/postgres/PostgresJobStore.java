@@ -6,6 +6,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.RecordedEvent;
 import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
@@ -249,8 +250,8 @@ public final class PostgresJobStore implements JobStore {
   // ---- job events: the SQL is in PostgresEventsSql -------------------------------------------------------------
 
   @Override
-  public Future<Long> appendEvent(long jobId, String ownerUserId, String event, JsonObject job) {
-    return written(PostgresEventsSql.append(pool, jobId, ownerUserId, event, job, now()));
+  public Future<List<Long>> appendEvents(List<RecordedEvent> events) {
+    return written(PostgresEventsSql.append(pool, events, now()));
   }
 
   @Override

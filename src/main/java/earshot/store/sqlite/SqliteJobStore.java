@@ -7,6 +7,7 @@ import static earshot.store.sqlite.SqliteRows.map;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.RecordedEvent;
 import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
@@ -237,9 +238,17 @@ public final class SqliteJobStore implements JobStore {
 
   // ---- job events: the SQL is in SqliteEventsSql -----------------------------------------------------------------
 
+  /** One transaction for the batch: one commit however many events. */
   @Override
-  public Future<Long> appendEvent(long jobId, String ownerUserId, String event, JsonObject job) {
-    return write(c -> SqliteEventsSql.append(c, statements, jobId, ownerUserId, event, job, now()));
+  public Future<List<Long>> appendEvents(List<RecordedEvent> events) {
+    return write(c -> {
+      List<Long> seqs = new java.util.ArrayList<>(events.size());
+      long now = now();
+      for (RecordedEvent e : events) {
+        seqs.add(SqliteEventsSql.append(c, statements, e.jobId(), e.ownerUserId(), e.event(), e.job(), now));
+      }
+      return seqs;
+    });
   }
 
   @Override
