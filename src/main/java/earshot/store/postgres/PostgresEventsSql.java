@@ -3,7 +3,6 @@ package earshot.store.postgres;
 import earshot.jobs.EventQuery;
 import earshot.jobs.RecordedEvent;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
