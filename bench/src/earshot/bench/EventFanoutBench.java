@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * reports progress {@code changes} times, one change at a time, and for each change the time from the stage's report
  * to the moment the last subscriber has read the event is taken. That is the whole path: the report on the bus, the
  * scheduler's fenced progress write and its event-log insert, the publish, every subscriber's SSE write, and the
- * client reading it. The clients run in their own Vert.x instance in the same JVM (so on the same cores as the node).
+ * client reading it. The clients ({@link SseReader}: HTTP/1.1 over a Vert.x NetSocket each) run in their own Vert.x
+ * instance in the same JVM (so on the same cores as the node).
  */
 public final class EventFanoutBench {
   static final String KEY = "bench-key-0123456789abcdef";
@@ -73,7 +74,8 @@ public final class EventFanoutBench {
 
     Vertx load = Vertx.vertx();
     HttpClient client = load.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(subscribers + 8));
+        new PoolOptions().setHttp1MaxSize(8));
+    io.vertx.core.net.NetClient net = load.createNetClient();
     long jobId = client.request(io.vertx.core.http.HttpMethod.POST, port, "127.0.0.1", "/api/v1/audio/jobs/submit")
         .compose(r -> r.putHeader("X-API-KEY", KEY).putHeader("Content-Type", "application/json")
             .send(new JsonObject().put("url", "https://example.org/talk.mp3").toBuffer()))
@@ -86,7 +88,7 @@ public final class EventFanoutBench {
 
     List<Future<SseReader>> opening = new ArrayList<>();
     for (int i = 0; i < subscribers; i++) {
-      opening.add(SseReader.open(client, port, "/api/v1/audio/jobs/" + jobId + "/events", Map.of("X-API-KEY", KEY)));
+      opening.add(SseReader.open(net, port, "/api/v1/audio/jobs/" + jobId + "/events", Map.of("X-API-KEY", KEY)));
     }
     List<SseReader> readers = Future.all(opening).await(5, TimeUnit.MINUTES).list();
     awaitAll(readers, r -> !r.events.isEmpty(), "every subscriber's first event");

@@ -24,7 +24,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -65,7 +65,7 @@ class JobEventsApiTest {
   final Vertx vertx = api.vertx();
   final WebClient client = api.client();
   // Referenced for the whole test: Vert.x closes clients that are no longer referenced.
-  final HttpClient http = vertx.createHttpClient();
+  final NetClient net = vertx.createNetClient();
   final WebSocketClient webSockets = vertx.createWebSocketClient();
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   /** Every stage reports 50 % and then waits for this before it completes. */
@@ -126,7 +126,7 @@ class JobEventsApiTest {
   }
 
   SseReader sse(String uri, Map<String, String> headers) {
-    return await(SseReader.open(http, node.httpPort(), "/api/v1/audio" + uri, headers));
+    return await(SseReader.open(net, node.httpPort(), "/api/v1/audio" + uri, headers));
   }
 
   /** A WebSocket whose text messages collect in {@code into}; {@code closed} completes when the server closes it. */
@@ -134,11 +134,15 @@ class JobEventsApiTest {
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.httpPort())
         .setURI("/api/v1/audio" + uri);
     headers.forEach(options::addHeader);
-    return webSockets.connect(options).map(ws -> {
+    // Connected from an event-loop context, so the connection runs on that loop and the handlers are set before it
+    // reads the first frame (set from another thread, a frame arriving with the handshake could be missed).
+    Promise<WebSocket> connected = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> webSockets.connect(options).map(ws -> {
       ws.textMessageHandler(text -> into.add(new JsonObject(text)));
-      ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+      ws.closeHandler(c -> closed.tryComplete(ws.closeStatusCode()));
       return ws;
-    });
+    }).onComplete(connected));
+    return connected.future();
   }
 
   double subscribers() {
