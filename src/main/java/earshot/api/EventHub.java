@@ -60,11 +60,6 @@ final class EventHub {
     }
   }
 
-  /** The number of addresses with a consumer here (for tests). */
-  int addresses() {
-    return topics.size();
-  }
-
   private static void fanOut(Topic topic, JsonObject body) {
     JobEvent event = JobEvent.fromJson(body);
     RecordedEvent recorded = event.recorded();

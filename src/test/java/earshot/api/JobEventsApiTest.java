@@ -88,17 +88,25 @@ class JobEventsApiTest {
   }
 
   void start(JsonObject apiSection) {
+    start(apiSection, new JsonObject());
+  }
+
+  void start(JsonObject apiSection, JsonObject overrides) {
     EarshotConfig config = TestConfigs.local(tempDir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100).put("shutdown_grace_seconds", 1))
         .put("quota", TestConfigs.unlimitedQuota(8))
         .put("events", new JsonObject().put("keepalive_seconds", 1))
-        .put("api", apiSection));
+        .put("api", apiSection).mergeIn(overrides, true));
     node = api.start(config, NoopJobMetrics.INSTANCE, registry, stages(), Clock.systemUTC());
   }
 
   void startMultiUser() {
-    start(new JsonObject().put("jwt", new JsonObject().put("algorithm", "HS256").put("secret", SECRET)));
+    startMultiUser(new JsonObject());
+  }
+
+  void startMultiUser(JsonObject overrides) {
+    start(new JsonObject().put("jwt", new JsonObject().put("algorithm", "HS256").put("secret", SECRET)), overrides);
     signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
         new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
   }
@@ -334,6 +342,21 @@ class JobEventsApiTest {
 
   private static boolean ended(SseReader reader, long id) {
     return reader.data().stream().anyMatch(e -> e.getLong("id") == id && "end".equals(e.getString("event")));
+  }
+
+  @Test
+  void anSseStreamOutlivesTheConnectionGuardsIdleAndHeaderTimeouts() {
+    startMultiUser(new JsonObject().put("http", new JsonObject().put("idle_timeout_seconds", 1)
+        .put("header_timeout_seconds", 1)));
+    String alice = token("alice");
+    long id = submit(alice);
+    SseReader reader = sse("/jobs/" + id + "/events", bearer(alice));
+    // Keep-alives every second: four of them take longer than both timeouts, and the stream is still open.
+    until("four keep-alives", WAIT, () -> reader.comments() >= 5);
+    assertFalse(reader.ended().isComplete(), "the guard closed a live event stream");
+    gate.complete();
+    await(reader.ended());
+    assertEquals("end", reader.data().getLast().getString("event"));
   }
 
   @Test
