@@ -14,7 +14,10 @@ import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
 import earshot.metrics.JobMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
+import earshot.metrics.EventMetrics;
+import earshot.metrics.MicrometerEventMetrics;
 import earshot.metrics.MicrometerUploadMetrics;
+import earshot.metrics.NoopEventMetrics;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.metrics.MicrometerStreamMetrics;
 import earshot.metrics.NoopStreamMetrics;
@@ -69,6 +72,7 @@ public final class EarshotNode {
   private final QuotaMetrics quotaMetrics;
   private final UploadMetrics uploadMetrics;
   private final StreamMetrics streamMetrics;
+  private final EventMetrics eventMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -105,6 +109,7 @@ public final class EarshotNode {
         : new MicrometerQuotaMetrics(registry, config.quota().ownerLabels());
     this.uploadMetrics = registry == null ? NoopUploadMetrics.INSTANCE : new MicrometerUploadMetrics(registry);
     this.streamMetrics = registry == null ? NoopStreamMetrics.INSTANCE : new MicrometerStreamMetrics(registry);
+    this.eventMetrics = registry == null ? NoopEventMetrics.INSTANCE : new MicrometerEventMetrics(registry);
     this.stages = stages;
     this.clock = clock;
   }
@@ -169,7 +174,7 @@ public final class EarshotNode {
       // thread-safe object per node so a caller has one bucket whichever instance serves it.
       RateLimiter limiter = config.api().rateLimit().enabled() ? new RateLimiter(config.api().rateLimit()) : null;
       chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, limiter,
-              artifacts, quotaMetrics, streamMetrics, clock),
+              artifacts, quotaMetrics, streamMetrics, eventMetrics, clock),
               new DeploymentOptions().setInstances(config.http().effectiveInstances()))
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
@@ -178,7 +183,7 @@ public final class EarshotNode {
     if (!config.runs(Role.API)) {
       // Every node answers /health, /ready and /metrics, whatever its roles.
       chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, artifacts,
-              quotaMetrics, streamMetrics, clock, false),
+              quotaMetrics, streamMetrics, eventMetrics, clock, false),
               new DeploymentOptions())
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http probes: {}", err.getMessage()))

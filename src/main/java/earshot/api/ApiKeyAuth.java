@@ -7,8 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * Single-user mode: the {@code X-API-KEY} header (or {@code Authorization: Bearer}, as the OpenAI SDKs send it) must
- * match the configured key (compared in constant time). With no
+ * Single-user mode: the {@code X-API-KEY} header (or {@code Authorization: Bearer}, as the OpenAI SDKs send it, or the
+ * {@code token} query parameter, for browsers' EventSource and WebSocket, which cannot set headers) must match the
+ * configured key (compared in constant time). With no
  * key configured the server listens on loopback only, and every local caller is the single user. The single user
  * is an admin.
  */
@@ -32,7 +33,11 @@ final class ApiKeyAuth implements Handler<RoutingContext> {
         given = authorization.substring(7).trim(); // what the OpenAI SDKs send
       }
       if (given == null) {
-        ctx.fail(ApiError.unauthorized("missing " + HEADER + " header (or Authorization: Bearer <key>)"));
+        given = QueryToken.of(ctx);
+      }
+      if (given == null) {
+        ctx.fail(ApiError.unauthorized("missing " + HEADER + " header (or Authorization: Bearer <key>, or ?"
+            + QueryToken.PARAM + "=<key>)"));
         return;
       }
       if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {

@@ -12,6 +12,7 @@ import earshot.metrics.StreamMetrics;
 import earshot.quota.StreamAdmission;
 import earshot.stream.StreamServices;
 import java.time.Clock;
+import earshot.metrics.EventMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -53,23 +54,26 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final QuotaMetrics quotaMetrics;
   private final StreamMetrics streamMetrics;
+  private final EventMetrics eventMetrics;
   private final Clock clock;
 
   /**
    * {@code rateLimiter} is shared by the node's instances of this verticle (it is thread-safe), or null; the meters
-   * are the node's, for the live streams this verticle's sockets hold.
+   * are the node's (thread-safe), for the live streams and job-event subscribers this verticle's connections hold.
    */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
-                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics, Clock clock) {
-    this(config, registry, rateLimiter, artifacts, quotaMetrics, streamMetrics, clock, true);
+                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics,
+                         EventMetrics eventMetrics, Clock clock) {
+    this(config, registry, rateLimiter, artifacts, quotaMetrics, streamMetrics, eventMetrics, clock, true);
   }
 
   /** {@code serveApi} false: the probes and metrics only, for a node without the API role. */
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
-                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics, Clock clock,
-                         boolean serveApi) {
+                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics,
+                         EventMetrics eventMetrics, Clock clock, boolean serveApi) {
     this.artifacts = artifacts;
     this.config = config;
+    this.eventMetrics = eventMetrics;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
     this.serveApi = serveApi;
@@ -85,9 +89,11 @@ public final class HttpApiVerticle extends VerticleBase {
       router.route().handler(CorsHandler.create()
           .addOrigins(config.api().corsOrigins())
           .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
-          .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "X-API-KEY", "Idempotency-Key", "Prefer"))
+          .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "X-API-KEY", "Idempotency-Key", "Prefer",
+              "Last-Event-ID"))
           .exposedHeaders(java.util.Set.of("Location", "Retry-After")));
     }
+    router.route().handler(HttpApiVerticle::holdUpgrades);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
     if (registry != null) {
@@ -126,6 +132,7 @@ public final class HttpApiVerticle extends VerticleBase {
     uploads.mountSignedPut(router); // its signature is its credential: before the authenticated routers
     Router jobs = secured(FailureHandler.PROBLEM);
     SchedulerCalls calls = new SchedulerCalls(vertx, config.cluster().busTimeout());
+    new JobEventsApi(vertx, config.events(), calls, eventMetrics).mount(jobs); // before JobsApi's /jobs/:id
     new JobsApi(vertx, config, calls, artifacts).mount(jobs);
     uploads.mount(jobs);
     new ResultsApi(calls).mount(jobs);
@@ -160,6 +167,25 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     api.route().failureHandler(failures);
     return api;
+  }
+
+  /**
+   * A WebSocket route upgrades with {@code toWebSocket()}, which needs the request still unread, but only after
+   * asynchronous work (a JWT check, the job lookup): so an upgrade request's end is held back (paused) from here.
+   * {@code toWebSocket()} resumes it; a request answered otherwise (refused, not found) is resumed when its response
+   * ends, so that its connection can carry the next request.
+   */
+  private static void holdUpgrades(RoutingContext ctx) {
+    String upgrade = ctx.request().getHeader(io.vertx.core.http.HttpHeaders.UPGRADE);
+    if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+      ctx.request().pause();
+      ctx.addEndHandler(v -> {
+        if (ctx.response().getStatusCode() != 101) {
+          ctx.request().resume();
+        }
+      });
+    }
+    ctx.next();
   }
 
   /** Without an API key the API is open, so it listens on loopback only. */

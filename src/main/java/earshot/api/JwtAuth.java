@@ -14,7 +14,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * Multi-user mode: an {@code Authorization: Bearer <jwt>} verified by vertx-auth-jwt (HS256 or RS256, issuer and
+ * Multi-user mode: an {@code Authorization: Bearer <jwt>} (or the {@code token} query parameter, see
+ * {@link QueryToken}) verified by vertx-auth-jwt (HS256 or RS256, issuer and
  * audience when configured, expiry always). {@code sub} becomes the owner id; the role claim, a string or a list,
  * makes the caller an admin when it holds {@code admin}.
  */
@@ -39,11 +40,17 @@ final class JwtAuth implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
-      ctx.fail(ApiError.unauthorized("an Authorization: Bearer <token> header is required"));
+    String token;
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && header.length() > 7) {
+      token = header.substring(7).trim();
+    } else if (header == null && QueryToken.of(ctx) != null) {
+      token = QueryToken.of(ctx);
+    } else {
+      ctx.fail(ApiError.unauthorized("an Authorization: Bearer <token> header (or a ?" + QueryToken.PARAM
+          + "= query parameter) is required"));
       return;
     }
-    provider.authenticate(new TokenCredentials(header.substring(7).trim()))
+    provider.authenticate(new TokenCredentials(token))
         .onSuccess(user -> {
           JsonObject claims = user.principal();
           String sub = claims.getValue("sub") == null ? null : String.valueOf(claims.getValue("sub"));

@@ -58,6 +58,11 @@ public final class Addresses {
   public static final String JOBS_DELIVERY_RECORD = "earshot.jobs.delivery.record";
   /** Request {@link ListDeliveries} → reply {@code {deliveries: [DeliveryAttempt]}}, oldest first. */
   public static final String JOBS_DELIVERIES = "earshot.jobs.deliveries";
+  /**
+   * Request {@link ReadJobEvents} → reply {@code {events: [RecordedEvent]}}: the job event log, for a subscriber that
+   * reconnects with {@code Last-Event-ID} or connects and needs the job's last event. Answered by the job readers.
+   */
+  public static final String JOBS_HISTORY = "earshot.jobs.history";
   /** Request (empty body) → reply {@link StorePing}; fails 503 when the store does not answer. */
   public static final String JOBS_PING = "earshot.jobs.ping";
 
@@ -98,7 +103,10 @@ public final class Addresses {
   public static final String JOBS_AVAILABLE = "earshot.jobs.available";
   /** Publish {@link JobAbort}: runners holding the job stop it (cancel, lease lost). */
   public static final String JOBS_ABORT = "earshot.jobs.abort";
-  /** Publish {@link JobEvent}: every state change and progress update of every job. */
+  /**
+   * Publish {@link JobEvent}: every state change and progress update of every job, after the scheduler recorded it
+   * in the event log (its {@code seq}).
+   */
   public static final String JOB_EVENTS = "earshot.jobs.events";
   /**
    * Publish {@link JobEvent}: the same event again when a job reaches completed, failed or cancelled, so that

@@ -78,6 +78,8 @@ public final class ConfigLoader {
     m.put("EARSHOT_RATE_LIMIT_BURST", "api.rate_limit.burst");
     m.put("EARSHOT_CORS_ORIGINS", "api.cors_origins");
     m.put("EARSHOT_OPENAI_KEEPALIVE_SECONDS", "api.openai_keepalive_seconds");
+    m.put("EARSHOT_EVENTS_KEEPALIVE_SECONDS", "events.keepalive_seconds");
+    m.put("EARSHOT_EVENTS_RETENTION_HOURS", "events.retention_hours");
     m.put("EARSHOT_JWT_ALGORITHM", "api.jwt.algorithm");
     m.put("EARSHOT_JWT_SECRET", "api.jwt.secret");
     m.put("EARSHOT_JWT_PUBLIC_KEY", "api.jwt.public_key");
@@ -254,7 +256,9 @@ public final class ConfigLoader {
         new EarshotConfig.Streaming(r.seconds("stream.idle_timeout_seconds"),
             Duration.ofMillis(r.intIn("stream.step_ms", 100, 10_000)),
             Duration.ofSeconds(r.intIn("stream.max_window_seconds", 5, 30)),
-            Duration.ofSeconds(r.intIn("stream.max_lag_seconds", 1, 600))));
+            Duration.ofSeconds(r.intIn("stream.max_lag_seconds", 1, 600))),
+        new EarshotConfig.Events(Duration.ofSeconds(r.intIn("events.keepalive_seconds", 1, 3600)),
+            Duration.ofHours(r.intIn("events.retention_hours", 1, 24 * 365))));
   }
 
   private static EarshotConfig.Cluster cluster(ConfigReader r) {

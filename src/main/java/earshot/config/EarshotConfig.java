@@ -24,7 +24,8 @@ public record EarshotConfig(
     Quota quota,
     Cluster cluster,
     Artifacts artifacts,
-    Streaming streaming) {
+    Streaming streaming,
+    Events events) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -205,6 +206,13 @@ public record EarshotConfig(
       return jwt != null;
     }
   }
+
+  /**
+   * Job events over WebSocket and SSE: a subscriber's stream carries a comment (SSE) or ping (WebSocket) every
+   * {@code keepalive} so that proxies keep it open and a vanished client is noticed; recorded events are kept for
+   * {@code retention}, the longest a reconnecting SSE client can be away and still be given everything it missed.
+   */
+  public record Events(Duration keepalive, Duration retention) {}
 
   /** Per-caller token bucket: {@code requestsPerSecond} refill, {@code burst} capacity; 0 turns it off. */
   public record RateLimit(double requestsPerSecond, int burst) {

@@ -5,8 +5,10 @@ import earshot.bus.Batch;
 import earshot.bus.Failures;
 import earshot.bus.GetJob;
 import earshot.bus.JobStatuses;
+import earshot.bus.ReadJobEvents;
 import earshot.config.EarshotConfig;
 import earshot.jobs.JobStatus;
+import earshot.jobs.RecordedEvent;
 import earshot.store.JobReader;
 import earshot.store.JobStore.Positioned;
 import earshot.store.JobStores;
@@ -21,6 +23,8 @@ import java.util.Optional;
 /**
  * The read path of job lookups: answers {@code earshot.jobs.get} and its batches ({@code earshot.jobs.get.batch},
  * one store round trip per batch) and {@code earshot.jobs.statuses} (the statuses of jobs by uuid) from a {@link JobReader} of its own, so a status request neither waits behind the
+ * one store round trip per batch) and the job event log ({@code earshot.jobs.history}) from a {@link JobReader} of
+ * its own, so a status request neither waits behind the
  * scheduler's writes nor hops through the scheduler's event loop. It only reads:
  * every write still goes through the {@link SchedulerVerticle}, and every answer is read from the database when it is
  * asked for (no cache), so it shows the committed state.
@@ -44,7 +48,8 @@ public final class JobReaderVerticle extends VerticleBase {
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET, this::onGet).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_GET_BATCH, this::onGetBatch).completion(),
-        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_STATUSES, this::onStatuses).completion());
+        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_STATUSES, this::onStatuses).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_HISTORY, this::onHistory).completion());
   }
 
   /** The statuses of the jobs a set of uuids names ({@link JobStatuses}), in one store round trip. */
@@ -80,6 +85,26 @@ public final class JobReaderVerticle extends VerticleBase {
       return;
     }
     Batch.reply(msg, read(ids));
+  }
+
+  /** The event log: a job's newest event, or the events after a seq (of a job, an owner or everyone). */
+  private void onHistory(Message<JsonObject> msg) {
+    ReadJobEvents read;
+    try {
+      read = ReadJobEvents.fromJson(msg.body());
+    } catch (RuntimeException e) {
+      msg.fail(Failures.BAD_REQUEST, "malformed history request: " + e.getMessage());
+      return;
+    }
+    if (read.limit() < 1 || read.limit() > ReadJobEvents.MAX_LIMIT || (read.afterSeq() == null && read.jobId() == null)) {
+      msg.fail(Failures.BAD_REQUEST, "history needs a limit of 1 to " + ReadJobEvents.MAX_LIMIT + " and a job_id or after_seq");
+      return;
+    }
+    Future<List<RecordedEvent>> events = read.afterSeq() == null
+        ? reader.latestEvent(read.jobId()).map(e -> e.map(List::of).orElse(List.of()))
+        : reader.eventsAfter(read.query());
+    events.onSuccess(list -> msg.reply(ReadJobEvents.reply(list)))
+        .onFailure(err -> msg.fail(Failures.UNAVAILABLE, "store query failed: " + err.getMessage()));
   }
 
   /** One outcome per id: the job JSON with {@code queue_position} while queued, or a 404. */

@@ -65,6 +65,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long DEPTH_SAMPLE_MS = 2_000;
   /** How often reservations of finished jobs that were never settled are looked for. */
   private static final long SETTLE_LEFTOVERS_MS = 60_000;
+  /** How often job events older than {@code events.retention_hours} are deleted. */
+  private static final long PRUNE_EVENTS_MS = 600_000;
   /** How long a job the active-jobs counter turned away waits before it may be leased again. */
   private static final Duration OVER_LIMIT_DELAY = Duration.ofMillis(500);
 
@@ -111,7 +113,7 @@ public final class SchedulerVerticle extends VerticleBase {
           sweeper = new LeaseSweeper(s);
           minutes = new DailyMinutes(s, tiers, quotaMetrics, clock);
           // Its own announcements wake it on the next turn of its loop, as the bus delivered them before.
-          events = new JobEvents(vertx, minutes::settleIfFinished, schedulerId,
+          events = new JobEvents(vertx, s, minutes::settleIfFinished, schedulerId,
               () -> context.runOnContext(v -> wake()));
           reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, events::announce);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
@@ -156,6 +158,11 @@ public final class SchedulerVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(DEPTH_SAMPLE_MS, id -> store.queueDepths()
         .onSuccess(depths -> metrics.queueDepths(QueueStats.depthsWithConfigured(depths, queues)))
         .onFailure(err -> LOG.warn("queue depth sample failed: {}", err.getMessage()))));
+    // Every scheduler prunes; a second delete of the same old events finds nothing.
+    timers.add(vertx.setPeriodic(PRUNE_EVENTS_MS, id -> store
+        .pruneEvents(clock.instant().minus(config.events().retention()))
+        .onSuccess(n -> LOG.debug("pruned {} job events", n))
+        .onFailure(err -> LOG.warn("job event pruning failed: {}", err.getMessage()))));
   }
 
   @Override
@@ -349,7 +356,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private void onProgress(Message<JsonObject> msg) {
     ProgressReport report = ProgressReport.fromJson(msg.body());
     store.progress(report.lease(), report.progress())
-        .onSuccess(job -> job.ifPresent(events::publish))
+        .onSuccess(job -> job.ifPresent(events::publishProgress))
         .onFailure(err -> LOG.warn("progress update for job {} failed: {}", report.lease().jobId(), err.getMessage()));
   }
 

@@ -1,5 +1,7 @@
 package earshot.store;
 
+import earshot.jobs.EventQuery;
+import earshot.jobs.RecordedEvent;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +31,11 @@ public interface JobReader {
 
   /** The status (its wire name) of each of {@code uuids} that names a job, by uuid; one store round trip. */
   Future<java.util.Map<String, String>> statusesByUuid(List<String> uuids);
+  /** Recorded job events after {@code q.afterSeq()}, oldest first, at most {@code q.limit()} (see {@link EventLog}). */
+  Future<List<RecordedEvent>> eventsAfter(EventQuery q);
+
+  /** The newest recorded event of a job: the job's state as its subscribers last saw it. */
+  Future<Optional<RecordedEvent>> latestEvent(long jobId);
 
   Future<Void> close();
 }

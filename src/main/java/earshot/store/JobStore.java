@@ -27,11 +27,11 @@ import java.util.Set;
  * was acquired with and succeed only while the job is still processing under that same token. A fenced write that
  * lost its lease returns an empty Optional (or false) and changes nothing.
  *
- * <p>Callers that need only part of it take the narrower interface: {@link DeliveryStore} (webhook deliveries) or
- * {@link TierLedger} (tiers, daily usage and reservations). What is left here is jobs and their leases, the job
+ * <p>Callers that need only part of it take the narrower interface: {@link DeliveryStore} (webhook deliveries),
+ * {@link EventLog} (job events) or {@link TierLedger} (tiers, daily usage and reservations). What is left here is jobs and their leases, the job
  * queries and the store's own life.
  */
-public interface JobStore extends DeliveryStore, TierLedger {
+public interface JobStore extends DeliveryStore, TierLedger, EventLog {
 
   /** {@code "sqlite"} or {@code "postgres"}, for logs and readiness. */
   String kind();

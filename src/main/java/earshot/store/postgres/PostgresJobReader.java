@@ -1,6 +1,8 @@
 package earshot.store.postgres;
 
 import earshot.config.EarshotConfig;
+import earshot.jobs.EventQuery;
+import earshot.jobs.RecordedEvent;
 import earshot.store.JobReader;
 import earshot.store.JobStore.Positioned;
 import io.vertx.core.Future;
@@ -31,6 +33,16 @@ public final class PostgresJobReader implements JobReader {
   @Override
   public Future<java.util.Map<String, String>> statusesByUuid(List<String> uuids) {
     return PostgresJobQueriesSql.statusesByUuid(pool, uuids);
+  }
+
+  @Override
+  public Future<List<RecordedEvent>> eventsAfter(EventQuery q) {
+    return PostgresEventsSql.after(pool, q);
+  }
+
+  @Override
+  public Future<Optional<RecordedEvent>> latestEvent(long jobId) {
+    return PostgresEventsSql.latest(pool, jobId);
   }
 
   @Override

@@ -6,6 +6,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.RecordedEvent;
 import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
@@ -244,6 +245,18 @@ public final class PostgresJobStore implements JobStore {
   @Override
   public Future<Map<String, Long>> queueDepths() {
     return PostgresJobQueriesSql.queueDepths(pool);
+  }
+
+  // ---- job events: the SQL is in PostgresEventsSql -------------------------------------------------------------
+
+  @Override
+  public Future<List<Long>> appendEvents(List<RecordedEvent> events) {
+    return written(PostgresEventsSql.append(pool, events, now()));
+  }
+
+  @Override
+  public Future<Integer> pruneEvents(Instant before) {
+    return PostgresEventsSql.prune(pool, before.atOffset(java.time.ZoneOffset.UTC));
   }
 
   // ---- webhook deliveries: the SQL is in PostgresDeliveriesSql -------------------------------------------------

@@ -1,5 +1,7 @@
 package earshot.store.sqlite;
 
+import earshot.jobs.EventQuery;
+import earshot.jobs.RecordedEvent;
 import earshot.store.JobReader;
 import earshot.store.JobStore.Positioned;
 import io.vertx.core.Future;
@@ -46,6 +48,26 @@ public final class SqliteJobReader implements JobReader {
       return Future.succeededFuture(SqliteJobQueriesSql.getAllWithPosition(connection(), statements, ids));
     } catch (SQLException | RuntimeException e) {
       statements.closeAll(); // a failed step finalizes its statement (see SqliteStoreThread): prepare them again
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<List<RecordedEvent>> eventsAfter(EventQuery q) {
+    try {
+      return Future.succeededFuture(SqliteEventsSql.after(connection(), statements, q));
+    } catch (SQLException | RuntimeException e) {
+      statements.closeAll();
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<Optional<RecordedEvent>> latestEvent(long jobId) {
+    try {
+      return Future.succeededFuture(SqliteEventsSql.latest(connection(), statements, jobId));
+    } catch (SQLException | RuntimeException e) {
+      statements.closeAll();
       return Future.failedFuture(e);
     }
   }

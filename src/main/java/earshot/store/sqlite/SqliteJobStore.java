@@ -7,6 +7,7 @@ import static earshot.store.sqlite.SqliteRows.map;
 import earshot.jobs.AcquireSpec;
 import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.Job;
+import earshot.jobs.RecordedEvent;
 import earshot.jobs.JobFailure;
 import earshot.jobs.JobQuery;
 import earshot.jobs.JobStage;
@@ -233,6 +234,26 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public Future<Map<String, Long>> queueDepths() {
     return read(SqliteJobQueriesSql::queueDepths);
+  }
+
+  // ---- job events: the SQL is in SqliteEventsSql -----------------------------------------------------------------
+
+  /** One transaction for the batch: one commit however many events. */
+  @Override
+  public Future<List<Long>> appendEvents(List<RecordedEvent> events) {
+    return write(c -> {
+      List<Long> seqs = new java.util.ArrayList<>(events.size());
+      long now = now();
+      for (RecordedEvent e : events) {
+        seqs.add(SqliteEventsSql.append(c, statements, e.jobId(), e.ownerUserId(), e.event(), e.job(), now));
+      }
+      return seqs;
+    });
+  }
+
+  @Override
+  public Future<Integer> pruneEvents(Instant before) {
+    return write(c -> SqliteEventsSql.prune(c, statements, before.toEpochMilli()));
   }
 
   // ---- webhook deliveries: the SQL is in SqliteDeliveriesSql ---------------------------------------------------
