@@ -214,8 +214,8 @@ public class StageRunnerVerticle extends VerticleBase {
       // Not a job this runner asked for (a stage it does not run): seen in a cluster after a node died, as an answer
       // that reached the wrong runner. Failing it would fail the job for good; given back, a runner that has the
       // stage takes it.
-      LOG.warn("{}: got job {} at {}, a stage this runner does not run; giving it back", worker, job.id(),
-          job.jobType().wireName());
+      LOG.warn("{}: got job {} at {} (queue {}, leased to {}), a stage this runner does not run; giving it back",
+          worker, job.id(), job.jobType().wireName(), job.queue(), job.leaseOwner());
       report(job, StageReport.Outcome.RELEASE, null, null, null);
       return;
     }

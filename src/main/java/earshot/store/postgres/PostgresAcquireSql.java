@@ -33,6 +33,11 @@ final class PostgresAcquireSql {
    * Candidates, locked: queued, available jobs ranked within their owner ({@code rn}), minus what would push an
    * owner over their tier's limit (%1$s: the tier's concurrent_jobs). Also yields each owner's tier and rotation
    * start; the limit is checked again under the owners' advisory locks.
+   *
+   * <p>The outer WHERE repeats the queue and availability: when a candidate row was changed by another transaction
+   * between the snapshot and the lock, Postgres re-checks only the outer query's conditions on the new row version,
+   * not the CTE's. A job that another scheduler meanwhile ran and queued again for its next stage, on another queue,
+   * would otherwise be leased to a runner of the wrong stage.
    */
   private static final String SELECT_CANDIDATES = """
       WITH active AS (
@@ -48,7 +53,7 @@ final class PostgresAcquireSql {
       SELECT j.id, j.owner_user_id, r.tier, %3$s AS start_pass
       FROM jobs j JOIN ranked r ON r.id = j.id
       LEFT JOIN owner_turns t ON t.owner_user_id = j.owner_user_id
-      WHERE r.rn + r.active_n <= %1$s AND j.status = 'queued'
+      WHERE r.rn + r.active_n <= %1$s AND j.status = 'queued' AND j.queue = $1 AND j.available_at <= $2
       ORDER BY %2$s LIMIT $3
       FOR UPDATE OF j SKIP LOCKED""";
   /** Where an owner's rotation starts; only owner-strict acquisition reads it. */
@@ -70,7 +75,7 @@ final class PostgresAcquireSql {
   private static final String LEASE = """
       UPDATE jobs SET status = 'processing', lease_owner = $2, lease_expires_at = $3,
              lease_token = lease_token + 1, started_at = COALESCE(started_at, $4), updated_at = $4
-      WHERE id = ANY($1::bigint[]) AND status = 'queued'
+      WHERE id = ANY($1::bigint[]) AND status = 'queued' AND queue = $5
       RETURNING""" + " " + JOB_COLUMNS;
 
   Future<Acquired> acquire(SqlConnection conn, AcquireSpec spec, OffsetDateTime now) {
@@ -118,7 +123,7 @@ final class PostgresAcquireSql {
                     : Future.succeededFuture();
                 return turns.compose(t -> conn.preparedQuery(LEASE)
                     .execute(Tuple.of(admitted.toArray(Long[]::new), spec.worker(),
-                        now.plus(spec.lease()), now))
+                        now.plus(spec.lease()), now, spec.queue()))
                     .map(leased -> new Acquired(inOrder(admitted, leased), storedTiers)));
               });
         });
