@@ -9,9 +9,13 @@ import earshot.bus.ModelStatus;
 import earshot.bus.NodeStatus;
 import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
+import earshot.jobs.JobStage;
 import earshot.metrics.JobMetrics;
+import earshot.metrics.MicrometerNodeMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
 import earshot.metrics.MicrometerUploadMetrics;
+import earshot.metrics.NodeMetrics;
+import earshot.metrics.NoopNodeMetrics;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.metrics.NoopUploadMetrics;
 import earshot.metrics.QuotaMetrics;
@@ -39,6 +43,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -58,6 +63,7 @@ public final class EarshotNode {
   private final JobMetrics metrics;
   private final QuotaMetrics quotaMetrics;
   private final UploadMetrics uploadMetrics;
+  private final NodeMetrics nodeMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -76,6 +82,11 @@ public final class EarshotNode {
     this.quotaMetrics = registry == null ? NoopQuotaMetrics.INSTANCE
         : new MicrometerQuotaMetrics(registry, config.quota().ownerLabels());
     this.uploadMetrics = registry == null ? NoopUploadMetrics.INSTANCE : new MicrometerUploadMetrics(registry);
+    this.nodeMetrics = registry == null ? NoopNodeMetrics.INSTANCE : new MicrometerNodeMetrics(registry,
+        Arrays.stream(Role.values()).map(Role::wireName).toList(),
+        config.roles().stream().map(Role::wireName).toList());
+    // Every queue and stage at zero from the start, so a fresh node exports what the dashboard and alerts query.
+    metrics.registerKnown(config.queues().all(), Arrays.stream(JobStage.values()).map(JobStage::wireName).toList());
     this.stages = stages;
     this.clock = clock;
   }
@@ -92,14 +103,15 @@ public final class EarshotNode {
           config.quota().counterTtl(), quotaMetrics, clock), ThreadingModel.EVENT_LOOP));
     }
     if (config.runs(Role.SCHEDULER)) {
-      chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock),
+      chain = chain.compose(v -> deploy("scheduler", () -> new SchedulerVerticle(config, metrics, quotaMetrics,
+          nodeMetrics, clock),
           ThreadingModel.EVENT_LOOP));
       // Job lookups are answered beside the scheduler, one reader per core, each with its own store handle.
       chain = chain.compose(v -> deploy("job readers", () -> new JobReaderVerticle(config.store()),
           new DeploymentOptions().setThreadingModel(JobStores.readerThreading(config.store()))
               .setInstances(Runtime.getRuntime().availableProcessors())));
       chain = chain.compose(v -> deploy("webhooks", () -> new WebhookVerticle(config.webhooks(),
-          config.audio().download(), clock), ThreadingModel.EVENT_LOOP));
+          config.audio().download(), clock, nodeMetrics), ThreadingModel.EVENT_LOOP));
     }
     if (runners && config.runs(Role.CPU)) {
       chain = chain.compose(v -> deploy("cpu runner", () -> new CpuRunnerVerticle(config, stages, metrics),
@@ -185,6 +197,14 @@ public final class EarshotNode {
     }
     return chain.compose(v -> statusConsumer == null ? Future.succeededFuture() : statusConsumer.unregister())
         .onComplete(ar -> deployments.clear());
+  }
+
+  /**
+   * The node's own meters; the cluster code feeds {@code cluster_members} through
+   * {@link NodeMetrics#clusterMembers}.
+   */
+  public NodeMetrics nodeMetrics() {
+    return nodeMetrics;
   }
 
   public String nodeId() {

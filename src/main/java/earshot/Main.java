@@ -4,10 +4,10 @@ import earshot.config.ConfigException;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
+import earshot.metrics.NodeRegistry;
 import earshot.pipeline.AudioPipeline;
 import earshot.transcribe.WhisperEngine;
 import earshot.transcribe.WhisperFfmEngine;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -47,7 +47,8 @@ public final class Main {
       return;
     }
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The node label is a common tag, set before Vert.x and the JVM binders register their meters.
+    PrometheusMeterRegistry registry = NodeRegistry.prometheus(config.metrics().nodeName());
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
             .setJvmMetricsEnabled(true)))

@@ -85,6 +85,7 @@ public final class ConfigLoader {
     m.put("AUDIO_QUOTA_USE_REDIS", "quota.use_redis");
     m.put("AUDIO_QUOTA_COUNTER_TTL_SECONDS", "quota.counter_ttl_seconds");
     m.put("EARSHOT_METRICS_OWNER_LABELS", "quota.owner_labels");
+    m.put("EARSHOT_NODE_NAME", "metrics.node_name");
     return Map.copyOf(m);
   }
 
@@ -220,7 +221,8 @@ public final class ConfigLoader {
     EarshotConfig.Runners runners = new EarshotConfig.Runners(
         r.intIn("runners.cpu_slots", 1, 256), r.intIn("runners.gpu_slots", 1, 8));
     return new EarshotConfig(Path.of(r.string("data_dir")), r.roles("roles"), http, store, jobs, queues, runners,
-        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r));
+        audio(r, runners.gpuSlots(), env), api(r), webhooks(r), quota(r),
+        new EarshotConfig.Metrics(NodeName.resolve(r.optionalString("metrics.node_name"), env)));
   }
 
   /** Tiers from {@code quota.tiers}; Redis counters when {@code quota.redis_url} is set and use_redis is not false. */

@@ -21,7 +21,8 @@ public record EarshotConfig(
     Audio audio,
     Api api,
     Webhooks webhooks,
-    Quota quota) {
+    Quota quota,
+    Metrics metrics) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -201,4 +202,10 @@ public record EarshotConfig(
   public boolean runs(Role role) {
     return roles.contains(role);
   }
+
+  /**
+   * Metrics: {@code nodeName} is the {@code node} label on every meter this node exports ({@code EARSHOT_NODE_NAME},
+   * by default the host name), so one Prometheus tells the nodes of a deployment apart.
+   */
+  public record Metrics(String nodeName) {}
 }
