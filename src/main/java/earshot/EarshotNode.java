@@ -1,6 +1,7 @@
 package earshot;
 
 import earshot.api.HttpApiVerticle;
+import earshot.api.OpsHttpVerticle;
 import earshot.api.RateLimiter;
 import earshot.api.UploadSweeper;
 import earshot.bus.Addresses;
@@ -71,6 +72,7 @@ public final class EarshotNode {
   private final List<String> deployments = new ArrayList<>();
   private MessageConsumer<JsonObject> statusConsumer;
   private HttpApiVerticle api;
+  private OpsHttpVerticle ops;
   private volatile boolean deployed;
 
   public EarshotNode(Vertx vertx, EarshotConfig config, JobMetrics metrics, PrometheusMeterRegistry registry,
@@ -140,6 +142,11 @@ public final class EarshotNode {
           .onSuccess(deployments::add)
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
           .mapEmpty());
+    }
+    if (!config.runs(Role.API) && registry != null) {
+      // A worker has no API, but its container health check and Prometheus still need /ready and /metrics.
+      chain = chain.compose(v -> deploy("operations listener", () -> ops = new OpsHttpVerticle(config.http(), registry),
+          ThreadingModel.EVENT_LOOP));
     }
     return chain.onSuccess(v -> {
       deployed = true;
@@ -216,8 +223,8 @@ public final class EarshotNode {
     return api == null ? java.util.Set.of() : api.routes();
   }
 
-  /** The HTTP port bound by this node's API, or -1 when it runs no API. */
+  /** The HTTP port bound by this node's API, or its operations listener's, or -1 when it has neither. */
   public int httpPort() {
-    return api == null ? -1 : api.actualPort();
+    return api != null ? api.actualPort() : ops != null ? ops.actualPort() : -1;
   }
 }

@@ -1,16 +1,10 @@
 package earshot.api;
 
 import earshot.audio.DiskSpace;
-import earshot.bus.Addresses;
-import earshot.bus.ModelStatus;
-import earshot.bus.NodeStatus;
-import earshot.bus.StorePing;
 import earshot.config.EarshotConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -30,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApiVerticle.class);
-  private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000);
 
   private final EarshotConfig config;
   private final PrometheusMeterRegistry registry;
@@ -59,7 +52,7 @@ public final class HttpApiVerticle extends VerticleBase {
           .exposedHeaders(java.util.Set.of("Location", "Retry-After")));
     }
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(this::ready);
+    router.get("/ready").handler(new Readiness(vertx));
     new ApiDocs().mount(router);
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
@@ -140,57 +133,6 @@ public final class HttpApiVerticle extends VerticleBase {
   /** The port actually bound (differs from the configured one when that is 0). */
   public int actualPort() {
     return server.actualPort();
-  }
-
-  /**
-   * Ready when every verticle of this node is deployed, a scheduler answers for a reachable store and, on a node that
-   * transcribes, its default model is installed and valid (checked again on every probe).
-   */
-  private void ready(RoutingContext ctx) {
-    var bus = vertx.eventBus();
-    Future<NodeStatus> node = bus.<JsonObject>request(Addresses.NODE_STATUS, new JsonObject(), PROBE)
-        .map(m -> NodeStatus.fromJson(m.body()));
-    Future<StorePing> store = bus.<JsonObject>request(Addresses.JOBS_PING, new JsonObject(), PROBE)
-        .map(m -> StorePing.fromJson(m.body()));
-    Future.join(node, store).onComplete(ar -> {
-      JsonObject body = new JsonObject();
-      boolean deployed = node.succeeded() && node.result().deployed();
-      body.put("verticles", deployed ? "deployed" : "starting");
-      ModelStatus model = node.succeeded() ? node.result().defaultModel() : null;
-      if (node.succeeded()) {
-        body.put("node_id", node.result().nodeId()).put("roles", node.result().roles());
-        if (node.result().whisper() != null) {
-          body.put("whisper", node.result().whisper());
-        }
-        if (model != null) {
-          body.put("model", model.toJson());
-        }
-      }
-      if (store.succeeded()) {
-        body.put("store", new JsonObject().put("kind", store.result().store()).put("status", "UP"));
-      } else {
-        body.put("store", new JsonObject().put("status", "DOWN").put("error", describe(store.cause())));
-      }
-      boolean modelOk = model == null || model.usable();
-      boolean ok = deployed && store.succeeded() && modelOk;
-      body.put("readiness", ok ? "READY" : "NOT_READY");
-      if (ok) {
-        json(ctx, 200, body.put("status", "READY"));
-      } else {
-        // A problem document: its status stays the HTTP status (RFC 9457), so the word goes in readiness.
-        String detail = !modelOk ? model.error() : "node is not ready";
-        ctx.response().setStatusCode(503).putHeader("Content-Type", Problem.CONTENT_TYPE)
-            .end(body.mergeIn(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail).toJson())
-                .encode());
-      }
-    });
-  }
-
-  private static String describe(Throwable err) {
-    if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
-      return "no scheduler is reachable on the event bus";
-    }
-    return err.getMessage();
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
