@@ -33,6 +33,11 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
+  /** Every environment variable Earshot reads a setting from (the deployment checks compare compose files with it). */
+  public static java.util.Set<String> envNames() {
+    return ENV_KEYS.keySet();
+  }
+
   private static Map<String, String> envKeys() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("EARSHOT_DATA_DIR", "data_dir");

@@ -60,7 +60,10 @@ public interface JobMetrics {
   /** The stage of {@code jobId} ended on this node (finished, aborted or given back). */
   void leaseEnded(long jobId);
 
-  /** Transcription wall time divided by the audio's duration: below 1 is faster than real time. */
+  /**
+   * Transcription wall time divided by the audio's duration: below 1 is faster than real time. Exported in percent,
+   * as {@code transcription_real_time_factor_percent}.
+   */
   void realTimeFactor(double factor);
 
   /**

@@ -25,8 +25,12 @@ public final class MicrometerJobMetrics implements JobMetrics {
   /** A stage runs from milliseconds (chunking) to an hour (a long transcription on a CPU). */
   private static final Duration[] STAGE_BUCKETS =
       seconds(0.005, 0.05, 0.25, 1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600);
-  /** Transcription speed: 0.05 is twenty times faster than real time, above 1 slower. */
-  private static final double[] RTF_BUCKETS = {0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10};
+  /**
+   * Transcription speed in percent of the audio's duration: 5 is twenty times faster than real time, above 100 slower.
+   * Percent, not the plain factor, because Micrometer rounds a distribution summary's values up to whole numbers
+   * before it finds their bucket (micrometer#3680): a factor of 0.25 would count as 1.
+   */
+  private static final double[] RTF_PERCENT_BUCKETS = {1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 500, 1000};
   private static final String COMPLETED = "completed";
   // meter descriptions, shared by the recording and the start-up registration
   private static final String ENQUEUED = "Jobs that entered a queue at a stage";
@@ -53,9 +57,9 @@ public final class MicrometerJobMetrics implements JobMetrics {
         .description("Time from submission to completion of a job")
         .serviceLevelObjectives(JOB_BUCKETS)
         .register(registry);
-    this.realTimeFactor = DistributionSummary.builder("transcription.real.time.factor")
-        .description("Transcription wall time divided by the audio's duration (below 1: faster than real time)")
-        .serviceLevelObjectives(RTF_BUCKETS)
+    this.realTimeFactor = DistributionSummary.builder("transcription.real.time.factor.percent")
+        .description("Transcription wall time in percent of the audio's duration (below 100: faster than real time)")
+        .serviceLevelObjectives(RTF_PERCENT_BUCKETS)
         .register(registry);
     Gauge.builder("worker.active", active, AtomicInteger::get)
         .description("Stages running on this node's runners")
@@ -174,7 +178,7 @@ public final class MicrometerJobMetrics implements JobMetrics {
 
   @Override
   public void realTimeFactor(double factor) {
-    realTimeFactor.record(factor);
+    realTimeFactor.record(factor * 100);
   }
 
   @Override

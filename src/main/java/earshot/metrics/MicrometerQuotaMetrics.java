@@ -84,6 +84,9 @@ public final class MicrometerQuotaMetrics implements QuotaMetrics {
         Gauge.builder(name, byOwner, m -> m.values().stream().mapToInt(AtomicInteger::get).sum())
             .description(description)
             .register(registry);
+      } else {
+        // The name exists before the first owner does: one series with an empty owner (no owner), always 0.
+        byOwner.computeIfAbsent("", this::gauge);
       }
     }
 
