@@ -26,7 +26,6 @@ import earshot.jobs.NewJob;
 import earshot.jobs.StagePlan;
 import earshot.metrics.JobMetrics;
 import earshot.metrics.NodeMetrics;
-import earshot.metrics.NoopNodeMetrics;
 import earshot.metrics.QuotaMetrics;
 import earshot.quota.ActiveJobGate;
 import earshot.quota.DailyMinutes;
@@ -92,10 +91,6 @@ public final class SchedulerVerticle extends VerticleBase {
   private boolean drainAgain;
   private long wakeGeneration;
   private final List<Long> timers = new ArrayList<>();
-
-  public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, QuotaMetrics quotaMetrics, Clock clock) {
-    this(config, metrics, quotaMetrics, NoopNodeMetrics.INSTANCE, clock);
-  }
 
   public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, QuotaMetrics quotaMetrics,
                            NodeMetrics nodeMetrics, Clock clock) {

@@ -11,7 +11,6 @@ import earshot.jobs.JobStatus;
 import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
 import earshot.metrics.NodeMetrics;
-import earshot.metrics.NoopNodeMetrics;
 import earshot.net.AddressPolicy;
 import earshot.net.UrlGuard;
 import io.vertx.core.Future;
@@ -63,10 +62,6 @@ public final class WebhookVerticle extends VerticleBase {
   private final Clock clock;
   private final NodeMetrics metrics;
   private HttpClientAgent client;
-
-  public WebhookVerticle(EarshotConfig.Webhooks config, EarshotConfig.Download download, Clock clock) {
-    this(config, download, clock, NoopNodeMetrics.INSTANCE);
-  }
 
   /** {@code metrics} counts the attempts that did not deliver in {@code webhook_failures_total{reason}}. */
   public WebhookVerticle(EarshotConfig.Webhooks config, EarshotConfig.Download download, Clock clock,
