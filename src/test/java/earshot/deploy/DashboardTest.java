@@ -102,6 +102,22 @@ class DashboardTest {
   }
 
   @Test
+  void panelsDoNotOverlap() throws Exception {
+    List<JsonObject> grid = panels(dashboard()).stream().map(p -> p.getJsonObject("gridPos")).toList();
+    for (int i = 0; i < grid.size(); i++) {
+      for (int j = i + 1; j < grid.size(); j++) {
+        JsonObject a = grid.get(i);
+        JsonObject b = grid.get(j);
+        boolean apart = a.getInteger("x") + a.getInteger("w") <= b.getInteger("x")
+            || b.getInteger("x") + b.getInteger("w") <= a.getInteger("x")
+            || a.getInteger("y") + a.getInteger("h") <= b.getInteger("y")
+            || b.getInteger("y") + b.getInteger("h") <= a.getInteger("y");
+        assertTrue(apart, "panels " + i + " and " + j + " overlap: " + a + " " + b);
+      }
+    }
+  }
+
+  @Test
   void hasThePanelsTheIssueLists() throws Exception {
     Set<String> names = new TreeSet<>();
     expressions(dashboard()).forEach(e -> names.addAll(PromQlNames.of(e)));
