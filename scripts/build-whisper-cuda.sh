@@ -69,6 +69,9 @@ fi
 
 # Shared libraries only (no examples, no tests); no -march=native, so the CPU side runs on any x86-64 host;
 # RUNPATH $ORIGIN, so libwhisper.so.1 finds libggml.so beside it wherever the directory is copied.
+# CUDA sources as C++17: 1.7.1's ggml leaves them at C++11, which CUDA 12 accepted with a deprecation warning, but
+# CUDA 13's CUB, Thrust and libcu++ stop with "#error ... requires at least C++17". The code compiles as C++17 (later
+# whisper.cpp releases build it so); the host C/C++ sources keep their standards, so the library's ABI is unchanged.
 cmake -S "$SRC" -B "$OUT/build" \
   -DCMAKE_BUILD_TYPE=Release \
   -DBUILD_SHARED_LIBS=ON \
@@ -76,6 +79,7 @@ cmake -S "$SRC" -B "$OUT/build" \
   -DGGML_NATIVE=OFF \
   -DGGML_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCHITECTURES" \
+  -DCMAKE_CUDA_STANDARD=17 -DCMAKE_CUDA_STANDARD_REQUIRED=ON \
   -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON \
   -DCMAKE_INSTALL_RPATH='$ORIGIN' \
   "${extra[@]}"
