@@ -62,7 +62,12 @@ if [[ -n "${CUBLAS_ROOT:-}" ]]; then
 fi
 if ! ls "$cuda_root"/lib64/stubs/libcuda.so "$cuda_root"/targets/*/lib/stubs/libcuda.so >/dev/null 2>&1; then
   mkdir -p "$OUT/link"
-  : > "$OUT/link/stub.c"
+  # The driver functions 1.7.1's ggml-cuda calls: the stub must define them, or the linker drops it (--as-needed)
+  # and libggml.so would not name libcuda.so.1 at all.
+  for f in cuDeviceGet cuDeviceGetAttribute cuGetErrorString cuMemAddressFree cuMemAddressReserve cuMemCreate \
+           cuMemGetAllocationGranularity cuMemMap cuMemRelease cuMemSetAccess cuMemUnmap; do
+    echo "int $f(void) { return 999; }"
+  done > "$OUT/link/stub.c"
   cc -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$OUT/link/libcuda.so" "$OUT/link/stub.c"
   extra+=("-DCUDA_cuda_driver_LIBRARY=$OUT/link/libcuda.so")
 fi
@@ -90,8 +95,10 @@ find "$OUT/build" \( -name 'libwhisper.so*' -o -name 'libggml*.so*' \) \( -type 
   -exec cp -P {} "$OUT/lib/" \;
 [[ -e "$OUT/lib/libwhisper.so.1" ]] || { echo "build-whisper-cuda: no libwhisper.so.1 was built" >&2; exit 1; }
 # Proof that CUDA is in: the ggml library exports the CUDA backend and links the CUDA runtime.
-ggml="$(ls "$OUT"/lib/libggml*.so | head -n 1)"
-nm -D --defined-only "$OUT"/lib/libggml*.so | grep -q ggml_backend_cuda_init \
-  || { echo "build-whisper-cuda: $ggml has no CUDA backend" >&2; exit 1; }
+# (grep -c, not grep -q: -q stops reading early, nm dies of SIGPIPE and pipefail fails a good build)
+exports="$(nm -D --defined-only "$OUT"/lib/libggml*.so | grep -c ggml_backend_cuda_init || true)"
+[[ "$exports" -ge 1 ]] || { echo "build-whisper-cuda: no ggml library in $OUT/lib exports the CUDA backend" >&2; exit 1; }
+needed="$(readelf -d "$OUT"/lib/libggml*.so | grep -c 'NEEDED.*\(libcudart\|libcuda\.so\)' || true)"
+[[ "$needed" -ge 2 ]] || { echo "build-whisper-cuda: the ggml library does not link libcudart and libcuda" >&2; exit 1; }
 ls -l "$OUT/lib"
 echo "built whisper.cpp $WHISPER_TAG with CUDA ($CUDA_ARCHITECTURES) into $OUT/lib"
