@@ -3,6 +3,7 @@ package earshot;
 import earshot.api.HttpApiVerticle;
 import earshot.artifacts.ArtifactStore;
 import earshot.artifacts.ArtifactStores;
+import earshot.api.OpsHttpVerticle;
 import earshot.api.RateLimiter;
 import earshot.api.UploadSweeper;
 import earshot.bus.Addresses;
@@ -12,12 +13,16 @@ import earshot.bus.NodeStatus;
 import earshot.cluster.SchedulerRoster;
 import earshot.config.EarshotConfig;
 import earshot.config.EarshotConfig.Role;
+import earshot.jobs.JobStage;
 import earshot.metrics.JobMetrics;
+import earshot.metrics.MicrometerNodeMetrics;
 import earshot.metrics.MicrometerQuotaMetrics;
 import earshot.metrics.EventMetrics;
 import earshot.metrics.MicrometerEventMetrics;
 import earshot.metrics.MicrometerUploadMetrics;
 import earshot.metrics.NoopEventMetrics;
+import earshot.metrics.NodeMetrics;
+import earshot.metrics.NoopNodeMetrics;
 import earshot.metrics.NoopQuotaMetrics;
 import earshot.metrics.MicrometerStreamMetrics;
 import earshot.metrics.NoopStreamMetrics;
@@ -52,6 +57,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -73,6 +79,7 @@ public final class EarshotNode {
   private final UploadMetrics uploadMetrics;
   private final StreamMetrics streamMetrics;
   private final EventMetrics eventMetrics;
+  private final NodeMetrics nodeMetrics;
   private final PrometheusMeterRegistry registry;
   private final StageRegistry stages;
   private final Clock clock;
@@ -83,6 +90,7 @@ public final class EarshotNode {
   private MessageConsumer<JsonObject> statusConsumer;
   private SchedulerRoster roster;
   private HttpApiVerticle api;
+  private OpsHttpVerticle ops;
   private volatile boolean deployed;
 
   /** A node with an artifact store of its own, opened from {@code config} and closed when the node stops. */
@@ -110,6 +118,11 @@ public final class EarshotNode {
     this.uploadMetrics = registry == null ? NoopUploadMetrics.INSTANCE : new MicrometerUploadMetrics(registry);
     this.streamMetrics = registry == null ? NoopStreamMetrics.INSTANCE : new MicrometerStreamMetrics(registry);
     this.eventMetrics = registry == null ? NoopEventMetrics.INSTANCE : new MicrometerEventMetrics(registry);
+    this.nodeMetrics = registry == null ? NoopNodeMetrics.INSTANCE : new MicrometerNodeMetrics(registry,
+        Arrays.stream(Role.values()).map(Role::wireName).toList(),
+        config.roles().stream().map(Role::wireName).toList());
+    // Every queue and stage at zero from the start, so a fresh node exports what the dashboard and alerts query.
+    metrics.registerKnown(config.queues().all(), Arrays.stream(JobStage.values()).map(JobStage::wireName).toList());
     this.stages = stages;
     this.clock = clock;
   }
@@ -127,7 +140,7 @@ public final class EarshotNode {
     }
     if (config.runs(Role.SCHEDULER)) {
       Supplier<Future<Void>> scheduler = () -> deploy("scheduler",
-          () -> new SchedulerVerticle(config, metrics, quotaMetrics, clock), ThreadingModel.EVENT_LOOP);
+          () -> new SchedulerVerticle(config, metrics, quotaMetrics, nodeMetrics, clock), ThreadingModel.EVENT_LOOP);
       if (vertx.isClustered()) {
         // At most one scheduler per cluster on SQLite; checked before the store is opened.
         roster = new SchedulerRoster(vertx, nodeId, config.store().isPostgres(), config.cluster().busTimeout());
@@ -140,7 +153,7 @@ public final class EarshotNode {
           new DeploymentOptions().setThreadingModel(JobStores.readerThreading(config.store()))
               .setInstances(Runtime.getRuntime().availableProcessors())));
       chain = chain.compose(v -> deploy("webhooks", () -> new WebhookVerticle(config.webhooks(),
-          config.audio().download(), clock), ThreadingModel.EVENT_LOOP));
+          config.audio().download(), clock, nodeMetrics), ThreadingModel.EVENT_LOOP));
     }
     if (runners && config.runs(Role.CPU)) {
       chain = chain.compose(v -> deploy("cpu runner", () -> new CpuRunnerVerticle(config, stages, metrics),
@@ -180,14 +193,10 @@ public final class EarshotNode {
           .onFailure(err -> LOG.error("could not start the http api: {}", err.getMessage()))
           .mapEmpty());
     }
-    if (!config.runs(Role.API)) {
-      // Every node answers /health, /ready and /metrics, whatever its roles.
-      chain = chain.compose(v -> vertx.deployVerticle(() -> api = new HttpApiVerticle(config, registry, null, artifacts,
-              quotaMetrics, streamMetrics, eventMetrics, clock, false),
-              new DeploymentOptions())
-          .onSuccess(deployments::add)
-          .onFailure(err -> LOG.error("could not start the http probes: {}", err.getMessage()))
-          .mapEmpty());
+    if (!config.runs(Role.API) && registry != null) {
+      // A worker has no API, but its container health check and Prometheus still need /ready and /metrics.
+      chain = chain.compose(v -> deploy("operations listener",
+          () -> ops = new OpsHttpVerticle(config.http(), registry, artifacts), ThreadingModel.EVENT_LOOP));
     }
     return chain.onSuccess(v -> {
       deployed = true;
@@ -252,6 +261,14 @@ public final class EarshotNode {
         });
   }
 
+  /**
+   * The node's own meters; the cluster code feeds {@code cluster_members} through
+   * {@link NodeMetrics#clusterMembers}.
+   */
+  public NodeMetrics nodeMetrics() {
+    return nodeMetrics;
+  }
+
   public String nodeId() {
     return nodeId;
   }
@@ -261,8 +278,8 @@ public final class EarshotNode {
     return api == null ? java.util.Set.of() : api.routes();
   }
 
-  /** The HTTP port bound by this node's API, or -1 when it runs no API. */
+  /** The HTTP port bound by this node's API, or its operations listener's, or -1 when it has neither. */
   public int httpPort() {
-    return api == null ? -1 : api.actualPort();
+    return api != null ? api.actualPort() : ops != null ? ops.actualPort() : -1;
   }
 }

@@ -7,11 +7,11 @@ import earshot.config.EarshotConfig;
 import earshot.metrics.MicrometerJobMetrics;
 import earshot.artifacts.ArtifactStore;
 import earshot.artifacts.ArtifactStores;
+import earshot.metrics.NodeRegistry;
 import earshot.pipeline.AudioPipeline;
 import earshot.runner.StageRegistry;
 import earshot.transcribe.WhisperEngine;
 import earshot.transcribe.WhisperFfmEngine;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -64,10 +64,14 @@ public final class Main {
       return;
     }
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The node label is a common tag, set before Vert.x and the JVM binders register their meters.
+    PrometheusMeterRegistry registry = NodeRegistry.prometheus(config.metrics().nodeName());
     Vertx vertx;
+    HazelcastClusterManager cluster;
     try {
-      vertx = vertx(config, registry);
+      cluster = config.cluster().enabled() ? new HazelcastClusterManager(HazelcastSettings.hazelcast(config.cluster()))
+          : null;
+      vertx = vertx(config, registry, cluster);
     } catch (Exception e) {
       System.err.println("earshot: could not join the cluster: " + rootMessage(e));
       System.exit(1);
@@ -78,6 +82,9 @@ public final class Main {
     ArtifactStore artifacts = ArtifactStores.open(config, clock);
     EarshotNode node = new EarshotNode(vertx, config, new MicrometerJobMetrics(registry), registry,
         stages.of(config, artifacts, engine, clock), clock, artifacts);
+    if (cluster != null) {
+      node.nodeMetrics().clusterMembers(() -> cluster.isActive() ? cluster.getNodes().size() : 0);
+    }
 
     try {
       node.start().await(5, TimeUnit.MINUTES);
@@ -111,7 +118,8 @@ public final class Main {
    * Vert.x with Micrometer metrics: clustered over Hazelcast with {@code EARSHOT_CLUSTER=true} (or {@code --cluster}),
    * else with a bus local to this process.
    */
-  private static Vertx vertx(EarshotConfig config, PrometheusMeterRegistry registry) throws Exception {
+  private static Vertx vertx(EarshotConfig config, PrometheusMeterRegistry registry, HazelcastClusterManager manager)
+      throws Exception {
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
         .setJvmMetricsEnabled(true));
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
@@ -122,7 +130,7 @@ public final class Main {
     LOG.info("joining cluster '{}' (members {}, multicast {})", cluster.name(),
         cluster.members().isEmpty() ? "none: this node starts it" : cluster.members(), cluster.multicast());
     return builder.with(options.setEventBusOptions(HazelcastSettings.eventBus(cluster)))
-        .withClusterManager(new HazelcastClusterManager(HazelcastSettings.hazelcast(cluster)))
+        .withClusterManager(manager)
         .buildClustered()
         .await(2, TimeUnit.MINUTES);
   }

@@ -2,10 +2,6 @@ package earshot.api;
 
 import earshot.artifacts.ArtifactStore;
 import earshot.audio.DiskSpace;
-import earshot.bus.Addresses;
-import earshot.bus.ModelStatus;
-import earshot.bus.NodeStatus;
-import earshot.bus.StorePing;
 import earshot.config.EarshotConfig;
 import earshot.metrics.QuotaMetrics;
 import earshot.metrics.StreamMetrics;
@@ -16,8 +12,6 @@ import earshot.metrics.EventMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -31,15 +25,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API: liveness, readiness, Prometheus metrics and the jobs API under {@code /api/v1/audio}. It reaches the scheduler only over the event
- * bus, so the same verticle serves on an API-only node of a cluster. On a node without the API role it serves the
- * probes only ({@code /health}, {@code /ready}, {@code /metrics}), so that every node can be watched the same way.
+ * bus, so the same verticle serves on an API-only node of a cluster. A node without the API role answers the same
+ * probes from an {@link OpsHttpVerticle}.
  *
  * <p>Threading: an event-loop verticle; every handler is non-blocking.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApiVerticle.class);
-  /** Probes answer quickly: a scheduler that does not answer within this is as good as unreachable for them. */
-  private static final DeliveryOptions PROBE = new DeliveryOptions().setSendTimeout(2_000);
 
   private final EarshotConfig config;
   private final PrometheusMeterRegistry registry;
@@ -47,7 +39,6 @@ public final class HttpApiVerticle extends VerticleBase {
   private ConnectionGuard guard;
   private Router router;
   private final RateLimiter rateLimiter;
-  private final boolean serveApi;
   private final ArtifactStore artifacts;
   /** Log the loopback-only warning once per process, not once per instance. */
   private static final java.util.concurrent.atomic.AtomicBoolean WARNED_OPEN = new java.util.concurrent.atomic.AtomicBoolean();
@@ -64,19 +55,11 @@ public final class HttpApiVerticle extends VerticleBase {
   public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
                          ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics,
                          EventMetrics eventMetrics, Clock clock) {
-    this(config, registry, rateLimiter, artifacts, quotaMetrics, streamMetrics, eventMetrics, clock, true);
-  }
-
-  /** {@code serveApi} false: the probes and metrics only, for a node without the API role. */
-  public HttpApiVerticle(EarshotConfig config, PrometheusMeterRegistry registry, RateLimiter rateLimiter,
-                         ArtifactStore artifacts, QuotaMetrics quotaMetrics, StreamMetrics streamMetrics,
-                         EventMetrics eventMetrics, Clock clock, boolean serveApi) {
     this.artifacts = artifacts;
     this.config = config;
     this.eventMetrics = eventMetrics;
     this.registry = registry;
     this.rateLimiter = rateLimiter;
-    this.serveApi = serveApi;
     this.quotaMetrics = quotaMetrics;
     this.streamMetrics = streamMetrics;
     this.clock = clock;
@@ -95,13 +78,11 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     router.route().handler(HttpApiVerticle::holdUpgrades);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(this::ready);
+    router.get("/ready").handler(new Readiness(vertx, artifacts));
     if (registry != null) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     }
-    if (serveApi) {
-      mountApi(router);
-    }
+    mountApi(router);
     router.route().failureHandler(ctx -> FailureHandler.forPath(ctx.request().path()).handle(ctx));
     router.errorHandler(404, ctx -> FailureHandler.answerByPath(ctx, ApiError.notFound(
         "no resource at " + ctx.request().method() + " " + Echo.quoted(ctx.request().path()))));
@@ -120,8 +101,7 @@ public final class HttpApiVerticle extends VerticleBase {
         })
         .onSuccess(s -> {
           server = s;
-          LOG.info("HTTP {} listening on {}:{}", serveApi ? "API" : "probes (/health, /ready, /metrics)", host(),
-              s.actualPort());
+          LOG.info("HTTP API listening on {}:{}", host(), s.actualPort());
         });
   }
 
@@ -212,68 +192,6 @@ public final class HttpApiVerticle extends VerticleBase {
   /** The port actually bound (differs from the configured one when that is 0). */
   public int actualPort() {
     return server.actualPort();
-  }
-
-  /**
-   * Ready when every verticle of this node is deployed, a scheduler answers for a reachable store, the artifact store
-   * can be used (a writable directory, or a bucket that answers HEAD within the probe's time) and, on a node that
-   * transcribes, its default model is installed and valid (checked again on every probe).
-   */
-  private void ready(RoutingContext ctx) {
-    var bus = vertx.eventBus();
-    Future<NodeStatus> node = bus.<JsonObject>request(Addresses.NODE_STATUS, new JsonObject(), PROBE)
-        .map(m -> NodeStatus.fromJson(m.body()));
-    Future<StorePing> store = bus.<JsonObject>request(Addresses.JOBS_PING, new JsonObject(), PROBE)
-        .map(m -> StorePing.fromJson(m.body()));
-    Future<Void> files = vertx.<Void>executeBlocking(() -> {
-      artifacts.check();
-      return null;
-    }, false).timeout(PROBE.getSendTimeout(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    Future.join(node, store, files).onComplete(ar -> {
-      JsonObject body = new JsonObject();
-      boolean deployed = node.succeeded() && node.result().deployed();
-      body.put("verticles", deployed ? "deployed" : "starting");
-      ModelStatus model = node.succeeded() ? node.result().defaultModel() : null;
-      if (node.succeeded()) {
-        body.put("node_id", node.result().nodeId()).put("roles", node.result().roles());
-        if (node.result().whisper() != null) {
-          body.put("whisper", node.result().whisper());
-        }
-        if (model != null) {
-          body.put("model", model.toJson());
-        }
-      }
-      // A scheduler answers the ping, over the (possibly clustered) bus, for whichever node this is.
-      body.put("scheduler", store.succeeded() || store.cause() instanceof ReplyException re
-          && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE ? "reachable" : "unreachable");
-      if (store.succeeded()) {
-        body.put("store", new JsonObject().put("kind", store.result().store()).put("status", "UP"));
-      } else {
-        body.put("store", new JsonObject().put("status", "DOWN").put("error", describe(store.cause())));
-      }
-      JsonObject artifactStatus = new JsonObject().put("kind", artifacts.kind());
-      body.put("artifacts", files.succeeded() ? artifactStatus.put("status", "UP")
-          : artifactStatus.put("status", "DOWN").put("error", files.cause().getMessage()));
-      boolean modelOk = model == null || model.usable();
-      boolean ok = deployed && store.succeeded() && modelOk && files.succeeded();
-      body.put("readiness", ok ? "READY" : "NOT_READY");
-      if (ok) {
-        json(ctx, 200, body.put("status", "READY"));
-      } else {
-        // A problem document: its status stays the HTTP status (RFC 9457), so the word goes in readiness.
-        String detail = !modelOk ? model.error() : "node is not ready";
-        ctx.response().setStatusCode(503).putHeader("Content-Type", Problem.CONTENT_TYPE)
-            .end(body.mergeIn(Problem.of(503, ProblemTypes.UNAVAILABLE, "Service Unavailable", detail).toJson())
-                .encode());
-      }
-    });
-  }
-
-  private static String describe(Throwable err) {
-    if (err instanceof ReplyException re && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
-      return "no scheduler is reachable on the event bus";
-    }
-    return err.getMessage();
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

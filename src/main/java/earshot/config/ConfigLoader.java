@@ -33,6 +33,11 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
+  /** Every environment variable Earshot reads a setting from (the deployment checks compare compose files with it). */
+  public static java.util.Set<String> envNames() {
+    return ENV_KEYS.keySet();
+  }
+
   private static Map<String, String> envKeys() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("EARSHOT_DATA_DIR", "data_dir");
@@ -114,6 +119,7 @@ public final class ConfigLoader {
     m.put("EARSHOT_S3_ACCESS_KEY", "artifacts.s3.access_key");
     m.put("EARSHOT_S3_SECRET_KEY", "artifacts.s3.secret_key");
     m.put("EARSHOT_S3_PATH_STYLE", "artifacts.s3.path_style");
+    m.put("EARSHOT_NODE_NAME", "metrics.node_name");
     return Map.copyOf(m);
   }
 
@@ -258,7 +264,8 @@ public final class ConfigLoader {
             Duration.ofSeconds(r.intIn("stream.max_window_seconds", 5, 30)),
             Duration.ofSeconds(r.intIn("stream.max_lag_seconds", 1, 600))),
         new EarshotConfig.Events(Duration.ofSeconds(r.intIn("events.keepalive_seconds", 1, 3600)),
-            Duration.ofHours(r.intIn("events.retention_hours", 1, 24 * 365))));
+            Duration.ofHours(r.intIn("events.retention_hours", 1, 24 * 365))),
+        new EarshotConfig.Metrics(NodeName.resolve(r.optionalString("metrics.node_name"), env)));
   }
 
   private static EarshotConfig.Cluster cluster(ConfigReader r) {

@@ -25,7 +25,8 @@ public record EarshotConfig(
     Cluster cluster,
     Artifacts artifacts,
     Streaming streaming,
-    Events events) {
+    Events events,
+    Metrics metrics) {
 
   /** What a node runs. The same jar runs as an all-in-one, API-only, CPU-only or GPU-only node. */
   public enum Role {
@@ -285,4 +286,10 @@ public record EarshotConfig(
    * paused until inference catches up.
    */
   public record Streaming(Duration idleTimeout, Duration step, Duration maxWindow, Duration maxLag) {}
+
+  /**
+   * Metrics: {@code nodeName} is the {@code node} label on every meter this node exports ({@code EARSHOT_NODE_NAME},
+   * by default the host name), so one Prometheus tells the nodes of a deployment apart.
+   */
+  public record Metrics(String nodeName) {}
 }

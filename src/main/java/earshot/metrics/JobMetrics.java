@@ -1,6 +1,7 @@
 package earshot.metrics;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -18,8 +19,16 @@ public interface JobMetrics {
   /** A stage finished successfully. */
   void completed(String queue, String stage);
 
-  /** A job failed for good at {@code stage}. */
-  void failed(String queue, String stage);
+  /**
+   * A job failed for good at {@code stage}, for {@code reason}: one of the constants below or a {@code JobFailure}
+   * code ({@code quota_exceeded}, {@code model_not_installed}). A small closed set, never a message.
+   */
+  void failed(String queue, String stage, String reason);
+
+  /** {@link #failed} reasons. */
+  String RETRIES_EXHAUSTED = "retries_exhausted";
+  String STAGE_ERROR = "stage_error";
+  String LEASE_EXPIRED = "lease_expired";
 
   /** Wall time of one stage run on a runner, by outcome ({@code completed|retry|fail|release|aborted}). */
   void stageDuration(String stage, String outcome, Duration duration);
@@ -35,4 +44,31 @@ public interface JobMetrics {
 
   /** A fenced commit or heartbeat was refused because the runner no longer held the lease. */
   void leaseLost(String stage);
+
+  /** The lease sweeper found a lease at {@code stage} expired (its runner died or hung) and took the job back. */
+  void leaseExpired(String stage);
+
+  /** A job was leased at {@code stage} again after an earlier run of it ended without completing (retry_count > 0). */
+  void reacquired(String queue, String stage);
+
+  /** Age of the oldest queued job per queue, in seconds (0 for an empty queue). */
+  void queueAges(Map<String, Double> oldestQueuedSeconds);
+
+  /** A runner on this node holds the lease of {@code jobId} and runs its stage from now on. */
+  void leaseHeld(long jobId);
+
+  /** The stage of {@code jobId} ended on this node (finished, aborted or given back). */
+  void leaseEnded(long jobId);
+
+  /**
+   * Transcription wall time divided by the audio's duration: below 1 is faster than real time. Exported in percent,
+   * as {@code transcription_real_time_factor_percent}.
+   */
+  void realTimeFactor(double factor);
+
+  /**
+   * Registers every meter with the label values known at start-up, at zero, so a fresh node exports every name the
+   * dashboard and alert rules query before it has seen a job.
+   */
+  void registerKnown(Collection<String> queues, Collection<String> stages);
 }

@@ -1,5 +1,6 @@
 package earshot.metrics;
 
+import earshot.tiers.QuotaType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Micrometer meters for quotas, exported to Prometheus as {@code audio_active_jobs}, {@code audio_active_streams},
- * {@code audio_quota_hits_total{type}} and {@code audio_redis_fallback} (0 or 1).
+ * {@code audio_quota_hits_total{type}}, {@code audio_redis_fallback} (0 or 1) and {@code redis_errors_total} (seed 003's
+ * name). The quota types and the counters are registered at zero when created, so a fresh node exports them.
  *
  * <p>The owner is a high-cardinality label, so it is opt-in: with {@code ownerLabels} each active gauge carries
  * {@code owner} (one series per owner ever seen on this node, at 0 once idle); without, one gauge per kind shows the
@@ -21,6 +23,7 @@ public final class MicrometerQuotaMetrics implements QuotaMetrics {
   private final Active jobs;
   private final Active streams;
   private final AtomicInteger fallback = new AtomicInteger();
+  private final Counter redisErrors;
 
   public MicrometerQuotaMetrics(MeterRegistry registry, boolean ownerLabels) {
     this.registry = registry;
@@ -30,6 +33,12 @@ public final class MicrometerQuotaMetrics implements QuotaMetrics {
     Gauge.builder("audio.redis.fallback", fallback, AtomicInteger::get)
         .description("1 while the active counters are in-process because Redis is unreachable")
         .register(registry);
+    this.redisErrors = Counter.builder("redis.errors")
+        .description("Calls to Redis that failed (refused, closed or unanswered)")
+        .register(registry);
+    for (QuotaType type : QuotaType.values()) {
+      hits(type.wireName());
+    }
   }
 
   @Override
@@ -44,8 +53,17 @@ public final class MicrometerQuotaMetrics implements QuotaMetrics {
 
   @Override
   public void quotaHit(String type) {
-    Counter.builder("audio.quota.hits").description("Requests refused by a quota, by quota type")
-        .tag("type", type).register(registry).increment();
+    hits(type).increment();
+  }
+
+  private Counter hits(String type) {
+    return Counter.builder("audio.quota.hits").description("Requests refused by a quota, by quota type")
+        .tag("type", type).register(registry);
+  }
+
+  @Override
+  public void redisError() {
+    redisErrors.increment();
   }
 
   @Override
@@ -66,6 +84,9 @@ public final class MicrometerQuotaMetrics implements QuotaMetrics {
         Gauge.builder(name, byOwner, m -> m.values().stream().mapToInt(AtomicInteger::get).sum())
             .description(description)
             .register(registry);
+      } else {
+        // The name exists before the first owner does: one series with an empty owner (no owner), always 0.
+        byOwner.computeIfAbsent("", this::gauge);
       }
     }
 

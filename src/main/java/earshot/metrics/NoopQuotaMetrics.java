@@ -10,4 +10,5 @@ public final class NoopQuotaMetrics implements QuotaMetrics {
   @Override public void activeStreams(String owner, int count) {}
   @Override public void quotaHit(String type) {}
   @Override public void redisFallback(boolean active) {}
+  @Override public void redisError() {}
 }

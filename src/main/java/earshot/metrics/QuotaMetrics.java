@@ -23,4 +23,7 @@ public interface QuotaMetrics {
 
   /** Whether the active counters are in-process because Redis is unreachable. */
   void redisFallback(boolean active);
+
+  /** A call to Redis failed (refused, closed or unanswered): the one that moved the node to fallback, or a reconnect. */
+  void redisError();
 }

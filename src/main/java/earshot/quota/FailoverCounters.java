@@ -151,6 +151,7 @@ public final class FailoverCounters implements ActiveCounters {
     if (fallback || closed) {
       return;
     }
+    metrics.redisError();
     LOG.warn("Redis is unreachable ({}); counting active jobs and streams in this process until it is back",
         cause.toString());
     local.reset(holdings.snapshot());
@@ -171,6 +172,7 @@ public final class FailoverCounters implements ActiveCounters {
             if (closed) {
               return;
             }
+            metrics.redisError();
             reconnectDelay = reconnectDelay.multipliedBy(2).compareTo(reconnectMax) > 0
                 ? reconnectMax : reconnectDelay.multipliedBy(2);
             LOG.debug("Redis still unreachable ({}); next try in {}", err.toString(), reconnectDelay);

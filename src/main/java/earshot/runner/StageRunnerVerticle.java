@@ -15,6 +15,8 @@ import earshot.bus.WorkspaceCleanup;
 import earshot.cluster.WorkerDirectory;
 import earshot.jobs.Job;
 import earshot.jobs.JobFailure;
+import earshot.jobs.JobStage;
+import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
 import earshot.metrics.JobMetrics;
 import io.vertx.core.Future;
@@ -222,6 +224,7 @@ public class StageRunnerVerticle extends VerticleBase {
     StageContext ctx = new StageContext(job, vertx, stagePool);
     running.put(job.id(), new Running(job, ctx, System.nanoTime()));
     metrics.workerActive(1);
+    metrics.leaseHeld(job.id());
     Future<StageOutcome> outcome;
     try {
       outcome = stages.handler(job.jobType())
@@ -243,12 +246,21 @@ public class StageRunnerVerticle extends VerticleBase {
     return Future.succeededFuture(new StageOutcome.Retry(message, null));
   }
 
+  /** A completed transcription's wall time over its audio's duration, which audio_convert put in the payload. */
+  private void realTimeFactor(Job job, Duration took) {
+    Double audioSeconds = job.payload() == null ? null : job.payload().getDouble(PayloadKeys.DURATION_SECONDS);
+    if (job.jobType() == JobStage.AUDIO_TRANSCRIBE && audioSeconds != null && audioSeconds > 0) {
+      metrics.realTimeFactor(took.toNanos() / 1e9 / audioSeconds);
+    }
+  }
+
   private void finish(Job job, StageContext ctx, StageOutcome outcome) {
     Running r = running.remove(job.id());
     if (r == null) {
       return; // already given back when the shutdown grace ran out
     }
     metrics.workerActive(-1);
+    metrics.leaseEnded(job.id());
     Duration took = Duration.ofNanos(System.nanoTime() - r.startedNanos());
     String stage = job.jobType().wireName();
     if (ctx.isAborted()) {
@@ -267,6 +279,7 @@ public class StageRunnerVerticle extends VerticleBase {
       switch (outcome) {
         case StageOutcome.Completed c -> {
           metrics.stageDuration(stage, "completed", took);
+          realTimeFactor(job, took);
           report(job, StageReport.Outcome.COMPLETED, c.payload(), c.result(), null);
         }
         case StageOutcome.Retry retry -> {
@@ -413,6 +426,7 @@ public class StageRunnerVerticle extends VerticleBase {
         // be in flight when stop() collects the outstanding reports.
         running.remove(r.job().id());
         metrics.workerActive(-1);
+        metrics.leaseEnded(r.job().id());
         report(r.job(), StageReport.Outcome.RELEASE, null, null, null);
         r.ctx().abort("shutdown");
       }

@@ -18,10 +18,12 @@ import java.util.List;
 final class DeliveryLog {
   private final Vertx vertx;
   private final DeliveryStore store;
+  private final StoreFailure storeFailure;
 
-  DeliveryLog(Vertx vertx, DeliveryStore store) {
+  DeliveryLog(Vertx vertx, DeliveryStore store, StoreFailure storeFailure) {
     this.vertx = vertx;
     this.store = store;
+    this.storeFailure = storeFailure;
   }
 
   Future<Void> register() {
@@ -34,12 +36,12 @@ final class DeliveryLog {
   private void onRecord(Message<JsonObject> msg) {
     store.recordDelivery(RecordDelivery.fromJson(msg.body()).attempt())
         .onSuccess(recorded -> msg.reply(new JsonObject().put("recorded", recorded)))
-        .onFailure(err -> StoreFailure.reply(msg, "record delivery", err));
+        .onFailure(err -> storeFailure.reply(msg, "record delivery", err));
   }
 
   private void onList(Message<JsonObject> msg) {
     store.deliveries(ListDeliveries.fromJson(msg.body()).jobId())
         .onSuccess(attempts -> msg.reply(ListDeliveries.reply(attempts)))
-        .onFailure(err -> StoreFailure.reply(msg, "list deliveries", err));
+        .onFailure(err -> storeFailure.reply(msg, "list deliveries", err));
   }
 }

@@ -29,15 +29,17 @@ final class JobCommands {
   private final JobMetrics metrics;
   private final JobEvents events;
   private final DailyMinutes minutes;
+  private final StoreFailure storeFailure;
 
   JobCommands(Vertx vertx, JobStore store, StagePlan plan, JobMetrics metrics, JobEvents events,
-              DailyMinutes minutes) {
+              DailyMinutes minutes, StoreFailure storeFailure) {
     this.vertx = vertx;
     this.store = store;
     this.plan = plan;
     this.metrics = metrics;
     this.events = events;
     this.minutes = minutes;
+    this.storeFailure = storeFailure;
   }
 
   Future<Void> register() {
@@ -65,7 +67,7 @@ final class JobCommands {
             return null;
           });
         })
-        .onFailure(err -> StoreFailure.reply(msg, "cancel", err));
+        .onFailure(err -> storeFailure.reply(msg, "cancel", err));
   }
 
   /**
@@ -95,7 +97,7 @@ final class JobCommands {
             return requeue(msg, id, stage, queue, StagePlan.span(stage, job.payload()));
           });
         })
-        .onFailure(err -> StoreFailure.reply(msg, "retry", err));
+        .onFailure(err -> storeFailure.reply(msg, "retry", err));
   }
 
   private Future<Void> requeue(Message<JsonObject> msg, long id, JobStage stage, String queue, ProgressSpan span) {

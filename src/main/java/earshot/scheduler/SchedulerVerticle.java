@@ -23,9 +23,9 @@ import earshot.jobs.JobStage;
 import earshot.jobs.JobStatus;
 import earshot.jobs.JobUuids;
 import earshot.jobs.NewJob;
-import earshot.jobs.QueueStats;
 import earshot.jobs.StagePlan;
 import earshot.metrics.JobMetrics;
+import earshot.metrics.NodeMetrics;
 import earshot.metrics.QuotaMetrics;
 import earshot.quota.ActiveJobGate;
 import earshot.quota.DailyMinutes;
@@ -61,8 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
-  /** How often queue depths are sampled for the queue_depth gauge. */
-  private static final long DEPTH_SAMPLE_MS = 2_000;
   /** How often reservations of finished jobs that were never settled are looked for. */
   private static final long SETTLE_LEFTOVERS_MS = 60_000;
   /** How often job events older than {@code events.retention_hours} are deleted. */
@@ -73,6 +71,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private final EarshotConfig config;
   private final JobMetrics metrics;
   private final QuotaMetrics quotaMetrics;
+  private final NodeMetrics nodeMetrics;
+  private final StoreFailure storeFailure;
   private final Tiers tiers;
   private final Clock clock;
   private final StagePlan plan;
@@ -94,10 +94,13 @@ public final class SchedulerVerticle extends VerticleBase {
   private long wakeGeneration;
   private final List<Long> timers = new ArrayList<>();
 
-  public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, QuotaMetrics quotaMetrics, Clock clock) {
+  public SchedulerVerticle(EarshotConfig config, JobMetrics metrics, QuotaMetrics quotaMetrics,
+                           NodeMetrics nodeMetrics, Clock clock) {
     this.config = config;
     this.metrics = metrics;
     this.quotaMetrics = quotaMetrics;
+    this.nodeMetrics = nodeMetrics;
+    this.storeFailure = new StoreFailure(nodeMetrics);
     this.tiers = config.quota().tiers();
     this.clock = clock;
     this.plan = new StagePlan(config.queues(), config.audio().defaultModel(), config.cluster().enabled());
@@ -142,8 +145,8 @@ public final class SchedulerVerticle extends VerticleBase {
         .compose(v -> gate.register())
         .compose(v -> new QuotaQueries(vertx, store, tiers, clock).register())
         .compose(v -> new JobQueries(vertx, store, config.queues(), config.audio().defaultModel()).register())
-        .compose(v -> new JobCommands(vertx, store, plan, metrics, events, minutes).register())
-        .compose(v -> new DeliveryLog(vertx, store).register());
+        .compose(v -> new JobCommands(vertx, store, plan, metrics, events, minutes, storeFailure).register())
+        .compose(v -> new DeliveryLog(vertx, store, storeFailure).register());
   }
 
   private void startTimers() {
@@ -152,12 +155,8 @@ public final class SchedulerVerticle extends VerticleBase {
     // Only a crash between a job's end and its settlement leaves a reservation behind: a slow timer is enough, and
     // keeps a write transaction off every sweep.
     timers.add(vertx.setPeriodic(SETTLE_LEFTOVERS_MS, id -> minutes.settleLeftovers()));
-    // Every configured queue has its queue_depth gauge from start-up on, at 0 until a sample counts a job in it.
-    List<String> queues = config.queues().all();
-    metrics.queueDepths(QueueStats.depthsWithConfigured(java.util.Map.of(), queues));
-    timers.add(vertx.setPeriodic(DEPTH_SAMPLE_MS, id -> store.queueDepths()
-        .onSuccess(depths -> metrics.queueDepths(QueueStats.depthsWithConfigured(depths, queues)))
-        .onFailure(err -> LOG.warn("queue depth sample failed: {}", err.getMessage()))));
+    QueueSampler sampler = new QueueSampler(store, config.queues().all(), metrics, nodeMetrics);
+    timers.add(vertx.setPeriodic(QueueSampler.INTERVAL_MS, id -> sampler.sample()));
     // Every scheduler prunes; a second delete of the same old events finds nothing.
     timers.add(vertx.setPeriodic(PRUNE_EVENTS_MS, id -> store
         .pruneEvents(clock.instant().minus(config.events().retention()))
@@ -200,6 +199,7 @@ public final class SchedulerVerticle extends VerticleBase {
           return new Submitted(result.job(), result.created(), result.refusal()).toJson();
         })
         .recover(err -> {
+          nodeMetrics.storeError("submit");
           if (err instanceof StoreFullException) {
             LOG.warn("submit refused: {}", err.getMessage()); // readiness reports it too; no stack trace per job
             return Future.failedFuture(Batch.failure(Failures.INSUFFICIENT_STORAGE,
@@ -250,7 +250,7 @@ public final class SchedulerVerticle extends VerticleBase {
             wake(); // work arrived while we were looking; do not sleep on it
           }
         })
-        .onFailure(err -> StoreFailure.reply(msg, "acquire", err));
+        .onFailure(err -> storeFailure.reply(msg, "acquire", err));
   }
 
   /** Leases up to {@code request.max()} jobs across the request's queues, skipping queues known to be empty. */
@@ -276,6 +276,9 @@ public final class SchedulerVerticle extends VerticleBase {
         }).map(jobs -> {
           jobs.forEach(j -> {
             metrics.started(j.queue(), j.jobType().wireName());
+            if (j.retryCount() > 0) {
+              metrics.reacquired(j.queue(), j.jobType().wireName());
+            }
             events.publish(j);
           });
           leased.addAll(jobs);
@@ -350,7 +353,7 @@ public final class SchedulerVerticle extends VerticleBase {
     store.heartbeat(hb.leases(), config.jobs().lease())
         .onSuccess(renewed -> msg.reply(new HeartbeatReply(
             hb.leases().stream().map(l -> l.jobId()).filter(id -> !renewed.contains(id)).toList()).toJson()))
-        .onFailure(err -> StoreFailure.reply(msg, "heartbeat", err));
+        .onFailure(err -> storeFailure.reply(msg, "heartbeat", err));
   }
 
   private void onProgress(Message<JsonObject> msg) {
@@ -378,7 +381,7 @@ public final class SchedulerVerticle extends VerticleBase {
           job.ifPresent(events::publish);
           msg.reply(new StageReportReply(job.isPresent(), job.map(j -> j.status().wireName()).orElse(null)).toJson());
         })
-        .onFailure(err -> StoreFailure.reply(msg, "stage report", err));
+        .onFailure(err -> storeFailure.reply(msg, "stage report", err));
   }
 
   // ---- lease sweeping ----------------------------------------------------------------------------------------
@@ -389,11 +392,15 @@ public final class SchedulerVerticle extends VerticleBase {
           LOG.warn("job {} lost its lease at {}: {}", job.id(), job.jobType().wireName(),
               job.status() == JobStatus.FAILED ? "failed, no retries left" : "queued again");
           vertx.eventBus().publish(Addresses.JOBS_ABORT, new JobAbort(job.id(), "lease_lost").toJson());
+          metrics.leaseExpired(job.jobType().wireName());
           if (job.status() == JobStatus.FAILED) {
-            metrics.failed(job.queue(), job.jobType().wireName());
+            metrics.failed(job.queue(), job.jobType().wireName(), JobMetrics.LEASE_EXPIRED);
           }
           events.publishAndAnnounce(job);
         }))
-        .onFailure(err -> LOG.warn("lease sweep failed: {}", err.getMessage()));
+        .onFailure(err -> {
+          nodeMetrics.storeError("lease sweep");
+          LOG.warn("lease sweep failed: {}", err.getMessage());
+        });
   }
 }

@@ -62,7 +62,7 @@ final class StageReports {
         yield store.retryOrFail(r.lease(), r.error(), clock.instant().plus(delay)).andThen(ar -> {
           if (ar.succeeded() && ar.result().isPresent()) {
             if (ar.result().get().status() == JobStatus.FAILED) {
-              metrics.failed(queue, stage);
+              metrics.failed(queue, stage, JobMetrics.RETRIES_EXHAUSTED);
             } else {
               vertx.setTimer(Math.max(1, delay.toMillis()), id -> announce.accept(queue));
             }
@@ -118,7 +118,7 @@ final class StageReports {
   private Future<Optional<Job>> fail(StageReport r, String error, JobFailure failure, String queue, String stage) {
     return store.fail(r.lease(), error, failure).andThen(ar -> {
       if (ar.succeeded() && ar.result().isPresent()) {
-        metrics.failed(queue, stage);
+        metrics.failed(queue, stage, failure == null ? JobMetrics.STAGE_ERROR : failure.code());
       }
     });
   }

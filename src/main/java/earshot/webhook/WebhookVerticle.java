@@ -10,6 +10,7 @@ import earshot.jobs.DeliveryAttempt;
 import earshot.jobs.JobStatus;
 import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
+import earshot.metrics.NodeMetrics;
 import earshot.net.AddressPolicy;
 import earshot.net.UrlGuard;
 import io.vertx.core.Future;
@@ -59,9 +60,13 @@ public final class WebhookVerticle extends VerticleBase {
   private final UrlGuard guard;
   private final WebhookSigner signer;
   private final Clock clock;
+  private final NodeMetrics metrics;
   private HttpClientAgent client;
 
-  public WebhookVerticle(EarshotConfig.Webhooks config, EarshotConfig.Download download, Clock clock) {
+  /** {@code metrics} counts the attempts that did not deliver in {@code webhook_failures_total{reason}}. */
+  public WebhookVerticle(EarshotConfig.Webhooks config, EarshotConfig.Download download, Clock clock,
+                         NodeMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.guard = new UrlGuard(new AddressPolicy(download.allowPrivate(), AddressPolicy.Use.WEBHOOK));
     this.signer = config.secret() == null ? null : new WebhookSigner(config.secret());
@@ -127,6 +132,13 @@ public final class WebhookVerticle extends VerticleBase {
   private Future<Void> deliver(Delivery d, int n) {
     long started = System.nanoTime();
     return attempt(d)
+        .andThen(ar -> {
+          if (ar.succeeded() && !ar.result().delivered()) {
+            Outcome o = ar.result();
+            metrics.webhookFailure(o.status() != null ? NodeMetrics.WEBHOOK_HTTP_STATUS
+                : o.retryable() ? NodeMetrics.WEBHOOK_NETWORK : NodeMetrics.WEBHOOK_REFUSED);
+          }
+        })
         .compose(outcome -> record(d, n, outcome, (System.nanoTime() - started) / 1_000_000)
             .compose(recorded -> {
               if (!recorded) {

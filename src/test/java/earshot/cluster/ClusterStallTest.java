@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A stalled worker: a GPU node frozen with SIGSTOP in the middle of a transcription, until its lease has passed and
  * another GPU node has leased the job again, then let go with SIGCONT. Its late reports are fenced off by the lease
- * token, the job completes once, and the thawed node goes on working.
+ * token, the job completes once, and the thawed node goes on working. The frozen node is a Hazelcast lite member,
+ * as README recommends for workers: a frozen data member would hold the partitions the others read subscriptions
+ * and node addresses from, and stall them too until it is dropped.
  */
 class ClusterStallTest {
   static final Duration LEASE = Duration.ofSeconds(4);
@@ -60,12 +62,18 @@ class ClusterStallTest {
     cluster = new LocalCluster(dir, Databases.postgresUrl(), 6, Map.of(
         "JOBS_LEASE_SECONDS", Long.toString(LEASE.toSeconds()), "EARSHOT_CLUSTER_MEMBER_TIMEOUT_SECONDS", "120"));
     NodeProcess api = cluster.start("api", "api,scheduler,cpu");
-    NodeProcess stalled = cluster.start("gpu-stalled", "gpu");
+    api.awaitReady(START); // a data member first: a cluster of lite members alone has nowhere to keep its maps
+    // The node to be frozen is a Hazelcast lite member (an operator's cluster file, EARSHOT_CLUSTER_CONFIG): it owns
+    // no partition, so the others' map reads (subscriptions, node addresses) do not wait on it while it is frozen.
+    String bundled = new String(java.util.Objects.requireNonNull(
+        getClass().getResourceAsStream("/conf/cluster.xml")).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    Path lite = java.nio.file.Files.writeString(dir.resolve("lite-member.xml"),
+        bundled.replace("<network>", "<lite-member enabled=\"true\"/>\n  <network>"));
+    NodeProcess stalled = cluster.start("gpu-stalled", "gpu", Map.of("EARSHOT_CLUSTER_CONFIG", lite.toString()));
     // The rescuer joins now, holding no model: Hazelcast admits no new member while one is frozen. It gets the model
     // once the other is frozen, and picks it up while it runs.
     Path rescuerModels = java.nio.file.Files.createDirectories(dir.resolve("rescuer-models"));
     NodeProcess rescuer = cluster.start("gpu-rescuer", "gpu", Map.of("EARSHOT_MODELS_DIR", rescuerModels.toString()));
-    api.awaitReady(START);
     stalled.awaitReady(START);
     Vertx observer = cluster.observer();
     Set<String> rescuers = workersOf(observer, rescuer);

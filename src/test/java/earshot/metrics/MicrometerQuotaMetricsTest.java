@@ -30,6 +30,22 @@ class MicrometerQuotaMetricsTest {
   }
 
   @Test
+  void aFreshNodeExportsEveryQuotaNameAtZero() {
+    QuotaMetrics metrics = new MicrometerQuotaMetrics(registry, true);
+    String scrape = registry.scrape();
+    assertTrue(scrape.contains("audio_active_jobs{owner=\"\"} 0"), scrape);
+    assertTrue(scrape.contains("audio_active_streams{owner=\"\"} 0"), scrape);
+    for (String type : List.of("daily_minutes", "max_file_minutes", "concurrent_streams", "concurrent_jobs",
+        "queued_jobs")) {
+      assertTrue(scrape.contains("audio_quota_hits_total{type=\"" + type + "\"} 0.0"), type + "\n" + scrape);
+    }
+    assertTrue(scrape.contains("redis_errors_total 0.0"), scrape);
+    metrics.redisError();
+    metrics.redisError();
+    assertTrue(registry.scrape().contains("redis_errors_total 2.0"), registry.scrape());
+  }
+
+  @Test
   void withoutOwnerLabelsTheGaugesShowTheNodeTotal() {
     QuotaMetrics metrics = new MicrometerQuotaMetrics(registry, false);
     metrics.activeJobs("alice", 2);

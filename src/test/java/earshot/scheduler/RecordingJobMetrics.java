@@ -2,6 +2,7 @@ package earshot.scheduler;
 
 import earshot.metrics.JobMetrics;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,7 +17,7 @@ final class RecordingJobMetrics implements JobMetrics {
   @Override public void completed(String queue, String stage) {
     completed.incrementAndGet();
   }
-  @Override public void failed(String queue, String stage) {
+  @Override public void failed(String queue, String stage, String reason) {
     failed.incrementAndGet();
   }
   @Override public void stageDuration(String stage, String outcome, Duration duration) {}
@@ -26,4 +27,11 @@ final class RecordingJobMetrics implements JobMetrics {
   @Override public void leaseLost(String stage) {
     leaseLost.incrementAndGet();
   }
+  @Override public void leaseExpired(String stage) {}
+  @Override public void reacquired(String queue, String stage) {}
+  @Override public void queueAges(Map<String, Double> oldestQueuedSeconds) {}
+  @Override public void leaseHeld(long jobId) {}
+  @Override public void leaseEnded(long jobId) {}
+  @Override public void realTimeFactor(double factor) {}
+  @Override public void registerKnown(Collection<String> queues, Collection<String> stages) {}
 }
