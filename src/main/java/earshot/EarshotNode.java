@@ -153,7 +153,7 @@ public final class EarshotNode {
           new DeploymentOptions().setThreadingModel(JobStores.readerThreading(config.store()))
               .setInstances(Runtime.getRuntime().availableProcessors())));
       chain = chain.compose(v -> deploy("webhooks", () -> new WebhookVerticle(config.webhooks(),
-          config.audio().download(), clock, nodeMetrics), ThreadingModel.EVENT_LOOP));
+          config.audio().download(), clock, nodeMetrics, config.cluster().busTimeout()), ThreadingModel.EVENT_LOOP));
     }
     if (runners && config.runs(Role.CPU)) {
       chain = chain.compose(v -> deploy("cpu runner", () -> new CpuRunnerVerticle(config, stages, metrics),

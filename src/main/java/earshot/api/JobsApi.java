@@ -88,7 +88,7 @@ final class JobsApi {
       idempotencyKey(ctx);
       String uuid = JobUuids.next().toString();
       Uploads.acceptObject(vertx, artifacts, uuid, objectKey, config.api().maxUploadBytes(),
-          workspace.uploadsDir(), ctx)
+          workspace.uploadsDir(), config.cluster().busTimeout(), ctx)
           .onSuccess(stored -> {
             req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
             send(ctx, who, req, uuid, () -> giveBack(stored.key(), objectKey));
@@ -110,7 +110,7 @@ final class JobsApi {
     String uuid = JobUuids.next().toString();
     MultipartUpload.receive(ctx, config.api(), workspace.stagedUpload(uuid)).compose(form -> {
       SubmitRequest req = SubmitRequest.fromForm(form.fields());
-      return Uploads.accept(vertx, artifacts, uuid, form, ctx).map(stored -> {
+      return Uploads.accept(vertx, artifacts, uuid, form, config.cluster().busTimeout(), ctx).map(stored -> {
         req.payload().put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
         return req;
       });

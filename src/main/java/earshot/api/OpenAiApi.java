@@ -74,7 +74,7 @@ final class OpenAiApi {
   /** Moves the staged upload into the artifact store and submits the job; its id. */
   private Future<Long> submit(RoutingContext ctx, Principal who, String uuid, MultipartUpload.Form form,
                               JsonObject payload) {
-    return Uploads.accept(vertx, artifacts, uuid, form, ctx).compose(stored -> {
+    return Uploads.accept(vertx, artifacts, uuid, form, config.cluster().busTimeout(), ctx).compose(stored -> {
       payload.put(PayloadKeys.UPLOAD_KEY, stored.key()).put(PayloadKeys.FILE_NAME, stored.name());
       SubmitJob submit = new SubmitJob(who.ownerUserId(), payload, SYNC_PRIORITY, null, null, uuid);
       return request(Addresses.JOBS_SUBMIT, submit.toJson())

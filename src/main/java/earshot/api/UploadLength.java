@@ -28,14 +28,14 @@ import java.util.Optional;
  * and runs in executeBlocking.
  */
 final class UploadLength {
-  private static final DeliveryOptions TIER_QUERY = new DeliveryOptions().setSendTimeout(15_000);
 
   private UploadLength() {}
 
   /** The owner's tier, from the scheduler; its failures map like every other bus failure (503 when unreachable). */
-  static Future<Tier> tierOf(Vertx vertx, String owner) {
+  static Future<Tier> tierOf(Vertx vertx, String owner, java.time.Duration timeout) {
     return vertx.eventBus()
-        .<JsonObject>request(Addresses.QUOTA_TIER_GET, new OwnerQuery(owner).toJson(), TIER_QUERY)
+        .<JsonObject>request(Addresses.QUOTA_TIER_GET, new OwnerQuery(owner).toJson(),
+            new DeliveryOptions().setSendTimeout(timeout.toMillis()))
         .map(reply -> OwnerTier.fromJson(reply.body()).tier())
         .recover(err -> Future.failedFuture(SchedulerCalls.mapBusFailure(err)));
   }

@@ -22,11 +22,11 @@ final class Uploads {
   record Stored(String key, String name) {}
 
   static Future<Stored> accept(Vertx vertx, ArtifactStore artifacts, String jobUuid, MultipartUpload.Form form,
-                               RoutingContext ctx) {
+                               java.time.Duration busTimeout, RoutingContext ctx) {
     String given = form.fileName();
     String base = given.substring(Math.max(given.lastIndexOf('/'), given.lastIndexOf('\\')) + 1);
     String name = base.isBlank() ? "upload" : base;
-    return UploadLength.tierOf(vertx, Principal.of(ctx).ownerUserId()).compose(tier -> vertx.executeBlocking(() -> {
+    return UploadLength.tierOf(vertx, Principal.of(ctx).ownerUserId(), busTimeout).compose(tier -> vertx.executeBlocking(() -> {
       Path uploaded = form.file();
       if (!AudioSniffer.extensionAllowed(name) || !AudioSniffer.looksLikeMedia(uploaded)) {
         throw new ApiError(415, ProblemTypes.UNSUPPORTED_MEDIA, "Unsupported Media Type",
@@ -46,7 +46,7 @@ final class Uploads {
    * the store is not a local directory.
    */
   static Future<Stored> acceptObject(Vertx vertx, ArtifactStore artifacts, String jobUuid, String objectKey,
-                                     long maxBytes, Path scratch, RoutingContext ctx) {
+                                     long maxBytes, Path scratch, java.time.Duration busTimeout, RoutingContext ctx) {
     String owner = Principal.of(ctx).ownerUserId();
     ArtifactKeys.Staged staged;
     try {
@@ -62,7 +62,7 @@ final class Uploads {
       return Future.failedFuture(ApiError.forbidden(PayloadKeys.OBJECT_KEY + ": was issued to another owner"));
     }
     String name = "upload" + staged.extension();
-    return UploadLength.tierOf(vertx, owner).compose(tier -> vertx.executeBlocking(() -> {
+    return UploadLength.tierOf(vertx, owner, busTimeout).compose(tier -> vertx.executeBlocking(() -> {
       java.util.OptionalLong size = artifacts.size(objectKey);
       if (size.isPresent() && size.getAsLong() > maxBytes) {
         // An S3 presigned PUT cannot limit its body: the limit is held here, and the object is not kept.

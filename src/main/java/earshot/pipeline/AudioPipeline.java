@@ -22,7 +22,7 @@ public final class AudioPipeline {
     Workspace workspace = new Workspace(config.dataDir());
     return StageRegistry.of(
         new DownloadStage(config.audio(), workspace, artifacts),
-        new ConvertStage(config.audio(), workspace, artifacts),
+        new ConvertStage(config.audio(), workspace, artifacts).withBusTimeout(config.cluster().busTimeout()),
         new TranscribeStage(config.audio(), engine, config.dataDir(), artifacts),
         new ChunkStage(config.audio().chunking()),
         new AnalyzeStage(config.audio()),

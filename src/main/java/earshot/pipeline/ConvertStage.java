@@ -55,13 +55,15 @@ import java.util.Optional;
 public final class ConvertStage implements StageHandler {
   /** Disk space that must stay free beside a job's PCM, for the job store and other jobs' files: 64 MiB. */
   public static final long SPACE_RESERVE_BYTES = 64L << 20;
-  private static final DeliveryOptions TIER_QUERY = new DeliveryOptions().setSendTimeout(15_000);
+  /** The tier query's timeout unless the node's bus timeout is given (tests build the stage without a config). */
+  private static final java.time.Duration DEFAULT_BUS_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private final EarshotConfig.Audio audio;
   private final Workspace workspace;
   private final ArtifactStore artifacts;
   private final AudioDecoder decoder;
   private final long spaceReserveBytes;
+  private DeliveryOptions tierQuery = new DeliveryOptions().setSendTimeout(DEFAULT_BUS_TIMEOUT.toMillis());
 
   public ConvertStage(EarshotConfig.Audio audio, Workspace workspace, ArtifactStore artifacts) {
     this(audio, workspace, artifacts, new AudioDecoder(), SPACE_RESERVE_BYTES);
@@ -83,6 +85,12 @@ public final class ConvertStage implements StageHandler {
     this.artifacts = artifacts;
     this.decoder = decoder;
     this.spaceReserveBytes = spaceReserveBytes;
+  }
+
+  /** The stage asking the scheduler with the node's bus timeout ({@code cluster.bus_timeout_seconds}). */
+  public ConvertStage withBusTimeout(java.time.Duration timeout) {
+    this.tierQuery = new DeliveryOptions().setSendTimeout(timeout.toMillis());
+    return this;
   }
 
   static ArtifactStore dirStore(Workspace workspace) {
@@ -113,9 +121,9 @@ public final class ConvertStage implements StageHandler {
   }
 
   /** The owner's tier, from the scheduler; a scheduler that does not answer is a transient fault. */
-  private static Future<Tier> tierOf(StageContext ctx) {
+  private Future<Tier> tierOf(StageContext ctx) {
     return ctx.vertx().eventBus()
-        .<JsonObject>request(Addresses.QUOTA_TIER_GET, new OwnerQuery(ctx.job().ownerUserId()).toJson(), TIER_QUERY)
+        .<JsonObject>request(Addresses.QUOTA_TIER_GET, new OwnerQuery(ctx.job().ownerUserId()).toJson(), tierQuery)
         .map(reply -> OwnerTier.fromJson(reply.body()).tier())
         .recover(err -> Future.failedFuture(new RetryableStageException(
             "could not read the tier of owner " + ctx.job().ownerUserId() + ": " + err.getMessage(), err)));

@@ -52,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebhookVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookVerticle.class);
-  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
   /** Retry delays stop doubling here. */
   private static final long MAX_BACKOFF_MS = 3_600_000;
 
@@ -62,11 +61,14 @@ public final class WebhookVerticle extends VerticleBase {
   private final Clock clock;
   private final NodeMetrics metrics;
   private HttpClientAgent client;
+  /** Requests to the job readers and the delivery log, with the node's bus timeout. */
+  private final DeliveryOptions bus;
 
   /** {@code metrics} counts the attempts that did not deliver in {@code webhook_failures_total{reason}}. */
   public WebhookVerticle(EarshotConfig.Webhooks config, EarshotConfig.Download download, Clock clock,
-                         NodeMetrics metrics) {
+                         NodeMetrics metrics, java.time.Duration busTimeout) {
     this.metrics = metrics;
+    this.bus = new DeliveryOptions().setSendTimeout(busTimeout.toMillis());
     this.config = config;
     this.guard = new UrlGuard(new AddressPolicy(download.allowPrivate(), AddressPolicy.Use.WEBHOOK));
     this.signer = config.secret() == null ? null : new WebhookSigner(config.secret());
@@ -106,7 +108,7 @@ public final class WebhookVerticle extends VerticleBase {
   private void onEvent(Message<JsonObject> msg) {
     JobEvent event = JobEvent.fromJson(msg.body()); // earshot.jobs.finished: completed, failed or cancelled
     String name = "job." + event.status();
-    vertx.eventBus().<JsonObject>request(Addresses.JOBS_GET, new GetJob(event.id()).toJson(), BUS)
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_GET, new GetJob(event.id()).toJson(), bus)
         .compose(reply -> {
           JsonObject job = reply.body();
           JsonObject payload = job.getJsonObject("payload", new JsonObject());
@@ -221,7 +223,7 @@ public final class WebhookVerticle extends VerticleBase {
     DeliveryAttempt attempt = new DeliveryAttempt(d.jobId(), d.id(), d.event(), d.url(), n, o.status(), o.error(),
         durationMs, null);
     return vertx.eventBus().<JsonObject>request(Addresses.JOBS_DELIVERY_RECORD, new RecordDelivery(attempt).toJson(),
-        BUS).map(reply -> RecordDelivery.recorded(reply.body()));
+        bus).map(reply -> RecordDelivery.recorded(reply.body()));
   }
 
   private long timeoutMs() {
