@@ -157,12 +157,16 @@ class ClusterFailoverTest {
     kill(cpu, "cpu", inFlight, killedAt);
     NodeProcess cpu2 = cluster.start("cpu-joined", "cpu");
     cpu2.awaitReady(START);
+    awaitLeasedAgain(inFlight);
 
     // 2. the same for a GPU node
     ids.addAll(submit(client, wav, PER_PHASE));
     kill(gpu, "gpu", inFlight, killedAt);
     NodeProcess gpu2 = cluster.start("gpu-joined", "gpu");
     gpu2.awaitReady(START);
+    // One failure at a time: the scheduler is killed once the killed workers' jobs run again, or a runner's acquire
+    // parked at that scheduler (up to the bus timeout twice) would be counted in the workers' re-lease time.
+    awaitLeasedAgain(inFlight);
 
     // 3. kill -9 the second scheduler while jobs flow through both
     List<Long> third = submit(client, wav, PER_PHASE);
@@ -217,6 +221,17 @@ class ClusterFailoverTest {
     assertTrue(peakProcessing.get() <= 2, "owner 1 had " + peakProcessing.get() + " jobs processing at once");
     assertTrue(peakProcessing.get() >= 1, "the sampler saw no job processing");
     assertTrue(both.isAlive() && api.isAlive());
+  }
+
+  /** Waits until every job in {@code inFlight} has been leased with a newer token than when its worker died. */
+  private void awaitLeasedAgain(Map<Long, Long> inFlight) throws InterruptedException {
+    long deadline = System.nanoTime() + ALL_DONE.toNanos();
+    for (Map.Entry<Long, Long> e : inFlight.entrySet()) {
+      while (leases.getOrDefault(e.getKey(), List.of()).stream().noneMatch(l -> l[0] > e.getValue())) {
+        assertTrue(System.nanoTime() < deadline, "job " + e.getKey() + " was never leased again");
+        Thread.sleep(50); // the polling interval of a deadline-bounded wait
+      }
+    }
   }
 
   private List<Long> submit(ClusterApi client, Path wav, int n) throws Exception {
