@@ -12,8 +12,12 @@ import earshot.pipeline.AudioPipeline;
 import earshot.testsupport.TestConfigs;
 import earshot.transcribe.SyntheticModel;
 import earshot.transcribe.WhisperFfmEngine;
+import earshot.stream.LiveAudio;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,6 +62,9 @@ class WebPageBrowserTest {
   static WebDriver browser;
   static Path downloads;
   static Path wav;
+  static Path voice;
+  /** Holds every download request open, so a job given its URL stays in audio_download until it is cancelled. */
+  static HttpServer stall;
 
   @BeforeAll
   static void start() throws Exception {
@@ -66,6 +73,9 @@ class WebPageBrowserTest {
     Path models = Files.createDirectories(dir.resolve("models"));
     SyntheticModel.write(models.resolve("ggml-base.bin"), SyntheticModel.Spec.tiny().multilingual());
     wav = TestAudio.writeWav(dir.resolve("speech.wav"), 4, 16000, 1);
+    voice = writeWav(dir.resolve("voice.wav"), LiveAudio.concat(LiveAudio.silence(0.5), LiveAudio.voice(3, 1),
+        LiveAudio.silence(1.5), LiveAudio.voice(2.5, 2), LiveAudio.silence(1.5)));
+    stall = await(vertx.createHttpServer().requestHandler(req -> { }).listen(0, "127.0.0.1"));
     EarshotConfig config = TestConfigs.local(dir, new JsonObject()
         .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
         .put("jobs", new JsonObject().put("poll_interval_ms", 100))
@@ -73,7 +83,8 @@ class WebPageBrowserTest {
         .put("audio", new JsonObject()
             .put("models_dir", models.toString())
             .put("default_model", "base")
-            .put("whisper", new JsonObject().put("threads", 1))));
+            .put("whisper", new JsonObject().put("threads", 1))
+            .put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32")))));
     engine = new WhisperFfmEngine(config.audio().whisper().maxStates(), null);
     node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null,
         AudioPipeline.stages(config, engine, Clock.systemUTC()), Clock.systemUTC());
@@ -83,7 +94,8 @@ class WebPageBrowserTest {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,1200",
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream");
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        "--use-file-for-fake-audio-capture=" + voice.toAbsolutePath());
     options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
         "download.prompt_for_download", false));
     ChromeDriverService service = new ChromeDriverService.Builder()
@@ -180,4 +192,59 @@ class WebPageBrowserTest {
     screenshot("docs");
   }
 
+  @Test
+  void aJobGivenByUrlIsCancelledFromThePage() throws Exception {
+    signIn(KEY);
+    byTestId("url-input").sendKeys("http://127.0.0.1:" + stall.actualPort() + "/never.mp3");
+    byTestId("upload-button").click();
+    waitForStatus("processing");
+    browser.findElement(By.cssSelector("[data-testid='cancel-button']")).click();
+    waitForStatus("cancelled");
+    waiting().until(b -> !b.findElements(By.cssSelector("[data-testid='retry-button']")).isEmpty());
+  }
+
+  @Test
+  void theMicrophoneStreamsAndShowsPartialAndFinalText() throws Exception {
+    signIn(KEY);
+    ((JavascriptExecutor) browser).executeScript("window.sawPartial = false; new MutationObserver(() => {"
+        + " if (document.getElementById('partial-text').textContent) window.sawPartial = true; })"
+        + ".observe(document.getElementById('partial-text'), {childList: true, characterData: true, subtree: true});");
+    byTestId("mic-button").click();
+    waiting().until(b -> !byTestId("final-text").getText().isBlank());
+    screenshot("live");
+    byTestId("mic-button").click();
+    assertTrue(Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.sawPartial")),
+        "a partial was shown before the final");
+    assertTrue(byTestId("error").getText().isEmpty(), byTestId("error").getText());
+  }
+
+  @Test
+  void docsTryItOutSendsThePagesKey() throws Exception {
+    signIn(KEY); // the key is in this tab's sessionStorage, which /docs reads
+    browser.get(url("/docs"));
+    WebElement summary = waiting().until(b -> b.findElement(
+        By.cssSelector(".opblock-summary-path[data-path='/api/v1/audio/queue/stats']")));
+    summary.click();
+    waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .try-out__btn"))).click();
+    waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .execute"))).click();
+    waiting().until(b -> b.findElements(By.cssSelector(".opblock.is-open .live-responses-table .response-col_status"))
+        .stream().anyMatch(e -> e.getText().trim().startsWith("200")));
+    screenshot("docs-try-it-out");
+  }
+
+  private static void waitForStatus(String status) {
+    waiting().until(b -> Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
+        "return [...document.querySelectorAll(\"[data-testid='job-row'] [data-testid='job-status']\")]"
+            + ".some(s => s.textContent.startsWith(arguments[0]))", status)));
+  }
+
+  /** 16 kHz mono 16-bit WAV of the samples, as chromium's fake microphone reads it. */
+  static Path writeWav(Path file, float[] samples) throws java.io.IOException {
+    byte[] pcm = LiveAudio.s16le(samples);
+    ByteBuffer b = ByteBuffer.allocate(44 + pcm.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes()).putInt(36 + pcm.length).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
+        .putShort((short) 1).putShort((short) 1).putInt(16000).putInt(32000).putShort((short) 2).putShort((short) 16)
+        .put("data".getBytes()).putInt(pcm.length).put(pcm);
+    return Files.write(file, b.array());
+  }
 }
