@@ -225,7 +225,11 @@ class WebPageBrowserTest {
     WebElement summary = waiting().until(b -> b.findElement(
         By.cssSelector(".opblock-summary-path[data-path='/api/v1/audio/queue/stats']")));
     summary.click();
-    waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .try-out__btn"))).click();
+    // tryItOutEnabled opens each operation ready to run; the button then reads "Cancel".
+    WebElement tryOut = waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .try-out__btn")));
+    if (tryOut.getText().contains("Try it out")) {
+      tryOut.click();
+    }
     waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .execute"))).click();
     waiting().until(b -> b.findElements(By.cssSelector(".opblock.is-open .live-responses-table .response-col_status"))
         .stream().anyMatch(e -> e.getText().trim().startsWith("200")));
