@@ -236,7 +236,9 @@ async function usage() {
       dd.textContent = typeof v === 'object' ? JSON.stringify(v) : String(v);
       dl.append(dt, dd);
     };
-    Object.entries(u).forEach(([k, v]) => add(k, v));
+    const walk = (prefix, obj) => Object.entries(obj).forEach(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v)
+      ? walk(prefix + k + ' ', v) : add(prefix + k, v)));
+    walk('', u);
   } catch (e) { showError(e.message); }
 }
 

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -172,6 +173,20 @@ class WebPageBrowserTest {
       return files.filter(f -> f.toString().endsWith(".srt")).findFirst().orElse(null);
     } catch (java.io.IOException e) {
       return null;
+    }
+  }
+
+  @Test
+  void thePageFitsFourHundredPixelsWithItsUsage() throws Exception {
+    signIn(KEY);
+    waiting().until(b -> !byTestId("usage").getText().isBlank());
+    browser.manage().window().setSize(new Dimension(400, 900));
+    try {
+      waiting().until(b -> Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
+          "return window.innerWidth <= 420 && document.documentElement.scrollWidth <= document.documentElement.clientWidth")));
+      screenshot("narrow");
+    } finally {
+      browser.manage().window().setSize(new Dimension(1000, 1200));
     }
   }
 
