@@ -7,6 +7,7 @@ import earshot.metrics.QuotaMetrics;
 import earshot.metrics.StreamMetrics;
 import earshot.quota.StreamAdmission;
 import earshot.stream.StreamServices;
+import earshot.web.WebPage;
 import java.time.Clock;
 import earshot.metrics.EventMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -105,9 +106,10 @@ public final class HttpApiVerticle extends VerticleBase {
         });
   }
 
-  /** The API's routes: the docs, the native jobs API and the OpenAI-compatible one. */
+  /** The API's routes: the docs, the web page, the native jobs API and the OpenAI-compatible one. */
   private void mountApi(Router router) {
     new ApiDocs().mount(router);
+    new WebPage().mount(router);
     UploadsApi uploads = new UploadsApi(vertx, config, artifacts);
     uploads.mountSignedPut(router); // its signature is its credential: before the authenticated routers
     Router jobs = secured(FailureHandler.PROBLEM);
