@@ -1,7 +1,6 @@
 package earshot.api;
 
 import earshot.artifacts.ArtifactStore;
-import earshot.audio.DiskSpace;
 import earshot.config.EarshotConfig;
 import earshot.metrics.QuotaMetrics;
 import earshot.metrics.StreamMetrics;
