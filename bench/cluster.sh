@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cluster benchmarks with real processes on loopback (one JVM per node, Hazelcast, embedded Postgres):
 #   bench/cluster.sh dispatch [samples]          submit on an API node -> first stage starting on a worker node
-#   bench/cluster.sh throughput [jobs]           no-op stages with 1, 2 and 3 worker nodes
+#   bench/cluster.sh throughput [jobs] [nodes]   no-op stages with 1, 2 and 3 worker nodes (or only [nodes])
 #   bench/cluster.sh chaos [jobs] [seconds]      1,000 jobs with a node killed (-9) and restarted every N seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -54,7 +54,8 @@ public final class ClusterBench {
       case "dispatch" -> dispatch(dir, args.length > 1 ? Integer.parseInt(args[1]) : 300);
       case "throughput" -> {
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-        for (int workers = 1; workers <= 3; workers++) {
+        int only = args.length > 2 ? Integer.parseInt(args[2]) : 0; // one worker count only, or 1 to 3
+        for (int workers = Math.max(1, only); workers <= (only > 0 ? only : 3); workers++) {
           throughput(dir.resolve("w" + workers), jobs, workers);
         }
       }
