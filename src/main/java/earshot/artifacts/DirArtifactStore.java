@@ -2,12 +2,9 @@ package earshot.artifacts;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
@@ -126,39 +123,9 @@ public final class DirArtifactStore implements ArtifactStore {
   @Override
   public int deletePrefix(String prefix) throws IOException {
     Path dir = path(ArtifactKeys.checkPrefix(prefix).substring(0, prefix.length() - 1));
-    int[] count = {0};
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (Files.deleteIfExists(file)) {
-          count[0]++;
-        }
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-        if (exc instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw exc;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        try {
-          Files.deleteIfExists(d);
-        } catch (DirectoryNotEmptyException e) {
-          // a writer put something meanwhile: it stays
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    int count = FileTrees.delete(dir);
     deleteEmptyParents(dir.getParent());
-    return count[0];
+    return count;
   }
 
   @Override

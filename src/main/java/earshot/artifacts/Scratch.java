@@ -2,12 +2,8 @@ package earshot.artifacts;
 
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.UUID;
 
 /**
@@ -38,29 +34,7 @@ public final class Scratch implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    if (Files.exists(dir)) {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-          if (exc instanceof NoSuchFileException) {
-            return FileVisitResult.CONTINUE;
-          }
-          throw exc;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-          Files.deleteIfExists(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    }
+    FileTrees.delete(dir);
     try {
       Files.deleteIfExists(dir.getParent());
     } catch (DirectoryNotEmptyException e) {

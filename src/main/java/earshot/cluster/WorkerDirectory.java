@@ -17,13 +17,33 @@ import java.util.List;
  * <p>The entries are advice for people and dashboards; nothing decides job ownership from them.
  */
 public final class WorkerDirectory {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerDirectory.class);
   public static final Duration REFRESH = Duration.ofSeconds(5);
   public static final Duration TTL = REFRESH.multipliedBy(3);
+
+  /** This process, as entries name it: {@code pid@host}. */
+  public static final String NODE = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
 
   private final Vertx vertx;
 
   public WorkerDirectory(Vertx vertx) {
     this.vertx = vertx;
+  }
+
+  /**
+   * Lists what {@code entry} gives now and again every {@link #REFRESH} (nothing when it gives null: a runner that is
+   * stopping); the periodic timer's id, to cancel. Call from the runner's context: {@code entry} reads its state.
+   */
+  public long listEvery(java.util.function.Supplier<WorkerEntry> entry) {
+    Runnable list = () -> {
+      WorkerEntry e = entry.get();
+      if (e != null) {
+        put(e).onFailure(err -> LOG.debug("{}: could not list itself in the worker directory: {}", e.worker(),
+            err.getMessage()));
+      }
+    };
+    list.run();
+    return vertx.setPeriodic(REFRESH.toMillis(), id -> list.run());
   }
 
   /** Lists (or lists again) a runner, for the next {@link #TTL}. */

@@ -4,6 +4,7 @@ import earshot.config.EarshotConfig;
 import earshot.jobs.JobStage;
 import earshot.metrics.JobMetrics;
 import earshot.runner.StageRegistry;
+import earshot.runner.RunnerSpec;
 import earshot.runner.StageRunnerVerticle;
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.List;
  */
 public final class CpuRunnerVerticle extends StageRunnerVerticle {
   public CpuRunnerVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
-    super(new Spec("cpu", List.of(config.queues().defaultQueue()), config.runners().cpuSlots(),
+    super(new RunnerSpec("cpu", List.of(config.queues().defaultQueue()), config.runners().cpuSlots(),
             config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease(),
             config.cluster().busTimeout()),
         stages.without(JobStage.AUDIO_TRANSCRIBE), metrics);

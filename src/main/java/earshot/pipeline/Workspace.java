@@ -1,12 +1,9 @@
 package earshot.pipeline;
 
+import earshot.artifacts.FileTrees;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A node's own files under {@code data_dir}: an upload while its request is read in {@code uploads/<uuid>}, and
@@ -62,7 +59,7 @@ public record Workspace(Path dataDir) {
           continue;
         }
         if (Files.isDirectory(p)) {
-          deleteTree(p);
+          FileTrees.delete(p);
         } else {
           Files.deleteIfExists(p);
         }
@@ -84,32 +81,8 @@ public record Workspace(Path dataDir) {
     if (!Files.exists(dir)) {
       return false;
     }
-    deleteTree(dir);
+    FileTrees.delete(dir);
     return true;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-        if (exc instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw exc;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   private static String safe(String uuid) {

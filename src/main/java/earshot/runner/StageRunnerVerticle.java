@@ -15,8 +15,6 @@ import earshot.bus.WorkspaceCleanup;
 import earshot.cluster.WorkerDirectory;
 import earshot.jobs.Job;
 import earshot.jobs.JobFailure;
-import earshot.jobs.JobStage;
-import earshot.jobs.PayloadKeys;
 import earshot.jobs.PermanentStageException;
 import earshot.metrics.JobMetrics;
 import io.vertx.core.Future;
@@ -58,33 +56,7 @@ public class StageRunnerVerticle extends VerticleBase {
   static final long REPORT_RETRY_FIRST_MS = 250;
   static final long REPORT_RETRY_MAX_MS = 5_000;
 
-  /**
-   * What a runner serves; {@code lease} is how long a lease lasts without renewal (jobs.lease_seconds);
-   * {@code busTimeout} bounds its requests to a scheduler (cluster.bus_timeout_seconds).
-   */
-  public record Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace,
-                     Duration lease, Duration busTimeout) {
-    /** A runner whose leases last three heartbeat intervals, as the node's config makes them. */
-    public Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace) {
-      this(name, queues, slots, heartbeatInterval, shutdownGrace, heartbeatInterval.multipliedBy(3));
-    }
-
-    public Spec(String name, List<String> queues, int slots, Duration heartbeatInterval, Duration shutdownGrace,
-                Duration lease) {
-      this(name, queues, slots, heartbeatInterval, shutdownGrace, lease, Duration.ofSeconds(10));
-    }
-
-    /**
-     * How long an acquire request waits at the scheduler when there is no work: at most {@link #ACQUIRE_WAIT_MS},
-     * and at most the bus timeout, so that a request parked at a scheduler that dies is given up, and sent to another
-     * one, within twice the bus timeout.
-     */
-    long acquireWaitMs() {
-      return Math.min(ACQUIRE_WAIT_MS, busTimeout.toMillis());
-    }
-  }
-
-  private final Spec spec;
+  private final RunnerSpec spec;
   private final StageRegistry stages;
   private final JobMetrics metrics;
   private final String worker;
@@ -105,12 +77,10 @@ public class StageRunnerVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
   private long listTimer = -1;
   private WorkerDirectory directory;
-  /** This process, as the worker directory names it: {@code pid@host}. */
-  private static final String NODE = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
 
   private record Running(Job job, StageContext ctx, long startedNanos) {}
 
-  public StageRunnerVerticle(Spec spec, StageRegistry stages, JobMetrics metrics) {
+  public StageRunnerVerticle(RunnerSpec spec, StageRegistry stages, JobMetrics metrics) {
     this.spec = spec;
     this.stages = stages;
     this.metrics = metrics;
@@ -136,8 +106,8 @@ public class StageRunnerVerticle extends VerticleBase {
     });
     heartbeatTimer = vertx.setPeriodic(Math.max(1, spec.heartbeatInterval().toMillis()), id -> heartbeat());
     directory = new WorkerDirectory(vertx);
-    listTimer = vertx.setPeriodic(WorkerDirectory.REFRESH.toMillis(), id -> list());
-    list();
+    listTimer = directory.listEvery(() -> stopping ? null
+        : new WorkerEntry(worker, WorkerDirectory.NODE, spec.name(), queues(), models()));
     return abortConsumer.completion().onSuccess(v -> {
       LOG.info("{} runner started: queues {} with {} slots", worker, spec.queues(), spec.slots());
       pull();
@@ -154,15 +124,6 @@ public class StageRunnerVerticle extends VerticleBase {
   /** The models this runner holds, for the worker directory (none but for a transcriber). */
   protected List<String> models() {
     return List.of();
-  }
-
-  /** Lists this runner in the cluster's worker directory, again before the last listing runs out. */
-  private void list() {
-    if (stopping) {
-      return;
-    }
-    directory.put(new WorkerEntry(worker, NODE, spec.name(), queues(), models()))
-        .onFailure(err -> LOG.debug("{}: could not list itself in the worker directory: {}", worker, err.getMessage()));
   }
 
   // ---- pulling -----------------------------------------------------------------------------------------------
@@ -247,12 +208,8 @@ public class StageRunnerVerticle extends VerticleBase {
   }
 
   /** A completed transcription's wall time over its audio's duration, which audio_convert put in the payload. */
-  private void realTimeFactor(Job job, Duration took) {
-    Double audioSeconds = job.payload() == null ? null : job.payload().getDouble(PayloadKeys.DURATION_SECONDS);
-    if (job.jobType() == JobStage.AUDIO_TRANSCRIBE && audioSeconds != null && audioSeconds > 0) {
-      metrics.realTimeFactor(took.toNanos() / 1e9 / audioSeconds);
-    }
-  }
+  /** A stage completed after {@code took}; the transcriber counts its real-time factor here. */
+  protected void completed(Job job, Duration took) {}
 
   private void finish(Job job, StageContext ctx, StageOutcome outcome) {
     Running r = running.remove(job.id());
@@ -279,7 +236,7 @@ public class StageRunnerVerticle extends VerticleBase {
       switch (outcome) {
         case StageOutcome.Completed c -> {
           metrics.stageDuration(stage, "completed", took);
-          realTimeFactor(job, took);
+          completed(job, took);
           report(job, StageReport.Outcome.COMPLETED, c.payload(), c.result(), null);
         }
         case StageOutcome.Retry retry -> {

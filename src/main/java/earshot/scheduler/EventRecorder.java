@@ -17,6 +17,7 @@ import java.util.List;
  * <p>Threading: confined to the scheduler's event loop.
  */
 final class EventRecorder {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventRecorder.class);
   /** The most events one write carries; more wait for the next. */
   static final int MAX_BATCH = 500;
 
@@ -28,6 +29,16 @@ final class EventRecorder {
 
   EventRecorder(EventLog log) {
     this.log = log;
+  }
+
+  /** How often a scheduler prunes the log (every scheduler does; a second delete of the same events finds none). */
+  static final long PRUNE_EVERY_MS = 600_000;
+
+  /** Deletes the events recorded before {@code before}, logging how it went. */
+  void prune(java.time.Instant before) {
+    log.pruneEvents(before)
+        .onSuccess(n -> LOG.debug("pruned {} job events", n))
+        .onFailure(err -> LOG.warn("job event pruning failed: {}", err.getMessage()));
   }
 
   /** Yields the event's seq once it is recorded. */

@@ -44,6 +44,11 @@ final class JobEvents {
     this.wakeSelf = wakeSelf;
   }
 
+  /** Deletes the events recorded before {@code before} (every {@link EventRecorder#PRUNE_EVERY_MS}). */
+  void prune(java.time.Instant before) {
+    recorder.prune(before);
+  }
+
   /** The job's new state, on the all-jobs stream and on the job's own address. */
   void publish(Job job) {
     publish(job, RecordedEvent.kindOf(job, false));

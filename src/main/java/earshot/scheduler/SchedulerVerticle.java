@@ -63,8 +63,6 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
   /** How often reservations of finished jobs that were never settled are looked for. */
   private static final long SETTLE_LEFTOVERS_MS = 60_000;
-  /** How often job events older than {@code events.retention_hours} are deleted. */
-  private static final long PRUNE_EVENTS_MS = 600_000;
   /** How long a job the active-jobs counter turned away waits before it may be leased again. */
   private static final Duration OVER_LIMIT_DELAY = Duration.ofMillis(500);
 
@@ -157,11 +155,8 @@ public final class SchedulerVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(SETTLE_LEFTOVERS_MS, id -> minutes.settleLeftovers()));
     QueueSampler sampler = new QueueSampler(store, config.queues().all(), metrics, nodeMetrics);
     timers.add(vertx.setPeriodic(QueueSampler.INTERVAL_MS, id -> sampler.sample()));
-    // Every scheduler prunes; a second delete of the same old events finds nothing.
-    timers.add(vertx.setPeriodic(PRUNE_EVENTS_MS, id -> store
-        .pruneEvents(clock.instant().minus(config.events().retention()))
-        .onSuccess(n -> LOG.debug("pruned {} job events", n))
-        .onFailure(err -> LOG.warn("job event pruning failed: {}", err.getMessage()))));
+    timers.add(vertx.setPeriodic(EventRecorder.PRUNE_EVERY_MS,
+        id -> events.prune(clock.instant().minus(config.events().retention()))));
   }
 
   @Override

@@ -1,9 +1,12 @@
 package earshot.transcribe;
 
 import earshot.config.EarshotConfig;
+import earshot.jobs.Job;
 import earshot.jobs.JobStage;
+import earshot.jobs.PayloadKeys;
 import earshot.metrics.JobMetrics;
 import earshot.runner.StageRegistry;
+import earshot.runner.RunnerSpec;
 import earshot.runner.StageRunnerVerticle;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -25,12 +28,13 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
   private final int slots;
   private final EarshotConfig.Queues queues;
   private final boolean perModel;
+  private final JobMetrics metrics;
   private static final Duration MODELS_RESCAN = Duration.ofSeconds(5);
   private List<String> held;
   private long heldAt;
 
   public TranscriberVerticle(EarshotConfig config, StageRegistry stages, JobMetrics metrics) {
-    super(new Spec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
+    super(new RunnerSpec("gpu", config.queues().transcribeQueues(), config.runners().gpuSlots(),
             config.jobs().heartbeatInterval(), config.jobs().shutdownGrace(), config.jobs().lease(),
             config.cluster().busTimeout()),
         stages.only(JobStage.AUDIO_TRANSCRIBE), metrics);
@@ -38,6 +42,7 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
     this.slots = config.runners().gpuSlots();
     this.queues = config.queues();
     this.perModel = config.cluster().enabled();
+    this.metrics = metrics;
   }
 
   /**
@@ -58,6 +63,15 @@ public final class TranscriberVerticle extends StageRunnerVerticle {
       }
     }
     return queues;
+  }
+
+  /** The transcription's real-time factor: its wall time over the audio's length. */
+  @Override
+  protected void completed(Job job, Duration took) {
+    Double audioSeconds = job.payload() == null ? null : job.payload().getDouble(PayloadKeys.DURATION_SECONDS);
+    if (audioSeconds != null && audioSeconds > 0) {
+      metrics.realTimeFactor(took.toNanos() / 1e9 / audioSeconds);
+    }
   }
 
   /** The models in the models directory ({@code ggml-<name>.bin} of a name whisper.cpp publishes). */

@@ -136,7 +136,7 @@ abstract class JobEngineContract {
       return Promise.<StageOutcome>promise().future(); // hung for good: its slot stays taken
     });
     StageRunnerVerticle zombie = new StageRunnerVerticle(
-        new StageRunnerVerticle.Spec("zombie", List.of("default"), 1, Duration.ofHours(1), Duration.ZERO),
+        new earshot.runner.RunnerSpec("zombie", List.of("default"), 1, Duration.ofHours(1), Duration.ZERO),
         zombieStages.registry("zombie"), NoopJobMetrics.INSTANCE);
     await(node.vertx.deployVerticle(zombie, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
 
@@ -145,7 +145,7 @@ abstract class JobEngineContract {
 
     // Now a healthy CPU runner joins; it gets the job once the zombie's lease expires.
     StageRunnerVerticle cpu = new StageRunnerVerticle(
-        new StageRunnerVerticle.Spec("cpu", List.of("default"), 2, Duration.ofMillis(300), Duration.ZERO),
+        new earshot.runner.RunnerSpec("cpu", List.of("default"), 2, Duration.ofMillis(300), Duration.ZERO),
         healthy.registry("healthy"), NoopJobMetrics.INSTANCE);
     await(node.vertx.deployVerticle(cpu, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     clock.advance(Duration.ofSeconds(2));
