@@ -236,6 +236,22 @@ class PipelineEndToEndTest {
     assertTrue(stored.getJsonArray("chunks") != null);
     assertNotNull(stored.getValue("realtime_factor"));
     assertTrue(workDirGone(created.getString("uuid")));
+    // The API shows what the page shows: the analysis in the native json, the real-time factor on the job.
+    assertEquals(stored.getString("analysis"), new JsonObject(result(created.getLong("id"), "json")).getString("analysis"));
+    assertEquals(stored.getDouble("realtime_factor"), done.getDouble("realtime_factor"), 1e-9, done.encode());
+    assertTrue(done.getDouble("processing_time") >= 0, done.encode());
+    assertFalse(new JsonObject(result(created.getLong("id"), "json")).containsKey("words"), "no words unasked");
+  }
+
+  @Test
+  void theProvidersAndTheCallersRoleAreListed() {
+    JsonObject providers = await(client.get(node.httpPort(), "127.0.0.1", "/api/v1/audio/providers")
+        .putHeader("X-API-KEY", KEY).send()).bodyAsJsonObject();
+    assertEquals(new JsonObject().put("providers", new JsonArray().add(new JsonObject().put("name", "local")
+        .put("model", "stand-in"))).put("default", "local"), providers, "names and models only: no base URL");
+    JsonObject usage = await(client.get(node.httpPort(), "127.0.0.1", "/api/v1/audio/usage")
+        .putHeader("X-API-KEY", KEY).send()).bodyAsJsonObject();
+    assertEquals(Boolean.TRUE, usage.getBoolean("admin"), "the single user of an API key is the admin");
   }
 
   @Test

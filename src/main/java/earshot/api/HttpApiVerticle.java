@@ -118,7 +118,7 @@ public final class HttpApiVerticle extends VerticleBase {
     uploads.mount(jobs);
     new ResultsApi(calls).mount(jobs);
     new AdminApi(config, calls).mount(jobs);
-    new UsageApi(calls).mount(jobs);
+    new UsageApi(calls, config.audio().providers()).mount(jobs);
     StreamApi streams = new StreamApi(new StreamServices(vertx, config.streaming(),
         new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics, config.dataDir()));
     streams.mountNative(jobs);

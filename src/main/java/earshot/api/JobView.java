@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * The public shape of a job (seed 001 plus progress, model and duration); internal lease fields stay hidden.
  * {@code progress} is the job's, from 0 at submit to 100 when completed, never going down; {@code stage} (its current
- * stage, the same as {@code job_type}) and {@code stage_progress} show where that stage itself is.
+ * stage, the same as {@code job_type}) and {@code stage_progress} show where that stage itself is. A completed job
+ * also shows {@code processing_time} (seconds from start to result) and {@code realtime_factor} (that over the audio's
+ * duration: below 1 is faster than real time).
  */
 public final class JobView {
   private JobView() {}
@@ -33,6 +35,9 @@ public final class JobView {
         .put("started_at", job.getString("started_at"))
         .put("completed_at", job.getString("completed_at"))
         .put("error", job.getString("error"));
+    if (result != null && result.getValue("realtime_factor") instanceof Number rtf) {
+      view.put("processing_time", result.getValue("processing_time")).put("realtime_factor", rtf);
+    }
     if (job.containsKey("queue_position")) {
       view.put("queue_position", job.getLong("queue_position"));
     }

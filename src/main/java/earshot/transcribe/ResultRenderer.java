@@ -44,13 +44,17 @@ public final class ResultRenderer {
   /**
    * The native json: {@code {text, language}}, the language as its ISO 639-1 code (the one asked for, or the one
    * detected; null when none was detected), and, when the job asked for word timestamps, {@code words}: every word
-   * with {@code start}, {@code end} (seconds) and {@code probability}, in order.
+   * with {@code start}, {@code end} (seconds) and {@code probability}, in order; and {@code analysis}, the analysis
+   * provider's answer, when the job asked for one ({@code perform_analysis}) and got it.
    */
   public static JsonObject nativeJson(JsonObject result, boolean wordTimestamps) {
     String language = result.getString("language");
     JsonObject body = json(result).put("language", "auto".equals(language) ? null : language);
     if (wordTimestamps) {
       body.put("words", result.getJsonArray("words", new JsonArray()));
+    }
+    if (result.getString("analysis") != null) {
+      body.put("analysis", result.getString("analysis"));
     }
     return body;
   }

@@ -258,6 +258,8 @@ class QuotaApiTest {
         () -> call(HttpMethod.GET, "/usage", alice, null).bodyAsJsonObject(),
         u -> u.getDouble("minutes_used") == 1.5);
     assertEquals("alice", usage.getString("owner_user_id"));
+    assertEquals(Boolean.FALSE, usage.getBoolean("admin"));
+    assertEquals(Boolean.TRUE, call(HttpMethod.GET, "/usage", admin, null).bodyAsJsonObject().getBoolean("admin"));
     assertEquals("free", usage.getString("tier"));
     assertEquals("2026-11-23", usage.getString("day"));
     assertEquals(0.5, usage.getDouble("minutes_left"));
