@@ -1,18 +1,14 @@
 package earshot.web;
 
 import static earshot.testsupport.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import earshot.EarshotNode;
 import earshot.audio.TestAudio;
-import earshot.config.EarshotConfig;
-import earshot.metrics.NoopJobMetrics;
-import earshot.pipeline.AudioPipeline;
-import earshot.testsupport.TestConfigs;
-import earshot.transcribe.SyntheticModel;
-import earshot.transcribe.WhisperFfmEngine;
 import earshot.stream.LiveAudio;
+import earshot.transcribe.WhisperFfmEngine;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -20,38 +16,24 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The page at / and /docs in a real browser (Debian's chromium and chromedriver, headless) against a node with the
- * real pipeline on a synthetic model: an upload followed to 100% without a reload, its transcript and a download; a
- * wrong key shown as a sentence; Swagger UI rendering the document offline. Screenshots go to
- * {@code target/screenshots}. Skipped where the browser is not installed.
+ * The page at / and /docs in a real browser ({@link Browser}) against a node with an API key and the real pipeline
+ * on a synthetic model: an upload followed to 100% without a reload, its transcript with words that seek the audio,
+ * a download in every format; a cancel; a wrong key shown as a sentence; the microphone, by MediaRecorder and by the
+ * AudioWorklet; Swagger UI rendering the document offline and running Try it out. Screenshots go to
+ * {@code target/screenshots}. Skipped where the browser is not installed. The JWT, admin, analysis and quota cases
+ * are in {@link WebPageMultiUserBrowserTest}.
  */
 class WebPageBrowserTest {
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path DRIVER = Path.of("/usr/bin/chromedriver");
-  static final Duration WAIT = Duration.ofMinutes(3);
   static final String KEY = "a-browser-test-key-012345";
 
   @TempDir
@@ -60,54 +42,34 @@ class WebPageBrowserTest {
   static Vertx vertx;
   static WhisperFfmEngine engine;
   static EarshotNode node;
-  static WebDriver browser;
-  static Path downloads;
+  static Browser browser;
   static Path wav;
-  static Path voice;
   /** Holds every download request open, so a job given its URL stays in audio_download until it is cancelled. */
   static HttpServer stall;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER), "chromium and chromedriver not installed");
+    assumeTrue(Browser.installed(), "chromium and chromedriver not installed");
     vertx = Vertx.vertx();
-    Path models = Files.createDirectories(dir.resolve("models"));
-    SyntheticModel.write(models.resolve("ggml-base.bin"), SyntheticModel.Spec.tiny().multilingual());
-    wav = TestAudio.writeWav(dir.resolve("speech.wav"), 4, 16000, 1);
-    voice = writeWav(dir.resolve("voice.wav"), LiveAudio.concat(LiveAudio.silence(0.5), LiveAudio.voice(3, 1),
-        LiveAudio.silence(1.5), LiveAudio.voice(2.5, 2), LiveAudio.silence(1.5)));
     stall = await(vertx.createHttpServer().requestHandler(req -> { }).listen(0, "127.0.0.1"));
-    EarshotConfig config = TestConfigs.local(dir, new JsonObject()
-        .put("roles", List.of("api", "scheduler", "cpu", "gpu"))
-        .put("jobs", new JsonObject().put("poll_interval_ms", 100))
-        .put("api", new JsonObject().put("key", KEY))
-        .put("audio", new JsonObject()
-            .put("models_dir", models.toString())
-            .put("default_model", "base")
-            .put("whisper", new JsonObject().put("threads", 1))
-            .put("download", new JsonObject().put("allow_private", List.of("127.0.0.1/32")))));
-    engine = new WhisperFfmEngine(config.audio().whisper().maxStates(), null);
-    node = new EarshotNode(vertx, config, NoopJobMetrics.INSTANCE, null,
-        AudioPipeline.stages(config, engine, Clock.systemUTC()), Clock.systemUTC());
-    await(node.start());
+    PageNode started = PageNode.start(vertx, dir, new JsonObject().put("api", new JsonObject().put("key", KEY)));
+    node = started.node();
+    engine = started.engine();
+    wav = TestAudio.writeWav(dir.resolve("speech.wav"), 4, 16000, 1);
+    browser = new Browser("http://127.0.0.1:" + node.httpPort(), Files.createDirectories(dir.resolve("downloads")),
+        microphone(dir));
+  }
 
-    downloads = Files.createDirectories(dir.resolve("downloads"));
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,1200",
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        "--use-file-for-fake-audio-capture=" + voice.toAbsolutePath());
-    options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
-        "download.prompt_for_download", false));
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
+  /** Chromium's fake microphone: half a second of silence, two utterances with a pause between, then silence. */
+  static Path microphone(Path dir) throws java.io.IOException {
+    return writeWav(dir.resolve("voice.wav"), LiveAudio.concat(LiveAudio.silence(0.5), LiveAudio.voice(3, 1),
+        LiveAudio.silence(1.5), LiveAudio.voice(2.5, 2), LiveAudio.silence(1.5)));
   }
 
   @AfterAll
   static void stop() {
     if (browser != null) {
-      browser.quit();
+      browser.close();
     }
     if (node != null) {
       await(node.stop());
@@ -116,145 +78,138 @@ class WebPageBrowserTest {
     }
   }
 
-  private static String url(String path) {
-    return "http://127.0.0.1:" + node.httpPort() + path;
-  }
-
-  private static WebElement byTestId(String id) {
-    return browser.findElement(By.cssSelector("[data-testid='" + id + "']"));
-  }
-
-  private static void signIn(String key) {
-    browser.get(url("/"));
-    WebElement field = byTestId("api-key");
-    field.clear();
-    field.sendKeys(key);
-    browser.findElement(By.id("key-save")).click();
-  }
-
-  private static WebDriverWait waiting() {
-    // The page re-renders a job's row on each event, so an element found a moment ago may be gone: look again.
-    WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(200));
-    wait.ignoring(StaleElementReferenceException.class);
-    return wait;
-  }
-
-  private static void screenshot(String name) throws Exception {
-    Path out = Files.createDirectories(Path.of("target", "screenshots")).resolve(name + ".png");
-    Files.write(out, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-  }
-
   @Test
-  void uploadReachesCompletedLiveAndItsTranscriptDownloads() throws Exception {
-    signIn(KEY);
-    byTestId("file-input").sendKeys(wav.toAbsolutePath().toString());
-    byTestId("upload-button").click();
-    // The row appears and is updated by the job-event stream: no reload happens in this test.
-    waiting().until(b -> Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
-        "return [...document.querySelectorAll(\"[data-testid='job-row'] [data-testid='job-status']\")]"
-            + ".some(s => s.textContent.startsWith('completed'))")));
-    Object progress = ((JavascriptExecutor) browser).executeScript(
-        "return document.querySelector(\"[data-testid='job-progress']\").value");
+  void uploadReachesCompletedLiveItsWordsSeekTheAudioAndEveryFormatDownloads() throws Exception {
+    browser.signIn(KEY);
+    browser.byTestId("word-timestamps").click();
+    browser.byTestId("file-input").sendKeys(wav.toAbsolutePath().toString());
+    browser.byTestId("upload-button").click();
+    String id = browser.acceptedJob();
+    // The row is updated by the job-event stream: no reload happens in this test.
+    browser.waitForJob(id, "completed");
+    Object progress = browser.js("return arguments[0].value", browser.inJobRow(id, "job-progress"));
     assertTrue(progress instanceof Number n && n.intValue() == 100, "progress " + progress);
-    screenshot("jobs");
+    browser.waiting().until(b -> !browser.inJobRow(id, "job-rtf").getText().isBlank()); // the real-time factor
+    browser.screenshot("jobs");
 
-    byTestId("open-transcript").click();
-    waiting().until(b -> !b.findElements(By.cssSelector("[data-testid='transcript'] li")).isEmpty());
-    assertTrue(byTestId("transcript").getText().contains("0:00"), byTestId("transcript").getText());
-    screenshot("transcript");
+    browser.inJobRow(id, "open-transcript").click();
+    browser.waiting().until(b -> !b.findElements(By.cssSelector("[data-testid='transcript'] li")).isEmpty());
+    assertTrue(browser.byTestId("transcript").getText().contains("0:00"), browser.byTestId("transcript").getText());
 
-    byTestId("download-srt").click();
-    waiting().until(b -> srt() != null);
-    assertTrue(Files.readString(srt()).contains("-->"), "an SRT file");
-  }
+    // The uploaded file plays in the page; a click on a word seeks to it and marks it as the one being heard.
+    WebElement audio = browser.byTestId("transcript-audio");
+    assertTrue(audio.isDisplayed(), "the player shows the file this tab uploaded");
+    browser.waiting().until(b -> browser.jsTrue("return arguments[0].readyState >= 1", audio));
+    List<WebElement> words = browser.driver.findElements(By.cssSelector("[data-testid='word']"));
+    assertTrue(!words.isEmpty(), "word timestamps were asked for: the words are shown");
+    WebElement word = words.get(words.size() - 1);
+    double start = Double.parseDouble(word.getDomAttribute("data-start"));
+    browser.js("window.seekedTo = null; arguments[0].addEventListener('seeked', e => { if (window.seekedTo == null)"
+        + " window.seekedTo = e.target.currentTime; }); window.marked = false; new MutationObserver(() => {"
+        + " if (arguments[1].classList.contains('current')) window.marked = true; })"
+        + ".observe(arguments[1], {attributes: true});", audio, word);
+    word.click();
+    browser.waiting().until(b -> browser.jsTrue("return window.seekedTo != null && window.marked"));
+    assertEquals(start, ((Number) browser.js("return window.seekedTo")).doubleValue(), 0.05, "seeked to the word");
+    browser.screenshot("transcript");
 
-  private static Path srt() {
-    try (Stream<Path> files = Files.list(downloads)) {
-      return files.filter(f -> f.toString().endsWith(".srt")).findFirst().orElse(null);
-    } catch (java.io.IOException e) {
-      return null;
+    for (String format : List.of("txt", "srt", "vtt", "json", "verbose_json")) {
+      browser.byTestId("download-" + format).click();
+      String suffix = "job-" + id + (format.equals("verbose_json") ? ".verbose.json" : "." + format);
+      Path file = browser.waiting().until(b -> browser.downloaded(suffix));
+      String content = Files.readString(file);
+      switch (format) {
+        case "txt" -> assertTrue(!content.isBlank() && !content.contains("-->"), content);
+        case "srt" -> assertTrue(content.startsWith("1\n") && content.contains(" --> "), content);
+        case "vtt" -> assertTrue(content.startsWith("WEBVTT"), content);
+        case "json" -> assertTrue(new JsonObject(content).containsKey("words"), content);
+        default -> assertTrue(!new JsonObject(content).getJsonArray("segments").isEmpty(), content);
+      }
     }
   }
 
   @Test
   void thePageFitsFourHundredPixelsWithItsUsage() throws Exception {
-    signIn(KEY);
-    waiting().until(b -> !byTestId("usage").getText().isBlank());
-    browser.manage().window().setSize(new Dimension(400, 900));
+    browser.signIn(KEY);
+    browser.waiting().until(b -> !browser.byTestId("usage").getText().isBlank());
+    browser.driver.manage().window().setSize(new Dimension(400, 900));
     try {
-      waiting().until(b -> Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
-          "return window.innerWidth <= 420 && document.documentElement.scrollWidth <= document.documentElement.clientWidth")));
-      screenshot("narrow");
+      browser.waiting().until(b -> browser.jsTrue("return window.innerWidth <= 420"
+          + " && document.documentElement.scrollWidth <= document.documentElement.clientWidth"));
+      browser.screenshot("narrow");
     } finally {
-      browser.manage().window().setSize(new Dimension(1000, 1200));
+      browser.driver.manage().window().setSize(new Dimension(1000, 1200));
     }
   }
 
   @Test
   void aWrongKeyIsShownAsASentence() throws Exception {
-    signIn("not-the-key-at-all-0000");
-    WebElement error = byTestId("error");
-    waiting().until(b -> error.isDisplayed());
-    assertTrue(error.getText().contains("not accepted"), error.getText());
-    screenshot("wrong-key");
+    browser.signIn("not-the-key-at-all-0000");
+    String error = browser.waitForError();
+    assertTrue(error.contains("not accepted"), error);
+    browser.screenshot("wrong-key");
   }
 
   @Test
   void docsRenderTheDocumentFromTheJar() throws Exception {
-    browser.get(url("/docs"));
-    waiting().until(b -> b.findElements(By.cssSelector(".opblock")).size() > 10);
-    assertTrue(browser.getPageSource().contains("/api/v1/audio/queue/stats"));
-    screenshot("docs");
+    browser.open("/docs");
+    browser.waiting().until(b -> b.findElements(By.cssSelector(".opblock")).size() > 10);
+    assertTrue(browser.driver.getPageSource().contains("/api/v1/audio/queue/stats"));
+    browser.screenshot("docs");
   }
 
   @Test
   void aJobGivenByUrlIsCancelledFromThePage() throws Exception {
-    signIn(KEY);
-    byTestId("url-input").sendKeys("http://127.0.0.1:" + stall.actualPort() + "/never.mp3");
-    byTestId("upload-button").click();
-    waitForStatus("processing");
-    browser.findElement(By.cssSelector("[data-testid='cancel-button']")).click();
-    waitForStatus("cancelled");
-    waiting().until(b -> !b.findElements(By.cssSelector("[data-testid='retry-button']")).isEmpty());
+    browser.signIn(KEY);
+    browser.byTestId("url-input").sendKeys("http://127.0.0.1:" + stall.actualPort() + "/never.mp3");
+    browser.byTestId("upload-button").click();
+    String id = browser.acceptedJob();
+    browser.waitForJob(id, "processing");
+    browser.inJobRow(id, "cancel-button").click();
+    browser.waitForJob(id, "cancelled");
+    browser.waiting().until(b -> browser.inJobRow(id, "retry-button").isDisplayed());
   }
 
   @Test
-  void theMicrophoneStreamsAndShowsPartialAndFinalText() throws Exception {
-    signIn(KEY);
-    ((JavascriptExecutor) browser).executeScript("window.sawPartial = false; new MutationObserver(() => {"
+  void theMicrophoneStreamsByMediaRecorderAndShowsPartialAndFinalText() throws Exception {
+    liveTranscription("webm");
+    browser.screenshot("live");
+  }
+
+  @Test
+  void theMicrophoneStreamsAsPcmFromAnAudioWorklet() throws Exception {
+    liveTranscription("pcm");
+  }
+
+  private static void liveTranscription(String format) {
+    browser.signIn(KEY);
+    new org.openqa.selenium.support.ui.Select(browser.byTestId("mic-format")).selectByValue(format);
+    browser.js("window.sawPartial = false; new MutationObserver(() => {"
         + " if (document.getElementById('partial-text').textContent) window.sawPartial = true; })"
         + ".observe(document.getElementById('partial-text'), {childList: true, characterData: true, subtree: true});");
-    byTestId("mic-button").click();
-    waiting().until(b -> !byTestId("final-text").getText().isBlank());
-    screenshot("live");
-    byTestId("mic-button").click();
-    assertTrue(Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.sawPartial")),
-        "a partial was shown before the final");
-    assertTrue(byTestId("error").getText().isEmpty(), byTestId("error").getText());
+    browser.byTestId("mic-button").click();
+    browser.waiting().until(b -> !browser.byTestId("final-text").getText().isBlank());
+    browser.byTestId("mic-button").click();
+    assertTrue(browser.jsTrue("return window.sawPartial"), "a partial was shown before the final");
+    assertTrue(browser.byTestId("error").getText().isEmpty(), browser.byTestId("error").getText());
   }
 
   @Test
   void docsTryItOutSendsThePagesKey() throws Exception {
-    signIn(KEY); // the key is in this tab's sessionStorage, which /docs reads
-    browser.get(url("/docs"));
-    WebElement summary = waiting().until(b -> b.findElement(
+    browser.signIn(KEY); // the key is in this tab's sessionStorage, which /docs reads
+    browser.open("/docs");
+    WebElement summary = browser.waiting().until(b -> b.findElement(
         By.cssSelector(".opblock-summary-path[data-path='/api/v1/audio/queue/stats']")));
     summary.click();
     // tryItOutEnabled opens each operation ready to run; the button then reads "Cancel".
-    WebElement tryOut = waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .try-out__btn")));
+    WebElement tryOut = browser.waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .try-out__btn")));
     if (tryOut.getText().contains("Try it out")) {
       tryOut.click();
     }
-    waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .execute"))).click();
-    waiting().until(b -> b.findElements(By.cssSelector(".opblock.is-open .live-responses-table .response-col_status"))
+    browser.waiting().until(b -> b.findElement(By.cssSelector(".opblock.is-open .execute"))).click();
+    browser.waiting().until(b -> b.findElements(By.cssSelector(".opblock.is-open .live-responses-table .response-col_status"))
         .stream().anyMatch(e -> e.getText().trim().startsWith("200")));
-    screenshot("docs-try-it-out");
-  }
-
-  private static void waitForStatus(String status) {
-    waiting().until(b -> Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
-        "return [...document.querySelectorAll(\"[data-testid='job-row'] [data-testid='job-status']\")]"
-            + ".some(s => s.textContent.startsWith(arguments[0]))", status)));
+    browser.screenshot("docs-try-it-out");
   }
 
   /** 16 kHz mono 16-bit WAV of the samples, as chromium's fake microphone reads it. */

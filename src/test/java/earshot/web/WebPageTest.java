@@ -21,6 +21,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,8 +69,16 @@ class WebPageTest {
     assertNoExternalLoads(html);
     assertEveryLocalLoadAnswers(html, 2);
 
-    String js = get("/web/app.js").bodyAsString();
-    for (String hook : List.of("job-row", "job-status", "download-", "/jobs/events", "/stream/transcribe", "/usage")) {
+    String js = Stream.of("app", "api", "jobs", "transcript", "live", "pcm-worklet")
+        .map(m -> {
+          HttpResponse<Buffer> module = get("/web/" + m + ".js");
+          assertEquals(200, module.statusCode(), m);
+          assertTrue(module.getHeader("Content-Type").contains("javascript"), "a module needs a JavaScript type");
+          return module.bodyAsString();
+        })
+        .collect(Collectors.joining("\n"));
+    for (String hook : List.of("job-row", "job-status", "download-", "/jobs/events", "/stream/transcribe", "/usage",
+        "/providers", "/jobs/admin/summary-by-owner", "cursor", "audio-file", "pcm_f32le")) {
       assertTrue(js.contains(hook), "the script uses " + hook);
     }
     assertFalse(js.contains("http://") || js.contains("https://"), "the script names no other host");
