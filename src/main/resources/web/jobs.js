@@ -11,6 +11,12 @@ let allOwners = false;
 let nextCursor = null;
 let summaryTimer = null;
 
+// A queued job's place moves when other owners' jobs start, which its own event stream does not carry: while any
+// job shown is queued, ask for their places every few seconds (the first 20 of them).
+setInterval(() => {
+  [...jobs.values()].filter((j) => j.status === 'queued').slice(0, 20).forEach((j) => refreshJob(j.id));
+}, 3000);
+
 /**
  * Who is signed in ({owner_user_id, admin} from /usage); shows the admin controls to an admin of a multi-user (JWT)
  * node. With an API key there is one owner, so there is nobody else's jobs to show.

@@ -143,6 +143,21 @@ class WebPageBrowserTest {
   }
 
   @Test
+  void everyControlHasALabelAndTheKeyboardSignsIn() throws Exception {
+    browser.open("/");
+    Object unlabelled = browser.js("return [...document.querySelectorAll('input, select, button, audio')]"
+        + ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()"
+        + " && !(e.tagName === 'AUDIO')).map(e => e.id || e.outerHTML)");
+    assertEquals(List.of(), unlabelled, "controls without a label");
+    WebElement key = browser.byTestId("api-key");
+    key.clear();
+    key.sendKeys(KEY, org.openqa.selenium.Keys.ENTER); // Enter in the field is the Use button
+    browser.waiting().until(b -> !browser.byTestId("usage").getText().isBlank());
+    key.sendKeys(org.openqa.selenium.Keys.TAB);
+    assertEquals("key-save", browser.js("return document.activeElement.id"), "Tab moves on to the Use button");
+  }
+
+  @Test
   void aWrongKeyIsShownAsASentence() throws Exception {
     browser.signIn("not-the-key-at-all-0000");
     String error = browser.waitForError();

@@ -61,8 +61,8 @@ class WebPageMultiUserBrowserTest {
         .put("api", new JsonObject().put("jwt", new JsonObject().put("algorithm", "HS256").put("secret", SECRET)))
         .put("quota", new JsonObject().put("default_tier", "free").put("tiers", new JsonObject()
             .put("free", new JsonObject().put("concurrent_jobs", 2).put("concurrent_streams", 0)
-                .put("daily_minutes", 100).put("max_queued_jobs", 20))))
-        .put("audio", new JsonObject().put("providers", new JsonObject().put("local", new JsonObject()
+                .put("daily_minutes", 100).put("max_queued_jobs", 100))))
+        .put("audio", new JsonObject().put("allowed_roots", List.of(dir.toString())).put("providers", new JsonObject().put("local", new JsonObject()
             .put("base_url", "http://127.0.0.1:" + provider.actualPort() + "/v1").put("model", "stand-in")))));
     alice = token(SECRET, "alice");
     admin = token(SECRET, "root", "admin");
@@ -136,6 +136,26 @@ class WebPageMultiUserBrowserTest {
     browser.waiting().until(b -> b.findElements(By.cssSelector("tr[data-job='" + id + "'] [data-testid='job-owner']"))
         .stream().anyMatch(e -> e.isDisplayed() && e.getText().equals("alice")));
     browser.screenshot("admin");
+  }
+
+  @Test
+  void olderJobsArePagedIn() throws Exception {
+    String bob = token(SECRET, "bob");
+    Path notAudio = Files.writeString(dir.resolve("notes.mp3"), "some text, not audio");
+    WebClient client = WebClient.create(vertx);
+    for (int i = 0; i < 53; i++) { // more than the page's 50; they fail at audio_convert, which changes nothing here
+      var r = await(client.post(node.node().httpPort(), "127.0.0.1", "/api/v1/audio/jobs/submit")
+          .putHeader("Authorization", "Bearer " + bob).sendJsonObject(new JsonObject().put("local_path", notAudio.toString())));
+      assertEquals(202, r.statusCode(), r.bodyAsString());
+    }
+    browser.signIn(bob);
+    browser.waiting().until(b -> b.findElements(By.cssSelector("[data-testid='job-row']")).size() == 50);
+    browser.byTestId("load-more").click();
+    browser.waiting().until(b -> b.findElements(By.cssSelector("[data-testid='job-row']")).size() == 53);
+    assertFalse(browser.byTestId("load-more").isDisplayed(), "no older page");
+    var ids = browser.driver.findElements(By.cssSelector("[data-testid='job-row']")).stream()
+        .map(e -> Long.parseLong(e.getDomAttribute("data-job"))).toList();
+    assertEquals(ids.stream().sorted(java.util.Comparator.reverseOrder()).toList(), ids, "newest first, no repeats");
   }
 
   @Test
