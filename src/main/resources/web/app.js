@@ -117,6 +117,8 @@ function models() {
 async function signIn() {
   showError('');
   jobs.stop();
+  $('transcript-section').hidden = true;
+  $('usage').replaceChildren();
   try {
     jobs.signedInAs(await usage());
     $('all-owners').checked = false;

@@ -85,9 +85,14 @@ function follow() {
   };
 }
 
+/** Signed out (or signing in again): no stream, and nothing of the previous key's jobs left on the page. */
 export function stop() {
   if (events) events.close();
   events = null;
+  jobs.clear();
+  $('jobs').replaceChildren();
+  $('load-more').hidden = true;
+  $('owner-summary').replaceChildren();
 }
 
 function statusText(job) {
