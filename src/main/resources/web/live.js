@@ -16,6 +16,10 @@ function format() {
 
 export async function startMic(options) {
   showError('');
+  if (!window.isSecureContext || !navigator.mediaDevices) {
+    showError('The browser allows the microphone only on a page served over https:// or from localhost.');
+    return;
+  }
   let media;
   try { media = await navigator.mediaDevices.getUserMedia({ audio: true }); } catch (e) {
     showError('The microphone is not available: ' + e.message);
