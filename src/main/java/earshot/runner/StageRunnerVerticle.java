@@ -207,7 +207,6 @@ public class StageRunnerVerticle extends VerticleBase {
     return Future.succeededFuture(new StageOutcome.Retry(message, null));
   }
 
-  /** A completed transcription's wall time over its audio's duration, which audio_convert put in the payload. */
   /** A stage completed after {@code took}; the transcriber counts its real-time factor here. */
   protected void completed(Job job, Duration took) {}
 
