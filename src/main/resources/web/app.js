@@ -74,20 +74,32 @@ async function submit(files) {
 
 // ---- usage ----
 
+/** Today's usage as a person reads it: the tier, minutes used and left, what runs now; then the tier's limits. */
 function showUsage(u) {
-  const dl = $('usage');
-  dl.replaceChildren();
-  const add = (k, v) => {
+  const active = u.active || {};
+  const limits = u.limits || {};
+  const rows = [
+    ['Tier', u.tier],
+    ['Minutes used today', round(u.minutes_used) + (u.minutes_reserved ? ' (+' + round(u.minutes_reserved)
+      + ' held by running jobs)' : '')],
+    ['Minutes left today', u.minutes_left == null ? 'no daily limit' : round(u.minutes_left)],
+    ['Resets', u.resets_at ? new Date(u.resets_at).toLocaleString() : ''],
+    ['Active jobs', active.jobs + ' of ' + limit(limits.concurrent_jobs) + (active.queued ? ', ' + active.queued + ' queued' : '')],
+    ['Live streams', active.streams + ' of ' + limit(limits.concurrent_streams)],
+    ['Longest file', limits.max_file_minutes == null ? 'no limit' : limits.max_file_minutes + ' minutes'],
+  ];
+  $('usage').replaceChildren(...rows.flatMap(([k, v]) => {
     const dt = document.createElement('dt');
-    dt.textContent = k.replace(/_/g, ' ');
+    dt.textContent = k;
     const dd = document.createElement('dd');
-    dd.textContent = v == null ? 'no limit' : String(v);
-    dl.append(dt, dd);
-  };
-  const walk = (prefix, obj) => Object.entries(obj).forEach(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v)
-    ? walk(prefix + k + ' ', v) : add(prefix + k, v)));
-  walk('', u);
+    dd.textContent = v == null ? '' : String(v);
+    return [dt, dd];
+  }));
 }
+
+function round(minutes) { return minutes == null ? '' : (Math.round(minutes * 10) / 10).toString(); }
+
+function limit(n) { return n == null ? 'unlimited' : String(n); }
 
 async function usage() {
   const u = await json('GET', '/usage');
@@ -143,6 +155,11 @@ document.addEventListener('DOMContentLoaded', () => {
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); submit([...e.dataTransfer.files]); });
+  // A job that ended changed today's minutes: show them again, at most every 2 s.
+  let usageTimer = null;
+  document.addEventListener('earshot:job-ended', () => {
+    if (usageTimer == null) usageTimer = setTimeout(() => { usageTimer = null; usage().catch(() => {}); }, 2000);
+  });
   wirePlayer();
   signIn();
 });

@@ -81,6 +81,7 @@ function follow() {
     delete job.seq;
     upsert(job, 'prepend');
     if (job.status === 'completed' && job.realtime_factor == null) refreshJob(job.id);
+    if (['completed', 'failed', 'cancelled'].includes(job.status)) document.dispatchEvent(new CustomEvent('earshot:job-ended'));
     if (me.admin) summarySoon();
   };
 }

@@ -17,7 +17,7 @@ function format() {
 export async function startMic(options) {
   showError('');
   if (!window.isSecureContext || !navigator.mediaDevices) {
-    showError('The browser allows the microphone only on a page served over https:// or from localhost.');
+    showError('The browser allows the microphone only on a page served over HTTPS or from localhost.');
     return;
   }
   let media;

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The page at / and /docs in a real browser ({@link Browser}) against a node with an API key and the real pipeline
@@ -155,6 +157,22 @@ class WebPageBrowserTest {
     browser.waiting().until(b -> !browser.byTestId("usage").getText().isBlank());
     key.sendKeys(org.openqa.selenium.Keys.TAB);
     assertEquals("key-save", browser.js("return document.activeElement.id"), "Tab moves on to the Use button");
+  }
+
+  @Test
+  void darkModeFollowsTheSystemsSetting() throws Exception {
+    browser.signIn(KEY);
+    browser.waiting().until(b -> browser.byTestId("usage").getText().contains("Minutes left today"));
+    ChromeDriver chrome = (ChromeDriver) browser.driver;
+    chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+        List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+    try {
+      assertEquals("rgb(18, 18, 18)", browser.js("return getComputedStyle(document.body).backgroundColor"));
+      assertEquals("rgb(238, 238, 238)", browser.js("return getComputedStyle(document.body).color"));
+      browser.screenshot("dark");
+    } finally {
+      chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of()));
+    }
   }
 
   @Test
