@@ -9,6 +9,7 @@ let events = null;
 let me = { owner_user_id: null, admin: false };
 let allOwners = false;
 let nextCursor = null;
+let changedWhileLoading = null; // ids of jobs whose events arrived while the newest page loaded
 let summaryTimer = null;
 
 // A queued job's place moves when other owners' jobs start, which its own event stream does not carry: while any
@@ -34,10 +35,21 @@ export function setAllOwners(on) {
   return start();
 }
 
-/** Loads the newest page and follows every change from then on. */
+/**
+ * Follows every change, then loads the newest page. The server answers the stream once it is subscribed, so nothing
+ * that happens after the page's snapshot is missed; the jobs that changed while the page loaded are asked for again,
+ * since an event may be older or newer than the snapshot.
+ */
 export async function start() {
-  await loadPage(null);
-  follow();
+  changedWhileLoading = [];
+  await follow();
+  try {
+    await loadPage(null);
+  } finally {
+    const changed = new Set(changedWhileLoading);
+    changedWhileLoading = null;
+    changed.forEach(refreshJob);
+  }
   if (me.admin) summary();
 }
 
@@ -69,14 +81,22 @@ export async function refreshJob(id) {
   try { upsert(await json('GET', '/jobs/' + id)); } catch (ignored) { /* the stream will tell */ }
 }
 
-/** Follows the jobs live; EventSource reconnects (with Last-Event-ID) by itself. */
+/**
+ * Follows the jobs live; EventSource reconnects (with Last-Event-ID) by itself. Resolves once the stream is open (or
+ * after 5 s without it: the list still loads, and the stream keeps trying).
+ */
 function follow() {
   if (events) events.close();
   // An admin's stream carries every owner's jobs: ask for their own unless they chose to see everyone's.
   const only = me.admin && !allOwners && me.owner_user_id ? { owner_user_id: me.owner_user_id } : {};
-  events = new EventSource(API + '/jobs/events' + tokenQuery(only));
-  events.onmessage = (m) => {
+  const stream = new EventSource(API + '/jobs/events' + tokenQuery(only));
+  events = stream;
+  stream.onmessage = (m) => {
     const job = JSON.parse(m.data);
+    if (changedWhileLoading) {
+      changedWhileLoading.push(job.id);
+      return;
+    }
     delete job.event;
     delete job.seq;
     upsert(job, 'prepend');
@@ -84,6 +104,10 @@ function follow() {
     if (['completed', 'failed', 'cancelled'].includes(job.status)) document.dispatchEvent(new CustomEvent('earshot:job-ended'));
     if (me.admin) summarySoon();
   };
+  return new Promise((resolve) => {
+    stream.addEventListener('open', resolve, { once: true });
+    setTimeout(resolve, 5000);
+  });
 }
 
 /** Signed out (or signing in again): no stream, and nothing of the previous key's jobs left on the page. */
