@@ -176,6 +176,20 @@ class WebPageBrowserTest {
   }
 
   @Test
+  void aLoopbackNodeWithoutAKeyNeedsNothingEntered(@TempDir Path other) throws Exception {
+    PageNode open = PageNode.start(vertx, other, new JsonObject());
+    try {
+      browser.driver.get(open.base() + "/");
+      browser.waiting().until(b -> browser.byTestId("usage").getText().contains("Minutes left today"));
+      assertEquals("", browser.byTestId("api-key").getDomProperty("value"));
+      assertTrue(browser.byTestId("error").getText().isEmpty(), browser.byTestId("error").getText());
+    } finally {
+      await(open.node().stop());
+      open.engine().close();
+    }
+  }
+
+  @Test
   void aWrongKeyIsShownAsASentence() throws Exception {
     browser.signIn("not-the-key-at-all-0000");
     String error = browser.waitForError();
