@@ -120,7 +120,8 @@ public final class HttpApiVerticle extends VerticleBase {
     new AdminApi(config, calls).mount(jobs);
     new UsageApi(calls, config.audio().providers()).mount(jobs);
     StreamApi streams = new StreamApi(new StreamServices(vertx, config.streaming(),
-        new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics, config.dataDir()));
+        new StreamAdmission(vertx, quotaMetrics, clock), streamMetrics, config.dataDir(),
+        config.cluster().busTimeout()));
     streams.mountNative(jobs);
     router.route(JobsApi.BASE + "/*").subRouter(jobs);
     Router openai = secured(FailureHandler.OPENAI);

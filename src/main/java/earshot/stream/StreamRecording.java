@@ -9,6 +9,7 @@ import earshot.jobs.PayloadKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.json.JsonArray;
@@ -31,11 +32,13 @@ final class StreamRecording {
   private final JsonArray segments = new JsonArray();
   private final StringBuilder text = new StringBuilder();
   private final Future<AsyncFile> opened;
+  private final DeliveryOptions submit;
   private long bytes;
 
-  StreamRecording(Vertx vertx, Path dataDir, String owner) {
+  StreamRecording(Vertx vertx, Path dataDir, String owner, DeliveryOptions schedulerRequest) {
     this.vertx = vertx;
     this.owner = owner;
+    this.submit = HandOffCodec.options().setSendTimeout(schedulerRequest.getSendTimeout());
     Path dir = dataDir.resolve("results").resolve(uuid);
     this.file = dir.resolve("stream.wav");
     this.opened = vertx.fileSystem().mkdirs(dir.toString())
@@ -71,7 +74,7 @@ final class StreamRecording {
     return opened
         .compose(f -> f.write(header(bytes), 0).compose(v -> f.close()))
         .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT,
-            new SubmitJob(owner, payload, 0, null, null, uuid).toJson(), HandOffCodec.options().setSendTimeout(15_000)))
+            new SubmitJob(owner, payload, 0, null, null, uuid).toJson(), submit))
         .map(m -> Submitted.fromJson(m.body()))
         .compose(s -> s.job() != null ? Future.succeededFuture(s.job().id())
             : Future.failedFuture("the job was refused: " + s.refusal().jobError()));

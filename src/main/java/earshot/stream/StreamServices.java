@@ -20,10 +20,14 @@ import io.vertx.core.json.JsonObject;
  * <p>Threading: stateless apart from its collaborators; used on the API verticle's event loop.
  */
 public record StreamServices(Vertx vertx, EarshotConfig.Streaming settings, StreamAdmission admission,
-                             StreamMetrics metrics, java.nio.file.Path dataDir) {
+                             StreamMetrics metrics, java.nio.file.Path dataDir, java.time.Duration busTimeout) {
   /** A pass waits for a whisper state on the transcriber for up to 10 s; this leaves room for the decode itself. */
   private static final DeliveryOptions DECODE = new DeliveryOptions().setSendTimeout(60_000);
-  private static final DeliveryOptions USAGE = new DeliveryOptions().setSendTimeout(10_000);
+
+  /** For the requests that cross to the scheduler (usage, a saved stream's job): the node's bus timeout. */
+  DeliveryOptions schedulerRequest() {
+    return new DeliveryOptions().setSendTimeout(busTimeout.toMillis());
+  }
 
   public Future<StreamDecoded> decode(StreamDecode pass) {
     return vertx.eventBus().<JsonObject>request(Addresses.STREAM_DECODE, pass.pcm(), pass.options(DECODE))
@@ -32,7 +36,7 @@ public record StreamServices(Vertx vertx, EarshotConfig.Streaming settings, Stre
 
   public Future<StreamUsage.Left> used(String owner, double seconds) {
     return vertx.eventBus().<JsonObject>request(Addresses.QUOTA_STREAM_USAGE,
-            new StreamUsage(owner, seconds).toJson(), USAGE)
+            new StreamUsage(owner, seconds).toJson(), schedulerRequest())
         .map(m -> StreamUsage.Left.fromJson(m.body()));
   }
 

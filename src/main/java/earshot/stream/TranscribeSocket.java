@@ -123,7 +123,7 @@ public final class TranscribeSocket {
     var s = services.settings();
     options = o;
     if (o.save()) {
-      recording = new StreamRecording(services.vertx(), services.dataDir(), owner);
+      recording = new StreamRecording(services.vertx(), services.dataDir(), owner, services.schedulerRequest());
     }
     transcriber = new LiveTranscriber(new LiveTranscriber.Settings(o.model(), o.language(), o.interim(),
         o.endpointingMs(), EnergyVad.snrForThreshold(0.5), services.samples(s.step()), services.samples(s.maxWindow()),
