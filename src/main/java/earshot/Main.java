@@ -1,6 +1,7 @@
 package earshot;
 
 import earshot.cluster.HazelcastSettings;
+import earshot.cluster.MemberDepartures;
 import earshot.config.ConfigException;
 import earshot.config.ConfigLoader;
 import earshot.config.EarshotConfig;
@@ -84,6 +85,7 @@ public final class Main {
         stages.of(config, artifacts, engine, clock), clock, artifacts);
     if (cluster != null) {
       node.nodeMetrics().clusterMembers(() -> cluster.isActive() ? cluster.getNodes().size() : 0);
+      MemberDepartures.publish(vertx, cluster);
     }
 
     try {

@@ -145,6 +145,13 @@ public final class Addresses {
    * each entry written again well within its time to live, so a node that dies drops out of it by itself.
    */
   public static final String WORKERS_MAP = "earshot.cluster.workers";
+  /**
+   * Published on this node only ({@code localOnly}), with {@code {member}} (the Hazelcast member's uuid): a cluster
+   * member has left, by leaving or by missing its heartbeats ({@code earshot.cluster.MemberDepartures}). A runner
+   * whose acquire request is parked sends it again at once, since the scheduler holding it may be the one gone and
+   * a request to a dead node is not failed before its timeout.
+   */
+  public static final String MEMBER_LEFT = "earshot.cluster.member.left";
 
   /** Publish {@link JobEvent}s of one job only. */
   public static String jobEvents(long jobId) {

@@ -4,17 +4,14 @@ import earshot.bus.AcquireCancel;
 import earshot.bus.AcquireReply;
 import earshot.bus.AcquireRequest;
 import earshot.bus.Addresses;
-import earshot.bus.Failures;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
 import earshot.bus.JobAbort;
 import earshot.bus.StageReport;
-import earshot.bus.StageReportReply;
 import earshot.bus.WorkerEntry;
 import earshot.bus.WorkspaceCleanup;
 import earshot.cluster.WorkerDirectory;
 import earshot.jobs.Job;
-import earshot.jobs.JobFailure;
 import earshot.jobs.PermanentStageException;
 import earshot.metrics.JobMetrics;
 import io.vertx.core.Future;
@@ -23,8 +20,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -39,10 +34,8 @@ import org.slf4j.LoggerFactory;
  * heartbeat and reports each outcome. It asks only for as many jobs as it has free slots, so it never holds more
  * than it can run.
  *
- * <p>A report that does not get through (the scheduler or its store briefly unreachable) is sent again with backoff
- * for as long as the lease holds, and the lease keeps being renewed meanwhile, so a finished stage is not lost to an
- * outage shorter than the lease and run a second time. Retrying stops when the report is answered (accepted or
- * fenced off), when the lease is lost or runs out, or when the shutdown grace is over.
+ * <p>Reports are delivered by {@link StageReporter}, which sends one again while the job's lease holds; the lease keeps
+ * being renewed meanwhile, so a finished stage is not lost to a short outage of the scheduler or its store.
  *
  * <p>Threading: deployed as a {@code ThreadingModel.WORKER} verticle; its own state is touched only on its
  * (ordered) worker context. Stages run their blocking parts on a named worker pool sized to the slots.
@@ -51,10 +44,10 @@ public class StageRunnerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StageRunnerVerticle.class);
   /** How long a parked acquire request waits at the scheduler before it is answered empty and renewed. */
   static final long ACQUIRE_WAIT_MS = 20_000;
-
-  /** First and longest wait between attempts to deliver a stage report. */
-  static final long REPORT_RETRY_FIRST_MS = 250;
-  static final long REPORT_RETRY_MAX_MS = 5_000;
+  /** After a member left: for how long acquire requests do not park, their timeout, and the pause between them. */
+  static final long PROBE_WINDOW_MS = 10_000;
+  static final long PROBE_TIMEOUT_MS = 2_000;
+  static final long PROBE_INTERVAL_MS = 250;
 
   private final RunnerSpec spec;
   private final StageRegistry stages;
@@ -70,6 +63,14 @@ public class StageRunnerVerticle extends VerticleBase {
   private WorkerExecutor stagePool;
   private MessageConsumer<JsonObject> abortConsumer;
   private boolean pulling;
+  /** Bumped by each acquire request; the answer to an older one (given up after a member left) is a late one. */
+  private long pullGeneration;
+  /**
+   * After a cluster member left, until this System.nanoTime(): acquire requests do not park and time out quickly, since
+   * one may still be routed to the departed node's address until the cluster forgets it.
+   */
+  private long probingUntil = System.nanoTime();
+  private MessageConsumer<JsonObject> memberConsumer;
   /** The acquire request in flight, if any: stop() waits for its answer so no leased job is left unattended. */
   private Future<?> inFlightPull = Future.succeededFuture();
   private boolean stopping;
@@ -77,6 +78,7 @@ public class StageRunnerVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
   private long listTimer = -1;
   private WorkerDirectory directory;
+  private StageReporter reporter;
 
   private record Running(Job job, StageContext ctx, long startedNanos) {}
 
@@ -93,6 +95,22 @@ public class StageRunnerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    reporter = new StageReporter(vertx, worker, spec.lease(), new StageReporter.Leases() {
+      @Override
+      public Long heldUntil(long jobId) {
+        return leaseHeldUntil.get(jobId);
+      }
+
+      @Override
+      public boolean graceOver(long nowNanos) {
+        return stopping && nowNanos - stopDeadline >= 0;
+      }
+
+      @Override
+      public boolean memberJustLeft(long nowNanos) {
+        return nowNanos - probingUntil < 0;
+      }
+    });
     stagePool = vertx.createSharedWorkerExecutor("earshot-" + worker, spec.slots(), 24, java.util.concurrent.TimeUnit.HOURS);
     abortConsumer = vertx.eventBus().consumer(Addresses.JOBS_ABORT, m -> {
       JobAbort abort = JobAbort.fromJson(m.body());
@@ -104,6 +122,7 @@ public class StageRunnerVerticle extends VerticleBase {
         leaseHeldUntil.remove(abort.id()); // cancelled or re-queued: a report being retried would be fenced off
       }
     });
+    memberConsumer = vertx.eventBus().localConsumer(Addresses.MEMBER_LEFT, m -> memberLeft());
     heartbeatTimer = vertx.setPeriodic(Math.max(1, spec.heartbeatInterval().toMillis()), id -> heartbeat());
     directory = new WorkerDirectory(vertx);
     listTimer = directory.listEvery(() -> stopping ? null
@@ -144,19 +163,36 @@ public class StageRunnerVerticle extends VerticleBase {
       vertx.setTimer(WorkerDirectory.REFRESH.toMillis(), id -> pull());
       return;
     }
-    AcquireRequest request = new AcquireRequest(worker, queues, free(), spec.acquireWaitMs());
+    long generation = ++pullGeneration;
+    boolean probing = System.nanoTime() - probingUntil < 0;
+    long wait = probing ? 0 : spec.acquireWaitMs();
+    long timeout = probing ? Math.min(PROBE_TIMEOUT_MS, spec.busTimeout().toMillis())
+        : wait + spec.busTimeout().toMillis();
+    AcquireRequest request = new AcquireRequest(worker, queues, free(), wait);
     inFlightPull = vertx.eventBus().<JsonObject>request(Addresses.JOBS_ACQUIRE, request.toJson(),
-            new DeliveryOptions().setSendTimeout(spec.acquireWaitMs() + spec.busTimeout().toMillis()))
+            new DeliveryOptions().setSendTimeout(timeout))
         .onSuccess(reply -> {
-          pulling = false;
           List<Job> jobs = AcquireReply.fromJson(reply.body()).jobs();
           // Granted just before this answer (the request itself may have been parked for long): counting the lease
           // from here overstates it by the answer's trip at most, and a report sent that late is fenced off.
           long leasedAt = System.nanoTime();
-          jobs.forEach(job -> run(job, leasedAt));
-          pull();
+          if (generation != pullGeneration) {
+            // A request given up after a member left, answered all the same: its jobs are ours; run what fits.
+            jobs.forEach(job -> run(job, leasedAt, free() <= 0));
+            return;
+          }
+          pulling = false;
+          jobs.forEach(job -> run(job, leasedAt, false));
+          if (probing && jobs.isEmpty()) {
+            vertx.setTimer(PROBE_INTERVAL_MS, id -> pull()); // not parked: ask again in a moment
+          } else {
+            pull();
+          }
         })
         .onFailure(err -> {
+          if (generation != pullGeneration) {
+            return;
+          }
           pulling = false;
           if (!stopping) {
             LOG.debug("{}: acquire failed ({}); retrying", worker, err.getMessage());
@@ -165,12 +201,30 @@ public class StageRunnerVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * A cluster member left, and with it perhaps the scheduler our parked acquire request waits at: such a request is
+   * not failed before its timeout (the wait plus the bus timeout). Ask again now, and for {@link #PROBE_WINDOW_MS}
+   * ask without parking and with a short timeout; then pull as before.
+   */
+  private void memberLeft() {
+    if (stopping) {
+      return;
+    }
+    probingUntil = System.nanoTime() + PROBE_WINDOW_MS * 1_000_000;
+    if (pulling) {
+      LOG.info("{}: a cluster member left; asking the schedulers again for work", worker);
+      pulling = false;
+      pull();
+    }
+  }
+
   // ---- running -----------------------------------------------------------------------------------------------
 
-  private void run(Job job, long leasedAt) {
+  private void run(Job job, long leasedAt, boolean noRoom) {
     leaseHeldUntil.put(job.id(), leasedAt + spec.lease().toNanos());
-    if (stopping) {
-      report(job, StageReport.Outcome.RELEASE, null, null, null); // leased after we began to stop: give it back
+    if (stopping || noRoom) {
+      // Leased after we began to stop, or more than our slots (a late answer): give it back for another runner.
+      report(job, StageReport.Outcome.RELEASE, null, null, null);
       return;
     }
     if (stages.handler(job.jobType()).isEmpty()) {
@@ -264,63 +318,11 @@ public class StageRunnerVerticle extends VerticleBase {
 
   private Future<Void> sendReport(
       Job job, StageReport.Outcome outcome, JsonObject payload, JsonObject result, StageOutcome failure) {
-    String error = switch (failure) {
-      case StageOutcome.Retry r -> r.error();
-      case StageOutcome.Fail f -> f.error();
-      case null, default -> null;
-    };
-    Long retryAfter = failure instanceof StageOutcome.Retry r && r.delay() != null ? r.delay().toMillis() : null;
-    JobFailure typed = failure instanceof StageOutcome.Fail f ? f.failure() : null;
-    StageReport report = new StageReport(worker, job.lease(), job.jobType(), job.retryCount(), outcome,
-        payload != null ? payload : job.payload(), result, error, typed, retryAfter);
     reporting.put(job.id(), job);
-    Promise<Void> delivered = Promise.promise();
-    deliver(job, report, 1, delivered);
-    return delivered.future().andThen(ar -> {
+    return reporter.send(job, outcome, payload, result, failure).andThen(ar -> {
       reporting.remove(job.id());
       leaseHeldUntil.remove(job.id());
     });
-  }
-
-  /** One attempt to deliver {@code report}; a failure the scheduler may get over is tried again while it can count. */
-  private void deliver(Job job, StageReport report, int attempt, Promise<Void> delivered) {
-    String what = report.outcome().wireName();
-    // Short enough that a lost request leaves time to try again within the lease.
-    long timeout = Math.clamp(spec.lease().toMillis() / 4, 1_000, 30_000);
-    vertx.eventBus().<JsonObject>request(Addresses.JOBS_STAGE_REPORT, report.toJson(),
-            new DeliveryOptions().setSendTimeout(timeout))
-        .onSuccess(reply -> {
-          if (!StageReportReply.fromJson(reply.body()).accepted()) {
-            LOG.warn("{}: {} of job {} was fenced off: the lease was lost", worker, what, job.id());
-          } else if (attempt > 1) {
-            LOG.info("{}: {} of job {} delivered at attempt {}", worker, what, job.id(), attempt);
-          }
-          delivered.complete();
-        })
-        .onFailure(err -> {
-          long backoff = Math.min(REPORT_RETRY_FIRST_MS << Math.min(attempt - 1, 10), REPORT_RETRY_MAX_MS);
-          Long heldUntil = leaseHeldUntil.get(job.id());
-          long now = System.nanoTime();
-          boolean leaseOutlastsWait = heldUntil != null && heldUntil - now > Duration.ofMillis(backoff).toNanos();
-          if (!mayPass(err) || !leaseOutlastsWait || (stopping && now - stopDeadline >= 0)) {
-            // The lease then expires and the sweeper re-queues the job; nothing is lost, but the stage runs again.
-            LOG.warn("{}: could not report {} of job {} ({} attempts): {}", worker, what, job.id(), attempt,
-                err.getMessage());
-            delivered.complete();
-            return;
-          }
-          if (attempt == 1) {
-            LOG.warn("{}: could not report {} of job {} ({}); trying again while its lease holds", worker, what,
-                job.id(), err.getMessage());
-          }
-          vertx.setTimer(backoff, id -> deliver(job, report, attempt + 1, delivered));
-        });
-  }
-
-  /** Failures that say nothing about the report itself: no scheduler reached, no answer, or its store failing. */
-  private static boolean mayPass(Throwable err) {
-    return err instanceof ReplyException re && (re.failureType() == ReplyFailure.TIMEOUT
-        || re.failureType() == ReplyFailure.NO_HANDLERS || re.failureCode() == Failures.UNAVAILABLE);
   }
 
   // ---- heartbeats --------------------------------------------------------------------------------------------
@@ -394,6 +396,7 @@ public class StageRunnerVerticle extends VerticleBase {
         .compose(v -> inFlightPull.transform(ar -> Future.succeededFuture()))
         .compose(v -> Future.join(List.copyOf(inFlightReports)).otherwiseEmpty())
         .compose(v -> abortConsumer.unregister())
+        .compose(v -> memberConsumer.unregister())
         .eventually(() -> stagePool.close());
   }
 }
