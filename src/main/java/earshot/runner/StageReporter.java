@@ -14,6 +14,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,20 +33,13 @@ final class StageReporter {
   static final long RETRY_FIRST_MS = 250;
   static final long RETRY_MAX_MS = 5_000;
 
-  /** What the runner knows about its leases and its shutdown, read at each failed attempt. */
-  interface Leases {
-    /** The System.nanoTime() until which the job's lease holds, or null when it is lost or no longer held. */
-    Long heldUntil(long jobId);
-
-    /** True once the runner is stopping and its shutdown grace is over. */
-    boolean graceOver(long nowNanos);
-
-    /**
-     * True shortly after a cluster member left: a report may be routed to the departed node's address, where it is
-     * not failed before its timeout, so it is sent with a short one and again.
-     */
-    boolean memberJustLeft(long nowNanos);
-  }
+  /**
+   * What the runner knows, asked at each attempt: until when a job's lease holds (a System.nanoTime(), or null when
+   * lost or no longer held), whether its shutdown grace is over, and whether a cluster member left a moment ago (a
+   * report may then be routed to the departed node's address, where it is not failed before its timeout, so it is
+   * sent with a short one, and again).
+   */
+  record Leases(LongFunction<Long> heldUntil, LongPredicate graceOver, LongPredicate memberJustLeft) {}
 
   private final Vertx vertx;
   private final String worker;
@@ -79,7 +74,7 @@ final class StageReporter {
   private void deliver(Job job, StageReport report, int attempt, Promise<Void> delivered) {
     String what = report.outcome().wireName();
     // Short enough that a lost request leaves time to try again within the lease.
-    long timeout = leases.memberJustLeft(System.nanoTime()) ? StageRunnerVerticle.PROBE_TIMEOUT_MS
+    long timeout = leases.memberJustLeft().test(System.nanoTime()) ? StageRunnerVerticle.PROBE_TIMEOUT_MS
         : Math.clamp(lease.toMillis() / 4, 1_000, 30_000);
     vertx.eventBus().<JsonObject>request(Addresses.JOBS_STAGE_REPORT, report.toJson(),
             new DeliveryOptions().setSendTimeout(timeout))
@@ -93,10 +88,10 @@ final class StageReporter {
         })
         .onFailure(err -> {
           long backoff = Math.min(RETRY_FIRST_MS << Math.min(attempt - 1, 10), RETRY_MAX_MS);
-          Long heldUntil = leases.heldUntil(job.id());
+          Long heldUntil = leases.heldUntil().apply(job.id());
           long now = System.nanoTime();
           boolean leaseOutlastsWait = heldUntil != null && heldUntil - now > Duration.ofMillis(backoff).toNanos();
-          if (!mayPass(err) || !leaseOutlastsWait || leases.graceOver(now)) {
+          if (!mayPass(err) || !leaseOutlastsWait || leases.graceOver().test(now)) {
             // The lease then expires and the sweeper re-queues the job; nothing is lost, but the stage runs again.
             LOG.warn("{}: could not report {} of job {} ({} attempts): {}", worker, what, job.id(), attempt,
                 err.getMessage());

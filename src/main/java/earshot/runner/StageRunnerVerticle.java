@@ -95,22 +95,8 @@ public class StageRunnerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    reporter = new StageReporter(vertx, worker, spec.lease(), new StageReporter.Leases() {
-      @Override
-      public Long heldUntil(long jobId) {
-        return leaseHeldUntil.get(jobId);
-      }
-
-      @Override
-      public boolean graceOver(long nowNanos) {
-        return stopping && nowNanos - stopDeadline >= 0;
-      }
-
-      @Override
-      public boolean memberJustLeft(long nowNanos) {
-        return nowNanos - probingUntil < 0;
-      }
-    });
+    reporter = new StageReporter(vertx, worker, spec.lease(), new StageReporter.Leases(leaseHeldUntil::get,
+        now -> stopping && now - stopDeadline >= 0, now -> now - probingUntil < 0));
     stagePool = vertx.createSharedWorkerExecutor("earshot-" + worker, spec.slots(), 24, java.util.concurrent.TimeUnit.HOURS);
     abortConsumer = vertx.eventBus().consumer(Addresses.JOBS_ABORT, m -> {
       JobAbort abort = JobAbort.fromJson(m.body());
