@@ -34,17 +34,12 @@ final class PostgresAcquireSql {
    * owner over their tier's limit (%1$s: the tier's concurrent_jobs). Also yields each owner's tier and rotation
    * start; the limit is checked again under the owners' advisory locks.
    *
-   * <p>Each owner with queued jobs in the queue is ranked on its own, reading only its first {@code 4 × asked + 16}
-   * jobs in order from the {@code jobs_ready_by_owner} index: one acquisition hands out at most {@code asked} jobs,
-   * so no owner can contribute more, and the margin covers rows other acquirers hold locked. The work is then
-   * proportional to the owners and the jobs asked for, not to the depth of the queue (ranking every queued job made
-   * the acquisition, and so the engine, slow down as the queue grew).
-   *
    * <p>The ranking runs once, as the array of candidate ids in order ({@code ARRAY(...)} is an InitPlan), and the
    * locking walks that array by primary key. Written as a join of {@code jobs} to the ranked subquery, as it was, the
-   * planner chose a nested loop that ran the ranking again for every queued row whenever the table's statistics
-   * still described it as small (a fresh database, or a burst of submissions before autovacuum's ANALYZE). The CTEs
-   * are materialized for the same reason: computed once, not once per candidate.
+   * planner chose a nested loop that ran the window function again for every queued row whenever the table's
+   * statistics still described it as small (a fresh database, or a burst of submissions before autovacuum's ANALYZE):
+   * 200 ms for one acquisition over 600 queued jobs, seconds over thousands. {@code active} is materialized for the
+   * same reason: computed once, not once per candidate.
    *
    * <p>The outer WHERE repeats the queue and availability: when a candidate row was changed by another transaction
    * between the snapshot and the lock, Postgres re-checks only the outer query's conditions on the new row version.
@@ -54,20 +49,13 @@ final class PostgresAcquireSql {
   private static final String SELECT_CANDIDATES = """
       WITH active AS MATERIALIZED (
         SELECT owner_user_id, COUNT(*) AS n FROM jobs WHERE status = 'processing' GROUP BY owner_user_id
-      ), owners AS MATERIALIZED (
-        SELECT DISTINCT owner_user_id FROM jobs WHERE queue = $1 AND status = 'queued' AND available_at <= $2
       ), ranked AS (
-        SELECT c.id, o.owner_user_id, c.priority, c.created_at, ut.tier, c.rn, COALESCE(a.n, 0) AS active_n
-        FROM owners o
-        LEFT JOIN active a ON a.owner_user_id = o.owner_user_id
-        LEFT JOIN user_tiers ut ON ut.user_id = o.owner_user_id
-        CROSS JOIN LATERAL (
-          SELECT j.id, j.priority, j.created_at,
-                 ROW_NUMBER() OVER (ORDER BY j.priority DESC, j.created_at, j.id) AS rn
-          FROM jobs j
-          WHERE j.queue = $1 AND j.owner_user_id = o.owner_user_id AND j.status = 'queued' AND j.available_at <= $2
-          ORDER BY j.priority DESC, j.created_at, j.id
-          LIMIT 4 * $3 + 16) c
+        SELECT j.id, j.owner_user_id, j.priority, j.created_at, ut.tier,
+               ROW_NUMBER() OVER (PARTITION BY j.owner_user_id ORDER BY j.priority DESC, j.created_at, j.id) AS rn,
+               COALESCE(a.n, 0) AS active_n
+        FROM jobs j LEFT JOIN active a ON a.owner_user_id = j.owner_user_id
+        LEFT JOIN user_tiers ut ON ut.user_id = j.owner_user_id
+        WHERE j.queue = $1 AND j.status = 'queued' AND j.available_at <= $2
       )
       SELECT j.id, j.owner_user_id, ut.tier, %3$s AS start_pass
       FROM unnest(ARRAY(
