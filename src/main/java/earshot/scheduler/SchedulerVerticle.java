@@ -7,7 +7,6 @@ import earshot.bus.Batch;
 import earshot.bus.Failures;
 import earshot.bus.HeartbeatReply;
 import earshot.bus.HeartbeatRequest;
-import earshot.bus.JobAbort;
 import earshot.bus.JobsAvailable;
 import earshot.bus.ProgressReport;
 import earshot.bus.StageReport;
@@ -20,7 +19,6 @@ import earshot.jobs.AcquireSpec;
 import earshot.jobs.Backoff;
 import earshot.jobs.Job;
 import earshot.jobs.JobStage;
-import earshot.jobs.JobStatus;
 import earshot.jobs.JobUuids;
 import earshot.jobs.NewJob;
 import earshot.jobs.StagePlan;
@@ -51,7 +49,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The job scheduler: owns the {@link JobStore}, accepts submissions (group-committed by {@link SubmissionBatcher}), leases work to runners that ask for it,
- * applies stage outcomes (fenced), runs the {@link LeaseSweeper}, and publishes every state change.
+ * applies stage outcomes (fenced), runs the {@link LeaseSweeper} on a timer, and publishes every state change.
  *
  * <p>Threading: an event-loop verticle. It never blocks: every store call returns a future (the SQLite store does its
  * JDBC on its own worker thread). All fields are confined to this verticle's event loop.
@@ -111,11 +109,11 @@ public final class SchedulerVerticle extends VerticleBase {
     return JobStores.open(vertx, config.store(), clock)
         .onSuccess(s -> {
           store = s;
-          sweeper = new LeaseSweeper(s);
           minutes = new DailyMinutes(s, tiers, quotaMetrics, clock);
           // Its own announcements wake it on the next turn of its loop, as the bus delivered them before.
           events = new JobEvents(vertx, s, minutes::settleIfFinished, schedulerId,
               () -> context.runOnContext(v -> wake()));
+          sweeper = new LeaseSweeper(vertx, s, events, metrics, nodeMetrics);
           reports = new StageReports(vertx, s, plan, backoff, metrics, minutes, clock, events::announce);
           gate = new ActiveJobGate(vertx, s, tiers, quotaMetrics, clock, OVER_LIMIT_DELAY,
               config.quota().redisUrl() != null);
@@ -149,7 +147,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void startTimers() {
     timers.add(vertx.setPeriodic(config.jobs().pollInterval().toMillis(), id -> wake()));
-    timers.add(vertx.setPeriodic(config.jobs().sweepInterval().toMillis(), id -> sweep()));
+    timers.add(vertx.setPeriodic(config.jobs().sweepInterval().toMillis(), id -> sweeper.sweep()));
     // Only a crash between a job's end and its settlement leaves a reservation behind: a slow timer is enough, and
     // keeps a write transaction off every sweep.
     timers.add(vertx.setPeriodic(SETTLE_LEFTOVERS_MS, id -> minutes.settleLeftovers()));
@@ -377,25 +375,5 @@ public final class SchedulerVerticle extends VerticleBase {
           msg.reply(new StageReportReply(job.isPresent(), job.map(j -> j.status().wireName()).orElse(null)).toJson());
         })
         .onFailure(err -> storeFailure.reply(msg, "stage report", err));
-  }
-
-  // ---- lease sweeping ----------------------------------------------------------------------------------------
-
-  private void sweep() {
-    sweeper.sweep()
-        .onSuccess(rescued -> rescued.forEach(job -> {
-          LOG.warn("job {} lost its lease at {}: {}", job.id(), job.jobType().wireName(),
-              job.status() == JobStatus.FAILED ? "failed, no retries left" : "queued again");
-          vertx.eventBus().publish(Addresses.JOBS_ABORT, new JobAbort(job.id(), "lease_lost").toJson());
-          metrics.leaseExpired(job.jobType().wireName());
-          if (job.status() == JobStatus.FAILED) {
-            metrics.failed(job.queue(), job.jobType().wireName(), JobMetrics.LEASE_EXPIRED);
-          }
-          events.publishAndAnnounce(job);
-        }))
-        .onFailure(err -> {
-          nodeMetrics.storeError("lease sweep");
-          LOG.warn("lease sweep failed: {}", err.getMessage());
-        });
   }
 }

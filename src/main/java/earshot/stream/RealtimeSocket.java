@@ -57,7 +57,7 @@ public final class RealtimeSocket {
     ws.binaryMessageHandler(b -> error("invalid_request_error", "binary frames are not supported; send "
         + "input_audio_buffer.append events", null));
     guard.startIdleTimer(() -> guard.close(CloseReason.IDLE_TIMEOUT, (short) 1008, "idle_timeout"));
-    ws.pause();
+    guard.hold(true); // nothing is read before the quotas said yes
     guard.admit().onComplete(ar -> {
       if (ar.failed()) {
         error("server_error", "quota check failed", null);
@@ -72,7 +72,7 @@ public final class RealtimeSocket {
       }
       restart();
       send(event("transcription_session.created").put("session", session()));
-      ws.resume();
+      guard.hold(false);
     });
   }
 
@@ -235,11 +235,6 @@ public final class RealtimeSocket {
     @Override
     public void lag(double seconds, boolean pause) {
       guard.hold(pause);
-      if (pause) {
-        ws.pause();
-      } else {
-        ws.resume();
-      }
     }
 
     @Override

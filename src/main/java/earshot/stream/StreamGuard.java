@@ -88,12 +88,17 @@ public final class StreamGuard {
   }
 
   /**
-   * The server paused reading the socket ({@code true}: back-pressure, the quota check) or reads again: a client whose
-   * frames wait unread is not idle, and its idle time starts afresh when reading resumes.
+   * Pauses reading the socket ({@code true}: back-pressure, the quota check, the last flush) or reads again: a client
+   * whose frames wait unread is not idle, and its idle time starts afresh when reading resumes.
    */
   public void hold(boolean paused) {
     held = paused;
     touch();
+    if (paused) {
+      ws.pause();
+    } else {
+      ws.resume();
+    }
   }
 
   /** Audio arrived: counted toward the meters and the owner's daily minutes. */

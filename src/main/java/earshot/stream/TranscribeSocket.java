@@ -98,8 +98,7 @@ public final class TranscribeSocket {
       return;
     }
     configured = true;
-    ws.pause(); // nothing is decoded, or read, before the quotas said yes
-    guard.hold(true);
+    guard.hold(true); // nothing is decoded, or read, before the quotas said yes
     guard.admit().onComplete(ar -> {
       if (ar.failed()) {
         error("server_error", "quota check failed: " + ar.cause().getMessage(), null);
@@ -115,7 +114,6 @@ public final class TranscribeSocket {
       send(new JsonObject().put("type", "ready").put("stream_id", guard.id()).put("sample_rate",
           LiveTranscriber.RATE));
       guard.hold(false);
-      ws.resume();
     });
   }
 
@@ -161,10 +159,7 @@ public final class TranscribeSocket {
     public void lag(double seconds, boolean pause) {
       guard.hold(pause);
       if (pause) {
-        ws.pause();
         send(new JsonObject().put("type", "lag").put("seconds", Math.round(seconds * 100) / 100.0));
-      } else {
-        ws.resume();
       }
     }
 
@@ -212,7 +207,7 @@ public final class TranscribeSocket {
       return;
     }
     ending = true;
-    ws.pause();
+    guard.hold(true); // the last flush: no more audio, and not idle while it runs
     transcriber.flush(true).onComplete(ar -> quotaClose("daily_minutes"));
   }
 
